@@ -1,0 +1,126 @@
+/**
+ * The one interface through which tlskit reaches cryptographic primitives. tlskit never
+ * implements a primitive itself: the default provider (`node-provider.ts`) wraps node:crypto
+ * (OpenSSL), and ML-KEM comes from @noble/post-quantum. Protocol constructions built on these
+ * primitives (HKDF, the TLS 1.2 PRF, the key schedule) live in `keyschedule/`.
+ *
+ * All byte values are Uint8Array. Methods are synchronous: the sans-I/O core never awaits.
+ */
+
+export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512' | 'sha1' | 'md5';
+
+/** Output sizes in bytes. */
+export const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = {
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+  sha1: 20,
+  md5: 16,
+};
+
+/** A running hash (e.g. the transcript hash). */
+export interface HashContext {
+  readonly algorithm: HashAlgorithm;
+  update(data: Uint8Array): void;
+  /** The hash of everything so far; the context stays usable for more updates. */
+  digest(): Uint8Array;
+  /** An independent copy of the current state. */
+  clone(): HashContext;
+}
+
+export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
+export const AEAD_KEY_LENGTH: Readonly<Record<AeadAlgorithm, number>> = {
+  'aes-128-gcm': 16,
+  'aes-256-gcm': 32,
+  'chacha20-poly1305': 32,
+};
+export const AEAD_NONCE_LENGTH = 12;
+export const AEAD_TAG_LENGTH = 16;
+
+/** An AEAD bound to one key (RFC 5116). */
+export interface AeadKey {
+  readonly algorithm: AeadAlgorithm;
+  /**
+   * Encrypts and authenticates. Returns `headerRoom` unused bytes (for the caller to fill,
+   * e.g. the record header), then ciphertext, then the 16-byte tag.
+   */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, headerRoom?: number): Uint8Array;
+  /** Verifies and decrypts `ciphertext || tag`; returns null when authentication fails. */
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+}
+
+/** What the protocol code needs to know about a key to pick a signature scheme. */
+export interface KeyInfo {
+  readonly type: 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448';
+  /** For `ec`: the named curve. */
+  readonly curve?: 'P-256' | 'P-384' | 'P-521';
+  /** Key size in bits (RSA modulus size, or the curve size). */
+  readonly bits: number;
+}
+
+/** An opaque public key owned by a provider. */
+export interface PublicKey {
+  readonly info: KeyInfo;
+}
+
+/** An opaque private key owned by a provider. Never printed, never logged. */
+export interface PrivateKey {
+  readonly info: KeyInfo;
+}
+
+/**
+ * One side of an (EC)DH or KEM key exchange started by the initiator (the TLS 1.3 client,
+ * or either side of a TLS 1.2 ECDHE exchange).
+ */
+export interface KeyShare {
+  /** The NamedGroup code point. */
+  readonly group: number;
+  /** The bytes to send: `key_exchange` in a KeyShareEntry, or the ECDH public point. */
+  readonly publicKey: Uint8Array;
+  /**
+   * Combines with the peer's share (or KEM ciphertext) into the shared secret. Throws a
+   * TlsError (illegal_parameter) when the peer's value is malformed or invalid.
+   */
+  deriveSecret(peerShare: Uint8Array): Uint8Array;
+}
+
+/** The responder's answer to a key share: what to send back, and the shared secret. */
+export interface KeyShareResponse {
+  readonly publicKey: Uint8Array;
+  readonly sharedSecret: Uint8Array;
+}
+
+export interface CryptoProvider {
+  readonly name: string;
+
+  randomBytes(length: number): Uint8Array;
+
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  createHash(algorithm: HashAlgorithm): HashContext;
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey;
+
+  /** NamedGroups this provider can do, e.g. x25519, secp256r1, X25519MLKEM768. */
+  supportsGroup(group: number): boolean;
+  /** Starts a key exchange in `group` (a fresh ephemeral key). */
+  generateKeyShare(group: number): KeyShare;
+  /**
+   * Responds to the peer's share in `group`: for (EC)DH a fresh key pair and the shared secret,
+   * for a KEM the encapsulation. Throws a TlsError (illegal_parameter) on an invalid share.
+   */
+  respondToKeyShare(group: number, peerShare: Uint8Array): KeyShareResponse;
+
+  /** Imports a DER SubjectPublicKeyInfo. Throws a TlsError (bad_certificate) if unusable. */
+  importPublicKey(spki: Uint8Array): PublicKey;
+  /** Imports a private key from PEM (PKCS#8, PKCS#1, SEC1) or DER PKCS#8. */
+  importPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey;
+  /** The SubjectPublicKeyInfo (DER) matching a private key. */
+  publicKeyOf(key: PrivateKey): Uint8Array;
+
+  /** Signs with a TLS SignatureScheme (RFC 8446 §4.2.3); ECDSA signatures are DER. */
+  sign(scheme: number, key: PrivateKey, data: Uint8Array): Uint8Array;
+  /** Verifies a TLS SignatureScheme signature; false when invalid or the key does not fit. */
+  verify(scheme: number, key: PublicKey, data: Uint8Array, signature: Uint8Array): boolean;
+}

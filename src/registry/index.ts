@@ -1,0 +1,3 @@
+export * from './alerts.js';
+export * from './codepoints.js';
+export * from './names.js';

@@ -1,0 +1,115 @@
+import { internalError } from '../errors.js';
+
+/**
+ * A growable writer. Length-prefixed vectors are written with `vec8/16/24(fn)`, which reserve
+ * the prefix and patch it afterwards, so a length can never disagree with its contents.
+ *
+ * @example
+ * const w = new Writer();
+ * w.u16(0x0303);
+ * w.vec16(() => { w.u16(0x1301); w.u16(0x1302); });
+ * const out = w.finish();
+ */
+export class Writer {
+  private buf: Uint8Array;
+  private pos = 0;
+
+  constructor(initialSize = 256) {
+    this.buf = new Uint8Array(initialSize);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  private ensure(n: number): void {
+    const needed = this.pos + n;
+    if (needed <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < needed) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+    return this;
+  }
+  u16(v: number): this {
+    this.ensure(2);
+    const b = this.buf;
+    b[this.pos++] = v >>> 8;
+    b[this.pos++] = v;
+    return this;
+  }
+  u24(v: number): this {
+    this.ensure(3);
+    const b = this.buf;
+    b[this.pos++] = v >>> 16;
+    b[this.pos++] = v >>> 8;
+    b[this.pos++] = v;
+    return this;
+  }
+  u32(v: number): this {
+    this.ensure(4);
+    const b = this.buf;
+    b[this.pos++] = v >>> 24;
+    b[this.pos++] = v >>> 16;
+    b[this.pos++] = v >>> 8;
+    b[this.pos++] = v;
+    return this;
+  }
+  u64(v: bigint): this {
+    this.ensure(8);
+    for (let i = 7; i >= 0; i--) this.buf[this.pos++] = Number((v >> BigInt(i * 8)) & 0xffn);
+    return this;
+  }
+  bytes(data: Uint8Array): this {
+    this.ensure(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+    return this;
+  }
+
+  /** Opaque vectors with a 1/2/3-byte length prefix. */
+  opaque8(data: Uint8Array): this {
+    return this.vec8(() => this.bytes(data));
+  }
+  opaque16(data: Uint8Array): this {
+    return this.vec16(() => this.bytes(data));
+  }
+  opaque24(data: Uint8Array): this {
+    return this.vec24(() => this.bytes(data));
+  }
+
+  vec8(body: () => unknown): this {
+    return this.prefixed(1, 0xff, body);
+  }
+  vec16(body: () => unknown): this {
+    return this.prefixed(2, 0xffff, body);
+  }
+  vec24(body: () => unknown): this {
+    return this.prefixed(3, 0xffffff, body);
+  }
+
+  private prefixed(width: number, max: number, body: () => unknown): this {
+    this.ensure(width);
+    const at = this.pos;
+    this.pos += width;
+    body();
+    const len = this.pos - at - width;
+    if (len > max) throw internalError(`vector of ${len} bytes does not fit a ${width}-byte length`);
+    const b = this.buf;
+    if (width === 3) b[at] = len >>> 16;
+    if (width >= 2) b[at + width - 2] = len >>> 8;
+    b[at + width - 1] = len;
+    return this;
+  }
+
+  /** The bytes written so far (a copy sized exactly). */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
