@@ -59,6 +59,8 @@ export interface KeyInfo {
   readonly bits: number;
 }
 
+export type SigningKeyKind = 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256' | 'p384' | 'p521' | 'ed25519';
+
 /** An opaque public key owned by a provider. */
 export interface PublicKey {
   readonly info: KeyInfo;
@@ -119,7 +121,16 @@ export interface CryptoProvider {
   /** The SubjectPublicKeyInfo (DER) matching a private key. */
   publicKeyOf(key: PrivateKey): Uint8Array;
 
-  /** Signs with a TLS SignatureScheme (RFC 8446 §4.2.3); ECDSA signatures are DER. */
+  /** A fresh signing key (for generated certificates: the demo, `tlskit serve`, tests). */
+  generateSigningKey(kind: SigningKeyKind): PrivateKey;
+  /** The private key as PKCS#8 PEM (to hand to a peer process such as openssl in tests). */
+  exportPrivateKeyPem(key: PrivateKey): string;
+
+  /**
+   * Signs with a TLS SignatureScheme (RFC 8446 §4.2.3); ECDSA signatures are DER.
+   * For ECDSA schemes the provider applies the scheme's hash with any EC key: binding the
+   * curve to the scheme (TLS 1.3) is the handshake's job, and X.509 needs the freedom.
+   */
   sign(scheme: number, key: PrivateKey, data: Uint8Array): Uint8Array;
   /** Verifies a TLS SignatureScheme signature; false when invalid or the key does not fit. */
   verify(scheme: number, key: PublicKey, data: Uint8Array, signature: Uint8Array): boolean;
