@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nodeCrypto from 'node:crypto';
+import type { CryptoProvider, HashAlgorithm, HashContext } from '../crypto/provider.js';
+import { concat, toHex, utf8 } from '../wire/bytes.js';
+import { messageHash, Transcript } from './transcript.js';
+
+// Until src/crypto/node-provider.ts lands: just the hash functions, from node:crypto.
+function wrap(h: nodeCrypto.Hash, algorithm: HashAlgorithm): HashContext {
+  return {
+    algorithm,
+    update: (d) => void h.update(d),
+    digest: () => new Uint8Array(h.copy().digest()),
+    clone: () => wrap(h.copy(), algorithm),
+  };
+}
+const unsupported = (): never => {
+  throw new Error('not in this test provider');
+};
+const provider: CryptoProvider = {
+  name: 'hash-only test provider',
+  randomBytes: (n) => new Uint8Array(nodeCrypto.randomBytes(n)),
+  hash: (a, d) => new Uint8Array(nodeCrypto.createHash(a).update(d).digest()),
+  createHash: (a) => wrap(nodeCrypto.createHash(a), a),
+  hmac: (a, k, d) => new Uint8Array(nodeCrypto.createHmac(a, k).update(d).digest()),
+  aead: unsupported,
+  supportsGroup: () => false,
+  generateKeyShare: unsupported,
+  respondToKeyShare: unsupported,
+  importPublicKey: unsupported,
+  importPrivateKey: unsupported,
+  publicKeyOf: unsupported,
+  generateSigningKey: unsupported,
+  exportPrivateKeyPem: unsupported,
+  sign: unsupported,
+  verify: unsupported,
+};
+
+const m1 = utf8('\x01\x00\x00\x03abc');
+const m2 = utf8('\x02\x00\x00\x02xy');
+const m3 = utf8('\x08\x00\x00\x00');
+const sha = (a: HashAlgorithm, ...parts: Uint8Array[]): Uint8Array => provider.hash(a, concat(...parts));
+
+test('messages added before the hash is known are buffered, then hashed', () => {
+  const early = new Transcript(provider);
+  assert.equal(early.algorithm, null);
+  early.add(m1);
+  assert.throws(() => early.hash(), /cipher suite/);
+  early.setHash('sha384');
+  early.add(m2);
+  const direct = new Transcript(provider, 'sha384');
+  direct.add(m1);
+  direct.add(m2);
+  assert.deepEqual(early.hash(), direct.hash());
+  assert.deepEqual(early.hash(), sha('sha384', m1, m2));
+  assert.equal(early.messageCount, 2);
+  early.setHash('sha384'); // same hash again: no-op
+  assert.throws(() => early.setHash('sha256'), /already/);
+});
+
+test('hash() is non-destructive; hashWith() does not add; clone() is independent', () => {
+  const t = new Transcript(provider, 'sha256');
+  t.add(m1);
+  const h1 = t.hash();
+  assert.deepEqual(t.hash(), h1);
+  assert.deepEqual(t.hashWith(m2), sha('sha256', m1, m2));
+  assert.deepEqual(t.hash(), h1);
+  const c = t.clone();
+  c.add(m2);
+  assert.deepEqual(t.hash(), h1);
+  assert.deepEqual(c.hash(), sha('sha256', m1, m2));
+  // A clone taken before the hash is known keeps its own buffer.
+  const u = new Transcript(provider);
+  u.add(m1);
+  const uc = u.clone();
+  uc.add(m2);
+  u.setHash('sha256');
+  uc.setHash('sha256');
+  assert.deepEqual(u.hash(), h1);
+  assert.deepEqual(uc.hash(), sha('sha256', m1, m2));
+});
+
+test('RFC 8446 §4.4.1: HelloRetryRequest replaces ClientHello1 by message_hash', () => {
+  for (const hash of ['sha256', 'sha384'] as const) {
+    const t = new Transcript(provider, undefined, { retainMessages: true });
+    t.add(m1); // ClientHello1
+    t.setHash(hash); // from HelloRetryRequest.cipher_suite
+    t.replaceWithMessageHash();
+    t.add(m2); // HelloRetryRequest
+    t.add(m3); // ClientHello2
+    const mh = messageHash(provider, hash, m1);
+    const len = hash === 'sha256' ? 32 : 48;
+    assert.deepEqual(mh.subarray(0, 4), new Uint8Array([254, 0, 0, len]));
+    assert.deepEqual(mh.subarray(4), provider.hash(hash, m1));
+    assert.deepEqual(t.hash(), sha(hash, mh, m2, m3));
+    assert.deepEqual(t.messages(), concat(mh, m2, m3));
+  }
+  const two = new Transcript(provider, 'sha256');
+  two.add(m1);
+  two.add(m2);
+  assert.throws(() => two.replaceWithMessageHash(), /exactly ClientHello1/);
+  assert.throws(() => new Transcript(provider).messages(), /retain/);
+});
+
+test('retained messages are the concatenation (TLS 1.2 CertificateVerify input)', () => {
+  const t = new Transcript(provider, undefined, { retainMessages: true });
+  t.add(m1);
+  t.setHash('sha256');
+  t.add(m2);
+  assert.deepEqual(t.messages(), concat(m1, m2));
+  assert.equal(toHex(t.hash()), toHex(sha('sha256', m1, m2)));
+  assert.deepEqual(t.clone().messages(), concat(m1, m2));
+});
