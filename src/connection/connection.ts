@@ -1,0 +1,554 @@
+import { ErrorCode, TlsError, unexpectedMessage } from '../errors.js';
+import type { ClientConfig, ServerConfig } from '../handshake/config.js';
+import { clientHandshake13 } from '../handshake/client13.js';
+import { serverHandshake13 } from '../handshake/server13.js';
+import {
+  emptyNegotiated,
+  type HandshakeGenerator,
+  type HandshakeHost,
+  type HandshakeInput,
+  type HandshakeStep,
+  type KeyLevel,
+  type Negotiated,
+} from '../handshake/host.js';
+import { exportKeyingMaterial, nextTrafficSecret, trafficKeys } from '../keyschedule/tls13.js';
+import type { Tls13Suite } from '../keyschedule/suites.js';
+import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
+import { encodeKeyUpdate } from '../messages/key-update.js';
+import { alertIsClosure, alertReceivedError, decodeAlert } from '../record/alert.js';
+import { RecordDeframer, type TlsRecord } from '../record/deframer.js';
+import { encodePlaintextRecords } from '../record/plaintext.js';
+import { RecordOpener13, RecordSealer13 } from '../record/protection13.js';
+import { HandshakeReassembler } from '../record/reassembler.js';
+import { AlertDescription, AlertLevel } from '../registry/alerts.js';
+import { ContentType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
+import { concat, toHex } from '../wire/bytes.js';
+
+/** A handshake message as it crossed the wire, with its decoded fields. */
+export interface HandshakeEvent {
+  readonly direction: 'sent' | 'received';
+  readonly type: number;
+  /** Decoded fields, named as in the RFC (the codec's struct). */
+  readonly message: object;
+  /** The message bytes: 4-byte header and body. */
+  readonly raw: Uint8Array;
+  /** Which keys protected it. */
+  readonly protection: 'plaintext' | KeyLevel;
+}
+
+/** A record as it crossed the wire. */
+export interface RecordEvent {
+  readonly direction: 'sent' | 'received';
+  /** The outer content type (23 for every protected TLS 1.3 record). */
+  readonly contentType: number;
+  /** The inner content type of a protected record. */
+  readonly innerType: number;
+  /** Length of the record body on the wire. */
+  readonly length: number;
+  readonly protection: 'plaintext' | KeyLevel;
+}
+
+export interface AlertEvent {
+  readonly direction: 'sent' | 'received';
+  readonly level: number;
+  readonly description: number;
+}
+
+/** Listeners; every one is optional. The core calls them synchronously. */
+export interface ConnectionEvents {
+  handshakeMessage?(event: HandshakeEvent): void;
+  record?(event: RecordEvent): void;
+  alert?(event: AlertEvent): void;
+  /** NSS key log lines. Only produced when this listener is set (RFC: secrets are opt-in). */
+  keylog?(line: string): void;
+  /** The handshake completed. */
+  secure?(): void;
+  /** Application data from the peer. */
+  data?(data: Uint8Array): void;
+  /** The peer sent close_notify. */
+  end?(): void;
+  /** The connection failed; the error is sticky (`connection.error`). */
+  error?(error: TlsError): void;
+  /** Output became available outside a `receive()` call (after an asynchronous callback). */
+  output?(): void;
+}
+
+/** Bounds on what a peer can make us do (each with its reason). */
+export const LIMITS = {
+  /** Consecutive empty application_data records before we call it abuse. */
+  maxEmptyRecords: 32,
+  /** Warning alerts (user_canceled) tolerated over the connection's life. */
+  maxWarningAlerts: 8,
+  /** KeyUpdates from the peer per second (each costs an HKDF and an AEAD key setup). */
+  maxKeyUpdatesPerSecond: 32,
+  /** Middlebox-compatibility ChangeCipherSpec records tolerated (RFC 8446 Appendix D.4: one per flight). */
+  maxChangeCipherSpecs: 2,
+} as const;
+
+type State = 'handshaking' | 'connected' | 'failed' | 'closed';
+
+/**
+ * A sans-I/O TLS connection: feed it the peer's bytes with `receive`, collect what to send with
+ * `takeOutput`, write application data with `write`, close with `end`. It never touches a
+ * socket; adapters (the Node TLSSocket, the CLI) do the I/O.
+ *
+ * @example
+ * const conn = new Connection(clientConfig, { data: (d) => console.log(d) });
+ * conn.start();
+ * socket.write(concat(...conn.takeOutput()));
+ * socket.on('data', (b) => { conn.receive(b); socket.write(concat(...conn.takeOutput())); });
+ */
+export class Connection {
+  readonly negotiated: Negotiated = emptyNegotiated();
+  private state: State = 'handshaking';
+  private failure: TlsError | null = null;
+  private readonly deframer = new RecordDeframer();
+  private readonly reassembler: HandshakeReassembler;
+  private readonly gen: HandshakeGenerator;
+  private step: HandshakeStep | null = null;
+  private awaiting = false;
+  private started = false;
+  private out: Uint8Array[] = [];
+  private pendingHandshake: Uint8Array[] = [];
+
+  private opener: RecordOpener13 | null = null;
+  private sealer: RecordSealer13 | null = null;
+  private readLevel: 'plaintext' | KeyLevel = 'plaintext';
+  private writeLevel: 'plaintext' | KeyLevel = 'plaintext';
+  private readSuite: Tls13Suite | null = null;
+  private writeSuite: Tls13Suite | null = null;
+  private readSecret: Uint8Array | null = null;
+  private writeSecret: Uint8Array | null = null;
+  private readKeyChanged = false;
+  private exporterSecret: Uint8Array | null = null;
+
+  private writeClosed = false;
+  private peerClosed = false;
+  private emptyRecords = 0;
+  private warningAlerts = 0;
+  private ccsReceived = 0;
+  private keyUpdateWindowStart = 0;
+  private keyUpdatesInWindow = 0;
+  private helloSeen = false;
+
+  constructor(
+    readonly config: ClientConfig | ServerConfig,
+    readonly events: ConnectionEvents = {},
+  ) {
+    this.reassembler = new HandshakeReassembler({ maxMessageLength: config.maxHandshakeMessageSize });
+    const host = this.host();
+    this.gen = config.side === 'client' ? clientHandshake13(host, config) : serverHandshake13(host, config);
+  }
+
+  get side(): 'client' | 'server' {
+    return this.config.side;
+  }
+  /** True once the handshake completed (and until the connection failed). */
+  get isSecure(): boolean {
+    return this.state === 'connected' || (this.state === 'closed' && this.failure === null);
+  }
+  get isHandshaking(): boolean {
+    return this.state === 'handshaking';
+  }
+  /** The sticky error, once the connection failed. */
+  get error(): TlsError | null {
+    return this.failure;
+  }
+  get receivedCloseNotify(): boolean {
+    return this.peerClosed;
+  }
+  get sentCloseNotify(): boolean {
+    return this.writeClosed;
+  }
+
+  /** Starts the handshake: a client produces its ClientHello; a server waits for one. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.guard(() => this.advance(undefined));
+  }
+
+  /** Feeds bytes received from the peer. Errors are reported through `error` and the `error` event. */
+  receive(data: Uint8Array): void {
+    if (this.failure !== null || this.state === 'closed') return;
+    if (!this.started) this.start();
+    this.guard(() => {
+      this.deframer.push(data);
+      this.processRecords();
+    });
+  }
+
+  /** Bytes to send to the peer, in order (empty when there is nothing). */
+  takeOutput(): Uint8Array[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  /** Whether `takeOutput` has something. */
+  get hasOutput(): boolean {
+    return this.out.length > 0;
+  }
+
+  /** Sends application data. Throws when the handshake is not complete or the write side is closed. */
+  write(data: Uint8Array): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.state !== 'connected' || this.sealer === null) {
+      throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'write() before the handshake completed');
+    }
+    if (this.writeClosed) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'write() after end()');
+    this.sealRecords(ContentType.application_data, data);
+  }
+
+  /** Sends close_notify (RFC 8446 §6.1). The read side stays open (half-close). */
+  end(): void {
+    if (this.writeClosed || this.failure !== null) return;
+    this.flushHandshake();
+    this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    this.writeClosed = true;
+    if (this.peerClosed) this.state = 'closed';
+  }
+
+  /** RFC 8446 §4.6.3: updates our write keys, and asks the peer to update too when `requestPeer`. */
+  keyUpdate(requestPeer = false): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.state !== 'connected') throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'keyUpdate() before the handshake completed');
+    this.sendKeyUpdate(requestPeer);
+  }
+
+  /** RFC 8446 §7.5 exporter (RFC 5705 interface). */
+  exportKeyingMaterial(length: number, label: string, context: Uint8Array | null = null): Uint8Array {
+    if (this.exporterSecret === null || this.writeSuite === null) {
+      throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'exportKeyingMaterial() before the handshake completed');
+    }
+    return exportKeyingMaterial(this.config.provider, this.writeSuite, this.exporterSecret, label, context, length);
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private processRecords(): void {
+    for (;;) {
+      if (this.awaiting || this.failure !== null) return;
+      // finish any handshake messages left from the previous record (after an await)
+      if (!this.drainHandshake()) return;
+      const record = this.deframer.next();
+      if (record === null) return;
+      this.processRecord(record);
+    }
+  }
+
+  private processRecord(record: TlsRecord): void {
+    if (this.peerClosed) return; // RFC 8446 §6.1: data after close_notify is ignored
+    let type = record.type;
+    let content = record.fragment;
+    if (type === ContentType.change_cipher_spec) {
+      this.receiveChangeCipherSpec(content);
+      return;
+    }
+    if (this.opener !== null && type === ContentType.application_data) {
+      const inner = this.opener.open(record.header, record.fragment);
+      type = inner.type;
+      content = inner.content;
+      if (type === ContentType.change_cipher_spec) {
+        // RFC 8446 §5: a protected change_cipher_spec is unexpected_message.
+        throw unexpectedMessage('protected change_cipher_spec record');
+      }
+    } else if (this.opener !== null && !(type === ContentType.alert && this.state === 'handshaking')) {
+      // RFC 8446 §5.2: once keys are in use every record is protected.
+      throw unexpectedMessage(`unprotected ${type} record after the keys changed`);
+    } else if (this.opener === null && type === ContentType.application_data) {
+      throw unexpectedMessage('application_data before the handshake keys');
+    }
+    this.events.record?.({
+      direction: 'received',
+      contentType: record.type,
+      innerType: type,
+      length: record.fragment.length,
+      protection: this.opener === null ? 'plaintext' : this.readLevel,
+    });
+    // RFC 8446 §5.1: handshake messages must not be interleaved with other record types.
+    if (type !== ContentType.handshake && this.reassembler.hasPartial) {
+      throw unexpectedMessage('a record interleaved with a fragmented handshake message');
+    }
+    switch (type) {
+      case ContentType.handshake:
+        this.emptyRecords = 0;
+        this.reassembler.push(content);
+        this.drainHandshake();
+        return;
+      case ContentType.alert:
+        this.receiveAlert(content);
+        return;
+      case ContentType.application_data:
+        if (content.length === 0) {
+          if (++this.emptyRecords > LIMITS.maxEmptyRecords) {
+            throw new TlsError(ErrorCode.ERR_TLS_UNEXPECTED_MESSAGE, `more than ${LIMITS.maxEmptyRecords} empty records in a row`);
+          }
+          return;
+        }
+        this.emptyRecords = 0;
+        if (this.state !== 'connected' && this.state !== 'closed') {
+          throw unexpectedMessage('application_data before the handshake completed');
+        }
+        this.events.data?.(content);
+        return;
+      default:
+        throw unexpectedMessage(`record of content type ${type}`);
+    }
+  }
+
+  /** Hands complete handshake messages to the handshake. Returns false while awaiting. */
+  private drainHandshake(): boolean {
+    for (;;) {
+      if (this.awaiting) return false;
+      if (this.failure !== null) return false;
+      const msg = this.reassembler.next();
+      if (msg === null) return true;
+      this.readKeyChanged = false;
+      this.advance(msg);
+      // RFC 8446 §5.1: a message that changes the read keys must end its record.
+      if (this.readKeyChanged && this.reassembler.hasPartial) {
+        throw unexpectedMessage('handshake data after a key change in the same record');
+      }
+    }
+  }
+
+  private receiveChangeCipherSpec(content: Uint8Array): void {
+    // RFC 8446 §5 / Appendix D.4: after the first ClientHello and before the peer's Finished, a
+    // single-byte 0x01 change_cipher_spec is dropped; anything else is unexpected_message.
+    const peerFinished = this.side === 'client' ? this.negotiated.serverFinished : this.negotiated.clientFinished;
+    const allowed =
+      this.helloSeen &&
+      peerFinished === undefined &&
+      content.length === 1 &&
+      content[0] === 1 &&
+      ++this.ccsReceived <= LIMITS.maxChangeCipherSpecs;
+    if (!allowed) throw unexpectedMessage('unexpected change_cipher_spec');
+    this.events.record?.({ direction: 'received', contentType: ContentType.change_cipher_spec, innerType: ContentType.change_cipher_spec, length: 1, protection: 'plaintext' });
+  }
+
+  private receiveAlert(content: Uint8Array): void {
+    const alert = decodeAlert(content);
+    this.events.alert?.({ direction: 'received', level: alert.level, description: alert.description });
+    if (alert.description === AlertDescription.close_notify) {
+      this.peerClosed = true;
+      if (this.writeClosed) this.state = 'closed';
+      if (this.state === 'handshaking') {
+        this.fail(new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the peer closed the connection during the handshake', { source: 'peer', alert: 'close_notify' }));
+        return;
+      }
+      this.events.end?.();
+      return;
+    }
+    if (alertIsClosure(alert.description)) {
+      // user_canceled: RFC 8446 §6.1 says a close_notify follows; tolerate a few.
+      if (++this.warningAlerts > LIMITS.maxWarningAlerts) throw unexpectedMessage('too many warning alerts');
+      return;
+    }
+    // RFC 8446 §6.2: every other alert is fatal, whatever its level.
+    this.fail(alertReceivedError(alert));
+  }
+
+  // ---------------------------------------------------------------- handshake driving
+
+  private advance(input: HandshakeInput | undefined): void {
+    if (input !== undefined && 'raw' in input && input.type === HandshakeType.client_hello) this.helloSeen = true;
+    const result = input === undefined ? this.gen.next() : this.gen.next(input);
+    this.flushHandshake();
+    if (result.done === true) {
+      this.step = null;
+      return;
+    }
+    this.step = result.value;
+    if (this.step.kind === 'await') {
+      this.awaiting = true;
+      this.step.promise.then(
+        (value) => this.resume({ settled: value }),
+        (err: unknown) => {
+          this.awaiting = false;
+          this.fail(err);
+          this.events.output?.();
+        },
+      );
+    }
+  }
+
+  private resume(input: HandshakeInput): void {
+    this.awaiting = false;
+    this.guard(() => {
+      this.advance(input);
+      this.processRecords();
+    });
+    this.events.output?.();
+  }
+
+  private host(): HandshakeHost {
+    const conn = this;
+    return {
+      negotiated: this.negotiated,
+      send(type, body, decoded): HandshakeMessage {
+        const raw = encodeHandshake(type, body);
+        if (type === HandshakeType.client_hello) conn.helloSeen = true;
+        conn.pendingHandshake.push(raw);
+        conn.events.handshakeMessage?.({ direction: 'sent', type, message: decoded, raw, protection: conn.writeLevel });
+        return { type, body: raw.subarray(4), raw };
+      },
+      received(message, decoded): void {
+        conn.events.handshakeMessage?.({
+          direction: 'received',
+          type: message.type,
+          message: decoded,
+          raw: message.raw,
+          protection: conn.readLevel,
+        });
+      },
+      sendChangeCipherSpec(): void {
+        conn.flushHandshake();
+        conn.out.push(encodePlaintextRecords(ContentType.change_cipher_spec, Uint8Array.of(1)));
+        conn.events.record?.({ direction: 'sent', contentType: ContentType.change_cipher_spec, innerType: ContentType.change_cipher_spec, length: 1, protection: 'plaintext' });
+      },
+      setReadKeys(level, suite, secret): void {
+        conn.installReadKeys(level, suite, secret);
+      },
+      setWriteKeys(level, suite, secret): void {
+        conn.flushHandshake();
+        conn.installWriteKeys(level, suite, secret);
+      },
+      keyLog(label, secret): void {
+        const log = conn.events.keylog;
+        const random = conn.negotiated.clientRandom;
+        if (log === undefined || random === undefined) return;
+        log(`${label} ${toHex(random)} ${toHex(secret)}`);
+      },
+      complete(secrets): void {
+        conn.exporterSecret = secrets.exporterMasterSecret;
+        conn.state = 'connected';
+        conn.flushHandshake();
+        conn.events.secure?.();
+      },
+      keyUpdateReceived(updateRequested): void {
+        conn.checkKeyUpdateRate();
+        if (conn.readSuite === null || conn.readSecret === null) throw unexpectedMessage('KeyUpdate before keys');
+        // RFC 8446 §4.6.3 / §7.2: the next generation of the peer's traffic secret.
+        conn.installReadKeys('application', conn.readSuite, nextTrafficSecret(conn.config.provider, conn.readSuite, conn.readSecret));
+        // RFC 8446 §4.6.3: answer update_requested with our own KeyUpdate before more data.
+        if (updateRequested && !conn.writeClosed) conn.sendKeyUpdate(false);
+      },
+    };
+  }
+
+  private checkKeyUpdateRate(): void {
+    const now = Date.now();
+    if (now - this.keyUpdateWindowStart >= 1000) {
+      this.keyUpdateWindowStart = now;
+      this.keyUpdatesInWindow = 0;
+    }
+    if (++this.keyUpdatesInWindow > LIMITS.maxKeyUpdatesPerSecond) {
+      throw new TlsError(ErrorCode.ERR_TLS_LIMIT_EXCEEDED, `more than ${LIMITS.maxKeyUpdatesPerSecond} KeyUpdates in one second`);
+    }
+  }
+
+  private sendKeyUpdate(requestPeer: boolean): void {
+    if (this.writeSuite === null || this.writeSecret === null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'no write keys');
+    const ku = { requestUpdate: requestPeer ? 1 : 0 } as const;
+    const raw = encodeHandshake(HandshakeType.key_update, encodeKeyUpdate(ku));
+    this.events.handshakeMessage?.({ direction: 'sent', type: HandshakeType.key_update, message: ku, raw, protection: this.writeLevel });
+    this.sealRecords(ContentType.handshake, raw);
+    this.installWriteKeys('application', this.writeSuite, nextTrafficSecret(this.config.provider, this.writeSuite, this.writeSecret));
+  }
+
+  private installReadKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void {
+    const { key, iv } = trafficKeys(this.config.provider, suite, secret);
+    const limit = this.config.recordSizeLimit;
+    this.opener = new RecordOpener13(this.config.provider.aead(suite.aead, key), iv, limit === undefined ? {} : { maxInnerPlaintext: Math.min(limit, (1 << 14) + 1) });
+    this.readSuite = suite;
+    this.readSecret = secret;
+    this.readLevel = level;
+    this.readKeyChanged = true;
+  }
+
+  private installWriteKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void {
+    const { key, iv } = trafficKeys(this.config.provider, suite, secret);
+    this.sealer = new RecordSealer13(this.config.provider.aead(suite.aead, key), iv);
+    this.writeSuite = suite;
+    this.writeSecret = secret;
+    this.writeLevel = level;
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  /** Writes the handshake messages of the current flight as few records as possible. */
+  private flushHandshake(): void {
+    if (this.pendingHandshake.length === 0) return;
+    const data = this.pendingHandshake.length === 1 ? (this.pendingHandshake[0] as Uint8Array) : concat(...this.pendingHandshake);
+    this.pendingHandshake = [];
+    if (this.sealer === null) {
+      // RFC 8446 §5.1: the first ClientHello's record version may be 0x0301 for compatibility.
+      const version = this.side === 'client' && this.negotiated.version === 0 ? ProtocolVersion.TLS1_0 : ProtocolVersion.TLS1_2;
+      this.out.push(encodePlaintextRecords(ContentType.handshake, data, { version }));
+      this.events.record?.({ direction: 'sent', contentType: ContentType.handshake, innerType: ContentType.handshake, length: data.length, protection: 'plaintext' });
+    } else {
+      this.sealRecords(ContentType.handshake, data);
+    }
+  }
+
+  /** The most content one protected record may carry: RFC 8449 §4 (limit includes the type byte). */
+  private maxContent(): number {
+    const peer = this.negotiated.peerRecordSizeLimit;
+    return peer === undefined ? 1 << 14 : Math.min(1 << 14, peer - 1);
+  }
+
+  private sealRecords(type: number, data: Uint8Array): void {
+    const sealer = this.sealer;
+    if (sealer === null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'no write keys');
+    const max = this.maxContent();
+    const listener = this.events.record;
+    for (let at = 0; at < data.length || (at === 0 && data.length === 0); ) {
+      const n = Math.min(max, data.length - at);
+      const record = sealer.seal(type, at === 0 && n === data.length ? data : data.subarray(at, at + n));
+      this.out.push(record);
+      listener?.({ direction: 'sent', contentType: ContentType.application_data, innerType: type, length: record.length - 5, protection: this.writeLevel });
+      at += n;
+      if (n === 0) break;
+    }
+  }
+
+  private sendAlert(level: number, description: number): void {
+    const body = Uint8Array.of(level, description);
+    if (this.sealer !== null) this.sealRecords(ContentType.alert, body);
+    else this.out.push(encodePlaintextRecords(ContentType.alert, body));
+    this.events.alert?.({ direction: 'sent', level, description });
+  }
+
+  // ---------------------------------------------------------------- failure
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== null) return;
+    const error =
+      err instanceof TlsError
+        ? err
+        : new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `internal error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    this.failure = error;
+    this.state = 'failed';
+    this.pendingHandshake = [];
+    // The error's alert goes out (only for errors we detected), under the current write keys.
+    const alert = error.alertNumber;
+    if (error.source === 'local' && alert !== null && !this.writeClosed) {
+      try {
+        this.sendAlert(AlertLevel.fatal, alert);
+      } catch {
+        // nothing more can be sent
+      }
+    }
+    this.writeClosed = true;
+    this.events.error?.(error);
+  }
+}

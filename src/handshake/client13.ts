@@ -1,0 +1,432 @@
+import type { KeyShare, PublicKey } from '../crypto/provider.js';
+import { ErrorCode, TlsError, decodeError, illegalParameter, unexpectedMessage } from '../errors.js';
+import { EarlySecrets, MasterSecrets, finishedVerifyData, verifyFinished } from '../keyschedule/tls13.js';
+import { tls13Suite, type Tls13Suite } from '../keyschedule/suites.js';
+import { Transcript } from '../keyschedule/transcript.js';
+import { encodeClientHello, type ClientHello } from '../messages/client-hello.js';
+import { decodeServerHello, isHelloRetryRequest, type ServerHello } from '../messages/server-hello.js';
+import { decodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
+import { decodeCertificateRequest13, type CertificateRequest13 } from '../messages/certificate-request13.js';
+import { decodeCertificate13, encodeCertificate13, type CertificateEntry } from '../messages/certificate13.js';
+import { decodeCertificateVerify, encodeCertificateVerify } from '../messages/certificate-verify.js';
+import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import { decodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
+import { decodeKeyUpdate } from '../messages/key-update.js';
+import { findExtension, type Extension } from '../extensions/extension.js';
+import { encodeServerNameClient } from '../extensions/server-name.js';
+import { encodeSupportedGroups } from '../extensions/supported-groups.js';
+import { decodeSignatureAlgorithms, encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
+import { decodeAlpnServer, encodeAlpn } from '../extensions/alpn.js';
+import { decodeSupportedVersionsServer, encodeSupportedVersionsClient } from '../extensions/supported-versions.js';
+import { decodeKeyShareHrr, decodeKeyShareServer, encodeKeyShareClient } from '../extensions/key-share.js';
+import { decodeCookie, encodeCookie } from '../extensions/cookie.js';
+import { encodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.js';
+import { decodeRecordSizeLimit, encodeRecordSizeLimit } from '../extensions/record-size-limit.js';
+import { isAllowedIn } from '../extensions/allowed.js';
+import { ExtensionType, HandshakeType, PskKeyExchangeMode, ProtocolVersion, NamedGroup } from '../registry/codepoints.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { equalBytes } from '../wire/bytes.js';
+import type { ClientConfig, CertifiedKey } from './config.js';
+import { certificateVerifyContent, chooseSignatureScheme, isIpAddress, verifyPeerSignature } from './common13.js';
+import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
+import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** State carried between the first and second ClientHello. */
+interface HelloState {
+  readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
+  shares: KeyShare[];
+  cookie: Uint8Array | undefined;
+  /** Extension types we sent, to reject unsolicited ones (RFC 8446 §4.2). */
+  sent: Set<number>;
+}
+
+/**
+ * The TLS 1.3 client handshake (RFC 8446 §2, §4), one straight line of named steps:
+ * ClientHello → [HelloRetryRequest → ClientHello] → ServerHello → EncryptedExtensions →
+ * [CertificateRequest] → Certificate → CertificateVerify → Finished → (our Finished), then the
+ * post-handshake messages (NewSessionTicket, KeyUpdate).
+ */
+export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): HandshakeGenerator {
+  const p = config.provider;
+  const neg = host.negotiated;
+  const state: HelloState = {
+    random: p.randomBytes(32),
+    sessionId: config.middleboxCompatibility ? p.randomBytes(32) : EMPTY,
+    shares: config.keyShareGroups.map((g) => p.generateKeyShare(g)),
+    cookie: undefined,
+    sent: new Set(),
+  };
+  neg.clientRandom = state.random;
+  neg.serverName = config.serverName;
+  neg.middleboxCompatibility = config.middleboxCompatibility;
+  const transcript = new Transcript(p);
+
+  // --- ClientHello (RFC 8446 §4.1.2)
+  const ch1 = buildClientHello(config, state);
+  transcript.add(host.send(HandshakeType.client_hello, encodeClientHello(ch1), ch1).raw);
+
+  // --- ServerHello or HelloRetryRequest (§4.1.3, §4.1.4)
+  let shMsg = yield* expect(HandshakeType.server_hello);
+  let sh = decodeServerHello(shMsg.body);
+  host.received(shMsg, sh);
+  let suite = checkServerHelloCommon(config, state, sh);
+  let ccsSent = false;
+
+  if (isHelloRetryRequest(sh)) {
+    neg.helloRetryRequest = true;
+    const retryGroup = processHelloRetryRequest(config, state, sh);
+    // §4.4.1: ClientHello1 is replaced by message_hash, then the HRR follows.
+    transcript.setHash(suite.hash);
+    transcript.replaceWithMessageHash();
+    transcript.add(shMsg.raw);
+    state.shares = [p.generateKeyShare(retryGroup)];
+    // Appendix D.4: the dummy change_cipher_spec goes before the second flight.
+    if (config.middleboxCompatibility) {
+      host.sendChangeCipherSpec();
+      ccsSent = true;
+    }
+    const ch2 = buildClientHello(config, state);
+    transcript.add(host.send(HandshakeType.client_hello, encodeClientHello(ch2), ch2).raw);
+
+    shMsg = yield* expect(HandshakeType.server_hello);
+    sh = decodeServerHello(shMsg.body);
+    host.received(shMsg, sh);
+    // §4.1.4: a second HelloRetryRequest is unexpected_message.
+    if (isHelloRetryRequest(sh)) throw unexpectedMessage('a second HelloRetryRequest');
+    const suite2 = checkServerHelloCommon(config, state, sh);
+    // §4.1.4: the ServerHello's cipher suite must be the one in the HelloRetryRequest.
+    if (suite2.suite !== suite.suite) {
+      throw illegalParameter('ServerHello cipher suite differs from the HelloRetryRequest', 'ServerHello.cipher_suite');
+    }
+    suite = suite2;
+  } else {
+    transcript.setHash(suite.hash);
+  }
+
+  // --- key exchange (§4.2.8)
+  const serverShare = decodeKeyShareServer(requireExtension(sh.extensions, ExtensionType.key_share, 'ServerHello'));
+  const share = state.shares.find((s) => s.group === serverShare.group);
+  if (share === undefined) {
+    throw illegalParameter('ServerHello key_share is for a group we did not send', 'ServerHello.key_share');
+  }
+  neg.group = share.group;
+  neg.cipherSuite = suite.suite;
+  neg.version = ProtocolVersion.TLS1_3;
+  const shared = share.deriveSecret(serverShare.keyExchange);
+  transcript.add(shMsg.raw);
+
+  const hs = EarlySecrets.create(p, suite, null).handshake(shared);
+  const helloHash = transcript.hash();
+  const clientHs = hs.clientHandshakeTrafficSecret(helloHash);
+  const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
+  host.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientHs);
+  host.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverHs);
+  host.setReadKeys('handshake', suite, serverHs);
+  if (config.middleboxCompatibility && !ccsSent) host.sendChangeCipherSpec();
+  host.setWriteKeys('handshake', suite, clientHs);
+
+  // --- EncryptedExtensions (§4.3.1)
+  const eeMsg = yield* expect(HandshakeType.encrypted_extensions);
+  const ee = decodeEncryptedExtensions(eeMsg.body);
+  host.received(eeMsg, ee);
+  processEncryptedExtensions(config, state, ee.extensions, host);
+  transcript.add(eeMsg.raw);
+
+  // --- [CertificateRequest] Certificate CertificateVerify (§4.3.2, §4.4.2, §4.4.3)
+  let certRequest: CertificateRequest13 | undefined;
+  let msg = yield* expect(HandshakeType.certificate_request, HandshakeType.certificate);
+  if (msg.type === HandshakeType.certificate_request) {
+    certRequest = decodeCertificateRequest13(msg.body);
+    host.received(msg, certRequest);
+    // §4.3.2: in the main handshake the context is empty.
+    if (certRequest.certificateRequestContext.length !== 0) {
+      throw illegalParameter('CertificateRequest context must be empty during the handshake', 'CertificateRequest.certificate_request_context');
+    }
+    transcript.add(msg.raw);
+    msg = yield* expect(HandshakeType.certificate);
+  }
+  const cert = decodeCertificate13(msg.body);
+  host.received(msg, cert);
+  // §4.4.2: for server authentication the request context is empty.
+  if (cert.certificateRequestContext.length !== 0) {
+    throw illegalParameter('server Certificate has a non-empty request context', 'Certificate.certificate_request_context');
+  }
+  // §4.4.2.4: an empty server Certificate is a decode_error.
+  if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
+  const chain = cert.certificateList.map((e: CertificateEntry) => e.certData);
+  neg.peerCertificates = chain;
+  const leafKey = verifyServerChain(config, chain, host);
+  transcript.add(msg.raw);
+
+  const cvMsg = yield* expect(HandshakeType.certificate_verify);
+  const cv = decodeCertificateVerify(cvMsg.body);
+  host.received(cvMsg, cv);
+  verifyPeerSignature(p, config.signatureAlgorithms, cv.algorithm, leafKey, certificateVerifyContent('server', transcript.hash()), cv.signature);
+  neg.peerSignatureScheme = cv.algorithm;
+  transcript.add(cvMsg.raw);
+
+  // --- server Finished (§4.4.4)
+  const finMsg = yield* expect(HandshakeType.finished);
+  const fin = decodeFinished(finMsg.body, suite.hashLength);
+  host.received(finMsg, fin);
+  if (!verifyFinished(p, suite, serverHs, transcript.hash(), fin.verifyData)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'server Finished does not verify', { field: 'Finished.verify_data' });
+  }
+  neg.serverFinished = fin.verifyData;
+  transcript.add(finMsg.raw);
+
+  const master: MasterSecrets = hs.master();
+  const finishedHash = transcript.hash();
+  const clientAp = master.clientApplicationTrafficSecret0(finishedHash);
+  const serverAp = master.serverApplicationTrafficSecret0(finishedHash);
+  const exporter = master.exporterMasterSecret(finishedHash);
+  host.keyLog('CLIENT_TRAFFIC_SECRET_0', clientAp);
+  host.keyLog('SERVER_TRAFFIC_SECRET_0', serverAp);
+  host.keyLog('EXPORTER_SECRET', exporter);
+  host.setReadKeys('application', suite, serverAp);
+
+  // --- our second flight: [Certificate CertificateVerify] Finished (§4.4)
+  if (certRequest !== undefined) sendClientCertificate(host, config, certRequest, transcript);
+  const verifyData = finishedVerifyData(p, suite, clientHs, transcript.hash());
+  const ourFin = { verifyData };
+  transcript.add(host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin).raw);
+  neg.clientFinished = verifyData;
+  host.setWriteKeys('application', suite, clientAp);
+  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: master.resumptionMasterSecret(transcript.hash()) });
+
+  // --- post-handshake (§4.6)
+  for (;;) {
+    const post = yield* expect(HandshakeType.new_session_ticket, HandshakeType.key_update);
+    if (post.type === HandshakeType.key_update) {
+      const ku = decodeKeyUpdate(post.body);
+      host.received(post, ku);
+      host.keyUpdateReceived(ku.requestUpdate === 1);
+    } else {
+      // Session resumption is a later feature: tickets are decoded (and so checked) and reported.
+      const nst = decodeNewSessionTicket13(post.body);
+      host.received(post, nst);
+    }
+  }
+}
+
+/** The ClientHello from the profile, in the profile's order (RFC 8446 §4.1.2). */
+function buildClientHello(config: ClientConfig, state: HelloState): ClientHello {
+  const profile: ClientHelloProfile = config.helloProfile;
+  const grease = greasePicker(state.random);
+  const extensions: Extension[] = [];
+  const sent = new Set<number>();
+  let greaseExtensions = 0;
+  for (const spec of profile.extensions) {
+    if (spec.kind === 'grease') {
+      extensions.push({ type: grease(8 + greaseExtensions++), data: new Uint8Array(spec.dataLength) });
+      continue;
+    }
+    if (spec.kind === 'raw') {
+      extensions.push({ type: spec.type, data: spec.data });
+      sent.add(spec.type);
+      continue;
+    }
+    const data = standardExtension(config, state, spec.type, profile, grease);
+    if (data === undefined) continue;
+    extensions.push({ type: spec.type, data });
+    sent.add(spec.type);
+  }
+  state.sent = sent;
+  const cipherSuites = profile.greaseCipherSuite ? [grease(0), ...config.cipherSuites] : [...config.cipherSuites];
+  return {
+    legacyVersion: ProtocolVersion.TLS1_2,
+    random: state.random,
+    legacySessionId: state.sessionId,
+    cipherSuites,
+    legacyCompressionMethods: new Uint8Array([0]),
+    extensions,
+  };
+}
+
+function standardExtension(
+  config: ClientConfig,
+  state: HelloState,
+  type: number,
+  profile: ClientHelloProfile,
+  grease: (i: number) => number,
+): Uint8Array | undefined {
+  switch (type) {
+    case ExtensionType.server_name:
+      // RFC 6066 §3: literal IP addresses are not sent as SNI.
+      return config.serverName === undefined || isIpAddress(config.serverName) ? undefined : encodeServerNameClient(config.serverName);
+    case ExtensionType.supported_groups:
+      return encodeSupportedGroups(profile.greaseGroups ? [grease(1), ...config.groups] : config.groups);
+    case ExtensionType.signature_algorithms:
+      return encodeSignatureAlgorithms(
+        profile.greaseSignatureAlgorithms ? [grease(2), ...config.signatureAlgorithms] : config.signatureAlgorithms,
+      );
+    case ExtensionType.application_layer_protocol_negotiation:
+      return config.alpnProtocols.length === 0 ? undefined : encodeAlpn(config.alpnProtocols);
+    case ExtensionType.supported_versions:
+      return encodeSupportedVersionsClient(profile.greaseVersions ? [grease(3), ProtocolVersion.TLS1_3] : [ProtocolVersion.TLS1_3]);
+    case ExtensionType.key_share: {
+      const entries = state.shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }));
+      if (profile.greaseGroups) entries.unshift({ group: grease(1), keyExchange: new Uint8Array(1) });
+      return encodeKeyShareClient(entries);
+    }
+    case ExtensionType.psk_key_exchange_modes:
+      return encodePskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]);
+    case ExtensionType.record_size_limit:
+      return config.recordSizeLimit === undefined ? undefined : encodeRecordSizeLimit(config.recordSizeLimit);
+    case ExtensionType.cookie:
+      return state.cookie === undefined ? undefined : encodeCookie(state.cookie);
+    default:
+      // TLS 1.2-only extensions arrive with TLS 1.2 support.
+      return undefined;
+  }
+}
+
+function requireExtension(exts: readonly Extension[], type: number, where: string): Uint8Array {
+  const ext = findExtension(exts, type);
+  // RFC 8446 §9.2 / §4.2: a missing mandatory extension is missing_extension.
+  if (ext === undefined) throw new TlsError(ErrorCode.ERR_TLS_MISSING_EXTENSION, `${where} has no ${type} extension`);
+  return ext.data;
+}
+
+/** Checks shared by ServerHello and HelloRetryRequest; returns the chosen suite. */
+function checkServerHelloCommon(config: ClientConfig, state: HelloState, sh: ServerHello): Tls13Suite {
+  const sv = findExtension(sh.extensions, ExtensionType.supported_versions);
+  if (sv === undefined) {
+    // RFC 8446 §4.2.1: without supported_versions the server chose TLS 1.2 or older, which this
+    // client does not speak (yet). §4.1.3: a TLS 1.2 ServerHello with the downgrade sentinel
+    // would be illegal_parameter; either way we cannot continue.
+    throw new TlsError(ErrorCode.ERR_TLS_PROTOCOL_VERSION, 'the server chose a TLS version older than 1.3', {
+      field: 'ServerHello.legacy_version',
+    });
+  }
+  // §4.2.1: the selected version must be one we offered.
+  if (decodeSupportedVersionsServer(sv.data) !== ProtocolVersion.TLS1_3) {
+    throw illegalParameter('ServerHello selected a version we did not offer', 'ServerHello.supported_versions');
+  }
+  // §4.1.3: legacy_version 0x0303.
+  if (sh.legacyVersion !== ProtocolVersion.TLS1_2) {
+    throw illegalParameter('ServerHello legacy_version must be 0x0303', 'ServerHello.legacy_version');
+  }
+  // §4.1.3: legacy_session_id_echo must equal what we sent.
+  if (!equalBytes(sh.legacySessionIdEcho, state.sessionId)) {
+    throw illegalParameter('ServerHello legacy_session_id_echo does not match', 'ServerHello.legacy_session_id_echo');
+  }
+  // §4.1.3: a cipher suite we did not offer is illegal_parameter.
+  const suite = config.cipherSuites.includes(sh.cipherSuite) ? tls13Suite(sh.cipherSuite) : undefined;
+  if (suite === undefined) throw illegalParameter('ServerHello chose a cipher suite we did not offer', 'ServerHello.cipher_suite');
+  if (sh.legacyCompressionMethod !== 0) {
+    throw illegalParameter('ServerHello legacy_compression_method must be 0', 'ServerHello.legacy_compression_method');
+  }
+  const hrr = isHelloRetryRequest(sh);
+  for (const ext of sh.extensions) {
+    const allowed = isAllowedIn(ext.type, hrr ? 'HRR' : 'SH');
+    // §4.2: an extension defined for other messages is illegal_parameter; one we did not offer
+    // is unsupported_extension (the cookie is the HRR's own).
+    if (allowed === false) throw illegalParameter(`extension ${ext.type} is not allowed in ServerHello`, 'ServerHello.extensions');
+    if (!state.sent.has(ext.type) && ext.type !== ExtensionType.cookie) {
+      throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_EXTENSION, `ServerHello has extension ${ext.type}, which we did not offer`);
+    }
+  }
+  return suite;
+}
+
+/** RFC 8446 §4.1.4: validates a HelloRetryRequest and returns the group to send a share for. */
+function processHelloRetryRequest(config: ClientConfig, state: HelloState, hrr: ServerHello): number {
+  const ks = findExtension(hrr.extensions, ExtensionType.key_share);
+  const cookie = findExtension(hrr.extensions, ExtensionType.cookie);
+  if (cookie !== undefined) state.cookie = decodeCookie(cookie.data);
+  // §4.1.4: an HRR that would not change the ClientHello is illegal_parameter.
+  if (ks === undefined) {
+    if (cookie === undefined) throw illegalParameter('HelloRetryRequest changes nothing', 'HelloRetryRequest.extensions');
+    return state.shares[0]?.group ?? NamedGroup.x25519;
+  }
+  const group = decodeKeyShareHrr(ks.data);
+  // §4.2.8: the group must be in supported_groups and not one we already sent a share for.
+  if (!config.groups.includes(group)) {
+    throw illegalParameter('HelloRetryRequest selected a group we did not offer', 'HelloRetryRequest.key_share');
+  }
+  if (state.shares.some((s) => s.group === group)) {
+    throw illegalParameter('HelloRetryRequest selected a group we already sent a key share for', 'HelloRetryRequest.key_share');
+  }
+  return group;
+}
+
+function processEncryptedExtensions(config: ClientConfig, state: HelloState, exts: readonly Extension[], host: HandshakeHost): void {
+  for (const ext of exts) {
+    const allowed = isAllowedIn(ext.type, 'EE');
+    // RFC 8446 §4.2: known extensions not defined for EncryptedExtensions are illegal_parameter.
+    if (allowed === false) {
+      throw illegalParameter(`extension ${ext.type} is not allowed in EncryptedExtensions`, 'EncryptedExtensions.extensions');
+    }
+    // §4.2: extensions we did not offer are unsupported_extension.
+    if (!state.sent.has(ext.type)) {
+      throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_EXTENSION, `EncryptedExtensions has extension ${ext.type}, which we did not offer`);
+    }
+    switch (ext.type) {
+      case ExtensionType.application_layer_protocol_negotiation: {
+        const chosen = decodeAlpnServer(ext.data);
+        // RFC 7301 §3.2: the server must pick one of the client's protocols.
+        if (!config.alpnProtocols.includes(chosen)) {
+          throw illegalParameter(`server chose ALPN protocol ${JSON.stringify(chosen)}, which we did not offer`, 'EncryptedExtensions.alpn');
+        }
+        host.negotiated.alpnProtocol = chosen;
+        break;
+      }
+      case ExtensionType.record_size_limit:
+        host.negotiated.peerRecordSizeLimit = decodeRecordSizeLimit(ext.data);
+        break;
+      case ExtensionType.server_name:
+        // RFC 6066 §3: the server's acknowledgement is empty.
+        if (ext.data.length !== 0) throw decodeError('server_name acknowledgement must be empty', 'EncryptedExtensions.server_name');
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Runs the verifier on the server's chain and returns the leaf's public key. */
+function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], host: HandshakeHost): PublicKey {
+  const leaf = chain[0];
+  if (leaf === undefined) throw decodeError('empty certificate chain');
+  if (config.verifier !== null) {
+    const name = config.serverName;
+    const target = name === undefined ? {} : isIpAddress(name) ? { ip: name } : { hostname: name };
+    const result = config.verifier.verify({ chain, purpose: 'serverAuth', time: config.now(), ...target });
+    if (!result.ok) throw result.error;
+    host.negotiated.peerVerified = true;
+  }
+  const parsed = parseCertificate(leaf);
+  return config.provider.importPublicKey(parsed.subjectPublicKeyInfo);
+}
+
+/** RFC 8446 §4.4.2: answers a CertificateRequest with our certificate (or an empty one). */
+function sendClientCertificate(host: HandshakeHost, config: ClientConfig, request: CertificateRequest13, transcript: Transcript): void {
+  const sa = findExtension(request.extensions, ExtensionType.signature_algorithms);
+  // §4.3.2: signature_algorithms MUST be in a CertificateRequest.
+  if (sa === undefined) throw new TlsError(ErrorCode.ERR_TLS_MISSING_EXTENSION, 'CertificateRequest without signature_algorithms');
+  const schemes = decodeSignatureAlgorithms(sa.data);
+  let chosen: { certificate: CertifiedKey; scheme: number } | undefined;
+  for (const certificate of config.certificates) {
+    const scheme = chooseSignatureScheme(config.signatureAlgorithms, schemes, certificate.key.info);
+    if (scheme !== undefined) {
+      chosen = { certificate, scheme };
+      break;
+    }
+  }
+  const certMsg = {
+    certificateRequestContext: request.certificateRequestContext,
+    certificateList: chosen === undefined ? [] : chosen.certificate.chain.map((certData) => ({ certData, extensions: [] })),
+  };
+  transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
+  if (chosen === undefined) return;
+  host.negotiated.localCertificates = chosen.certificate.chain;
+  host.negotiated.localSignatureScheme = chosen.scheme;
+  const signature = config.provider.sign(chosen.scheme, chosen.certificate.key, certificateVerifyContent('client', transcript.hash()));
+  const cv = { algorithm: chosen.scheme, signature };
+  transcript.add(host.send(HandshakeType.certificate_verify, encodeCertificateVerify(cv), cv).raw);
+}
+

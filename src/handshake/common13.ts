@@ -1,0 +1,100 @@
+import type { CryptoProvider, KeyInfo, PublicKey } from '../crypto/provider.js';
+import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
+import { utf8 } from '../wire/bytes.js';
+import { isTls13SignatureScheme, schemeFitsKey, type CertifiedKey } from './config.js';
+
+const SPACES_64 = new Uint8Array(64).fill(0x20);
+const SERVER_CONTEXT = utf8('TLS 1.3, server CertificateVerify');
+const CLIENT_CONTEXT = utf8('TLS 1.3, client CertificateVerify');
+
+/**
+ * RFC 8446 §4.4.3: the content covered by CertificateVerify: 64 spaces, the context string,
+ * a zero byte, then Transcript-Hash(Handshake Context, Certificate).
+ */
+export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  const context = side === 'server' ? SERVER_CONTEXT : CLIENT_CONTEXT;
+  const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
+  out.set(SPACES_64, 0);
+  out.set(context, 64);
+  out[64 + context.length] = 0;
+  out.set(transcriptHash, 65 + context.length);
+  return out;
+}
+
+/**
+ * Checks a peer's CertificateVerify signature. RFC 8446 §4.4.3: the scheme must be one we
+ * offered (illegal_parameter), fit the certificate's key, and the signature must verify
+ * (decrypt_error).
+ */
+export function verifyPeerSignature(
+  provider: CryptoProvider,
+  offered: readonly number[],
+  scheme: number,
+  key: PublicKey,
+  content: Uint8Array,
+  signature: Uint8Array,
+): void {
+  // RFC 8446 §4.4.3: the algorithm MUST be one offered in signature_algorithms; PKCS#1 v1.5 and
+  // SHA-1 schemes are never valid in a TLS 1.3 CertificateVerify (§4.2.3).
+  if (!offered.includes(scheme) || !isTls13SignatureScheme(scheme)) {
+    throw illegalParameter(`CertificateVerify uses signature scheme 0x${scheme.toString(16)}, which was not offered`, 'CertificateVerify.algorithm');
+  }
+  if (!schemeFitsKey(scheme, key.info)) {
+    throw illegalParameter('CertificateVerify signature scheme does not match the certificate key', 'CertificateVerify.algorithm');
+  }
+  if (!provider.verify(scheme, key, content, signature)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'CertificateVerify signature does not verify', {
+      field: 'CertificateVerify.signature',
+    });
+  }
+}
+
+/** Our signature scheme for `key`: the first in our preference order that the peer offered. */
+export function chooseSignatureScheme(
+  preference: readonly number[],
+  peerOffered: readonly number[],
+  info: KeyInfo,
+): number | undefined {
+  for (const scheme of preference) {
+    if (isTls13SignatureScheme(scheme) && schemeFitsKey(scheme, info) && peerOffered.includes(scheme)) return scheme;
+  }
+  return undefined;
+}
+
+/** RFC 6125 §6.4.3-style match of a server name against a certificate name (wildcard in the left-most label only). */
+export function nameMatches(pattern: string, name: string): boolean {
+  const p = pattern.toLowerCase().replace(/\.$/, '');
+  const n = name.toLowerCase().replace(/\.$/, '');
+  if (p === n) return true;
+  if (!p.startsWith('*.')) return false;
+  const dot = n.indexOf('.');
+  return dot > 0 && n.slice(dot + 1) === p.slice(2);
+}
+
+/**
+ * Chooses the server certificate: among the certificates whose names cover the SNI (all of
+ * them when there is no SNI or none match), the first whose key can sign with a scheme the
+ * client offered, and that scheme.
+ */
+export function chooseCertificate(
+  certificates: readonly CertifiedKey[],
+  serverName: string | undefined,
+  preference: readonly number[],
+  clientSchemes: readonly number[],
+): { certificate: CertifiedKey; scheme: number } | undefined {
+  const byName =
+    serverName === undefined ? [] : certificates.filter((c) => c.names.some((pattern) => nameMatches(pattern, serverName)));
+  for (const pool of [byName, certificates]) {
+    for (const certificate of pool) {
+      const scheme = chooseSignatureScheme(preference, clientSchemes, certificate.key.info);
+      if (scheme !== undefined) return { certificate, scheme };
+    }
+  }
+  return undefined;
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+/** RFC 6066 §3: literal IP addresses are not permitted in SNI. */
+export function isIpAddress(host: string): boolean {
+  return IPV4.test(host) || host.includes(':');
+}

@@ -1,0 +1,217 @@
+import type { CryptoProvider, KeyInfo, PrivateKey } from '../crypto/provider.js';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../registry/codepoints.js';
+import type { CertificateVerifier } from '../x509/verify.js';
+import { TLSKIT_DEFAULT_PROFILE, type ClientHelloProfile } from './hello-profile.js';
+
+/** A certificate chain with its private key, as the server (or a client) presents it. */
+export interface CertifiedKey {
+  /** DER certificates, leaf first. */
+  readonly chain: readonly Uint8Array[];
+  readonly key: PrivateKey;
+  /** The leaf's DNS names and IP addresses, for choosing a certificate by SNI. */
+  readonly names: readonly string[];
+}
+
+/** A request the handshake cannot answer by itself; the adapter answers it (possibly later). */
+export type HandshakeRequest = {
+  readonly kind: 'select_certificate';
+  readonly serverName: string | undefined;
+  readonly signatureAlgorithms: readonly number[];
+};
+
+/** What a server wants to know about a connection before choosing a certificate. */
+export type SelectCertificate = (
+  serverName: string | undefined,
+  signatureAlgorithms: readonly number[],
+) => readonly CertifiedKey[] | Promise<readonly CertifiedKey[]>;
+
+export interface CommonConfig {
+  readonly provider: CryptoProvider;
+  /** TLS 1.3 cipher suites in preference order. Default: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305. */
+  readonly cipherSuites: readonly number[];
+  /** Key exchange groups in preference order. Default: X25519MLKEM768, x25519, secp256r1, secp384r1. */
+  readonly groups: readonly number[];
+  /** Signature schemes we accept from the peer, in preference order. */
+  readonly signatureAlgorithms: readonly number[];
+  /** ALPN protocols in preference order; empty: no ALPN. */
+  readonly alpnProtocols: readonly string[];
+  /** RFC 8449 record_size_limit to advertise; undefined: do not send the extension. */
+  readonly recordSizeLimit: number | undefined;
+  /** The clock for certificate validity. */
+  readonly now: () => Date;
+  /** Largest handshake message accepted (bytes). */
+  readonly maxHandshakeMessageSize: number;
+}
+
+export interface ClientConfig extends CommonConfig {
+  readonly side: 'client';
+  /** DNS name for SNI and for certificate verification; an IP address is verified but not sent. */
+  readonly serverName: string | undefined;
+  /** Groups to send key shares for in the first ClientHello. Default: the first group (and x25519 with the hybrid). */
+  readonly keyShareGroups: readonly number[];
+  /** Verifies the server's chain; null turns verification off (rejectUnauthorized: false). */
+  readonly verifier: CertificateVerifier | null;
+  /** The ordered description of the ClientHello. */
+  readonly helloProfile: ClientHelloProfile;
+  /** RFC 8446 Appendix D.4: a legacy_session_id and a dummy ChangeCipherSpec. Default true. */
+  readonly middleboxCompatibility: boolean;
+  /** Client certificates offered when the server asks (first that fits wins). */
+  readonly certificates: readonly CertifiedKey[];
+}
+
+export interface ServerConfig extends CommonConfig {
+  readonly side: 'server';
+  /** Certificates (RSA, ECDSA, Ed25519, ...) chosen by SNI and signature_algorithms. */
+  readonly certificates: readonly CertifiedKey[];
+  /** Optional asynchronous certificate selection (node's SNICallback). */
+  readonly selectCertificate: SelectCertificate | undefined;
+  /** Cookie sent in HelloRetryRequest (RFC 8446 §4.2.2); undefined: none. */
+  readonly helloRetryCookie: boolean;
+  /** ALPN mismatch: true sends no_application_protocol (RFC 7301 §3.2), false continues without ALPN. */
+  readonly alpnStrict: boolean;
+}
+
+export const DEFAULT_CIPHER_SUITES: readonly number[] = [
+  CipherSuite.TLS_AES_128_GCM_SHA256,
+  CipherSuite.TLS_AES_256_GCM_SHA384,
+  CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+];
+
+export const DEFAULT_GROUPS: readonly number[] = [
+  NamedGroup.X25519MLKEM768,
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+];
+
+/** What we verify in CertificateVerify (RFC 8446 §4.2.3: no PKCS#1 v1.5, no SHA-1 there). */
+export const DEFAULT_SIGNATURE_ALGORITHMS: readonly number[] = [
+  SignatureScheme.ecdsa_secp256r1_sha256,
+  SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.ed25519,
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pss_pss_sha256,
+  SignatureScheme.rsa_pss_pss_sha384,
+  SignatureScheme.rsa_pss_pss_sha512,
+  SignatureScheme.ecdsa_secp521r1_sha512,
+  SignatureScheme.ed448,
+  // accepted in certificate signatures (signature_algorithms_cert falls back to this list)
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+];
+
+export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 256 * 1024;
+
+/** Signature schemes that may sign a TLS 1.3 CertificateVerify (RFC 8446 §4.2.3, §4.4.3). */
+export function isTls13SignatureScheme(scheme: number): boolean {
+  switch (scheme) {
+    case SignatureScheme.ecdsa_secp256r1_sha256:
+    case SignatureScheme.ecdsa_secp384r1_sha384:
+    case SignatureScheme.ecdsa_secp521r1_sha512:
+    case SignatureScheme.rsa_pss_rsae_sha256:
+    case SignatureScheme.rsa_pss_rsae_sha384:
+    case SignatureScheme.rsa_pss_rsae_sha512:
+    case SignatureScheme.rsa_pss_pss_sha256:
+    case SignatureScheme.rsa_pss_pss_sha384:
+    case SignatureScheme.rsa_pss_pss_sha512:
+    case SignatureScheme.ed25519:
+    case SignatureScheme.ed448:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Whether `scheme` can be used with a key described by `info` (TLS 1.3 binds the curve). */
+export function schemeFitsKey(scheme: number, info: KeyInfo): boolean {
+  switch (scheme) {
+    case SignatureScheme.ecdsa_secp256r1_sha256:
+      return info.type === 'ec' && info.curve === 'P-256';
+    case SignatureScheme.ecdsa_secp384r1_sha384:
+      return info.type === 'ec' && info.curve === 'P-384';
+    case SignatureScheme.ecdsa_secp521r1_sha512:
+      return info.type === 'ec' && info.curve === 'P-521';
+    case SignatureScheme.rsa_pss_rsae_sha256:
+    case SignatureScheme.rsa_pss_rsae_sha384:
+    case SignatureScheme.rsa_pss_rsae_sha512:
+    case SignatureScheme.rsa_pkcs1_sha256:
+    case SignatureScheme.rsa_pkcs1_sha384:
+    case SignatureScheme.rsa_pkcs1_sha512:
+      return info.type === 'rsa';
+    case SignatureScheme.rsa_pss_pss_sha256:
+    case SignatureScheme.rsa_pss_pss_sha384:
+    case SignatureScheme.rsa_pss_pss_sha512:
+      return info.type === 'rsa-pss';
+    case SignatureScheme.ed25519:
+      return info.type === 'ed25519';
+    case SignatureScheme.ed448:
+      return info.type === 'ed448';
+    default:
+      return false;
+  }
+}
+
+/**
+ * Options for `clientConfig`: everything optional except the provider and the verifier, which
+ * must be given explicitly (`null` turns verification off), so that no one skips it by omission.
+ */
+export type ClientConfigOptions = Partial<Omit<ClientConfig, 'side'>> & Pick<ClientConfig, 'provider' | 'verifier'>;
+/** Options for `serverConfig`: everything optional except the provider and certificates. */
+export type ServerConfigOptions = Partial<Omit<ServerConfig, 'side'>> & Pick<ServerConfig, 'provider' | 'certificates'>;
+
+function commonDefaults(o: Partial<CommonConfig> & Pick<CommonConfig, 'provider'>): CommonConfig {
+  const groups = (o.groups ?? DEFAULT_GROUPS).filter((g) => o.provider.supportsGroup(g));
+  return {
+    provider: o.provider,
+    cipherSuites: o.cipherSuites ?? DEFAULT_CIPHER_SUITES,
+    groups,
+    signatureAlgorithms: o.signatureAlgorithms ?? DEFAULT_SIGNATURE_ALGORITHMS,
+    alpnProtocols: o.alpnProtocols ?? [],
+    recordSizeLimit: o.recordSizeLimit,
+    now: o.now ?? (() => new Date()),
+    maxHandshakeMessageSize: o.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE,
+  };
+}
+
+/**
+ * A complete client configuration from a few options; what is left out takes tlskit's defaults.
+ *
+ * @example
+ * const config = clientConfig({ provider: nodeCryptoProvider, serverName: 'example.com', verifier });
+ */
+export function clientConfig(o: ClientConfigOptions): ClientConfig {
+  const common = commonDefaults(o);
+  // Default key shares: the first group; with the hybrid first, also x25519 (as browsers do),
+  // so that servers without ML-KEM need no HelloRetryRequest.
+  let shares = o.keyShareGroups;
+  if (shares === undefined) {
+    const first = common.groups[0];
+    shares = first === undefined ? [] : [first];
+    if (first === NamedGroup.X25519MLKEM768 && common.groups.includes(NamedGroup.x25519)) shares = [first, NamedGroup.x25519];
+  }
+  return {
+    ...common,
+    side: 'client',
+    serverName: o.serverName,
+    keyShareGroups: shares.filter((g) => common.groups.includes(g)),
+    verifier: o.verifier,
+    helloProfile: o.helloProfile ?? TLSKIT_DEFAULT_PROFILE,
+    middleboxCompatibility: o.middleboxCompatibility ?? true,
+    certificates: o.certificates ?? [],
+  };
+}
+
+/** A complete server configuration; what is left out takes tlskit's defaults. */
+export function serverConfig(o: ServerConfigOptions): ServerConfig {
+  return {
+    ...commonDefaults(o),
+    side: 'server',
+    certificates: o.certificates,
+    selectCertificate: o.selectCertificate,
+    helloRetryCookie: o.helloRetryCookie ?? false,
+    alpnStrict: o.alpnStrict ?? true,
+  };
+}

@@ -1,0 +1,118 @@
+import type { Tls13Suite } from '../keyschedule/suites.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import { unexpectedMessage, internalError } from '../errors.js';
+import { handshakeTypeName } from '../registry/names.js';
+
+/** Which keys protect records: the handshake keys or the application keys. */
+export type KeyLevel = 'early' | 'handshake' | 'application';
+
+/** What a handshake learns and the connection reports (getProtocol(), getCipher(), ...). */
+export interface Negotiated {
+  version: number;
+  cipherSuite: number;
+  /** The key exchange group (NamedGroup), when there was one. */
+  group: number | undefined;
+  alpnProtocol: string | undefined;
+  /** The SNI the client sent (server side) or asked for (client side). */
+  serverName: string | undefined;
+  /** The peer's certificate chain, DER, leaf first, as received. */
+  peerCertificates: readonly Uint8Array[];
+  /** Our certificate chain, as sent. */
+  localCertificates: readonly Uint8Array[];
+  /** Whether the peer's chain was verified successfully (false when verification was off). */
+  peerVerified: boolean;
+  /** Why verification failed, when it did and the failure was not fatal. */
+  verifyError: Error | undefined;
+  /** Signature scheme the peer used in CertificateVerify / we used. */
+  peerSignatureScheme: number | undefined;
+  localSignatureScheme: number | undefined;
+  helloRetryRequest: boolean;
+  clientRandom: Uint8Array | undefined;
+  /** Finished verify_data as sent by the client and the server. */
+  clientFinished: Uint8Array | undefined;
+  serverFinished: Uint8Array | undefined;
+  /** The peer's RFC 8449 record_size_limit (what we may send). */
+  peerRecordSizeLimit: number | undefined;
+  /** Whether the server offered / the client sent middlebox-compatibility CCS. */
+  middleboxCompatibility: boolean;
+}
+
+export function emptyNegotiated(): Negotiated {
+  return {
+    version: 0,
+    cipherSuite: 0,
+    group: undefined,
+    alpnProtocol: undefined,
+    serverName: undefined,
+    peerCertificates: [],
+    localCertificates: [],
+    peerVerified: false,
+    verifyError: undefined,
+    peerSignatureScheme: undefined,
+    localSignatureScheme: undefined,
+    helloRetryRequest: false,
+    clientRandom: undefined,
+    clientFinished: undefined,
+    serverFinished: undefined,
+    peerRecordSizeLimit: undefined,
+    middleboxCompatibility: false,
+  };
+}
+
+/**
+ * What the handshake asks of the connection. The handshake never touches bytes on the wire:
+ * it hands messages to `send`, installs keys, and reports.
+ */
+export interface HandshakeHost {
+  /** Sends a handshake message (under the current write keys) and reports it. */
+  send(type: number, body: Uint8Array, decoded: object): HandshakeMessage;
+  /** Reports a received message with its decoded fields (for events and traces). */
+  received(message: HandshakeMessage, decoded: object): void;
+  /** RFC 8446 Appendix D.4: the dummy change_cipher_spec. */
+  sendChangeCipherSpec(): void;
+  setReadKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void;
+  setWriteKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void;
+  /** NSS key log line (only delivered when the user asked for a key log). */
+  keyLog(label: string, secret: Uint8Array): void;
+  /** The handshake is complete: application data may flow both ways. */
+  complete(secrets: { exporterMasterSecret: Uint8Array; resumptionMasterSecret: Uint8Array }): void;
+  /** Answering a KeyUpdate: rotate the read keys, and the write keys when asked to. */
+  keyUpdateReceived(updateRequested: boolean): void;
+  readonly negotiated: Negotiated;
+}
+
+/** What a handshake generator waits for next. */
+export type HandshakeStep =
+  | { readonly kind: 'expect'; readonly types: readonly number[] }
+  | { readonly kind: 'await'; readonly promise: Promise<unknown> };
+
+/** What the connection feeds back: the next message, or the settled value of an await. */
+export type HandshakeInput = HandshakeMessage | { readonly settled: unknown };
+
+export type HandshakeGenerator = Generator<HandshakeStep, void, HandshakeInput>;
+
+function isMessage(input: HandshakeInput): input is HandshakeMessage {
+  return 'raw' in input;
+}
+
+/**
+ * The only way a handshake gets a message: it says which types it accepts; the connection
+ * rejects anything else with unexpected_message before the handshake sees it.
+ */
+export function* expect(...types: number[]): Generator<HandshakeStep, HandshakeMessage, HandshakeInput> {
+  const input = yield { kind: 'expect', types };
+  if (!isMessage(input)) throw internalError('handshake fed a value where a message was expected');
+  if (!types.includes(input.type)) {
+    throw unexpectedMessage(
+      `received ${handshakeTypeName(input.type)}, expected ${types.map((t) => handshakeTypeName(t)).join(' or ')}`,
+    );
+  }
+  return input;
+}
+
+/** Waits for an asynchronous answer (a user callback) without blocking the connection. */
+export function* awaitValue<T>(promise: Promise<T>): Generator<HandshakeStep, T, HandshakeInput> {
+  const input = yield { kind: 'await', promise };
+  if (isMessage(input)) throw internalError('handshake fed a message while awaiting');
+  return input.settled as T;
+}

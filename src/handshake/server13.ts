@@ -1,0 +1,333 @@
+import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
+import { EarlySecrets, finishedVerifyData, verifyFinished } from '../keyschedule/tls13.js';
+import { tls13Suite, type Tls13Suite } from '../keyschedule/suites.js';
+import { Transcript } from '../keyschedule/transcript.js';
+import { decodeClientHello, type ClientHello } from '../messages/client-hello.js';
+import { encodeServerHello, HELLO_RETRY_REQUEST_RANDOM, type ServerHello } from '../messages/server-hello.js';
+import { encodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
+import { encodeCertificate13 } from '../messages/certificate13.js';
+import { encodeCertificateVerify } from '../messages/certificate-verify.js';
+import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import { decodeKeyUpdate } from '../messages/key-update.js';
+import { findExtension, type Extension } from '../extensions/extension.js';
+import { decodeServerNameClient } from '../extensions/server-name.js';
+import { decodeSupportedGroups } from '../extensions/supported-groups.js';
+import { decodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
+import { decodeAlpn, encodeAlpnServer } from '../extensions/alpn.js';
+import { decodeSupportedVersionsClient, encodeSupportedVersionsServer } from '../extensions/supported-versions.js';
+import {
+  decodeKeyShareClient,
+  encodeKeyShareHrr,
+  encodeKeyShareServer,
+  type KeyShareEntry,
+} from '../extensions/key-share.js';
+import { decodeCookie, encodeCookie } from '../extensions/cookie.js';
+import { decodeRecordSizeLimit, encodeRecordSizeLimit } from '../extensions/record-size-limit.js';
+import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
+import { constantTimeEqual } from '../wire/bytes.js';
+import type { CertifiedKey, ServerConfig } from './config.js';
+import { certificateVerifyContent, chooseCertificate } from './common13.js';
+import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
+
+const EMPTY = new Uint8Array(0);
+/** RFC 8449 §4: the largest value for TLS 1.3 is 2^14 + 1. */
+const MAX_RECORD_SIZE_LIMIT_13 = (1 << 14) + 1;
+
+interface Offer {
+  readonly hello: ClientHello;
+  readonly versions: readonly number[];
+  readonly groups: readonly number[];
+  readonly shares: readonly KeyShareEntry[];
+  readonly signatureAlgorithms: readonly number[];
+  readonly serverName: string | undefined;
+  readonly alpn: readonly string[] | undefined;
+  readonly recordSizeLimit: number | undefined;
+}
+
+/**
+ * The TLS 1.3 server handshake (RFC 8446 §2, §4): ClientHello → [HelloRetryRequest →
+ * ClientHello] → ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished →
+ * client Finished, then post-handshake KeyUpdate.
+ */
+export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): HandshakeGenerator {
+  const p = config.provider;
+  const neg = host.negotiated;
+  const transcript = new Transcript(p);
+
+  // --- ClientHello (§4.1.2)
+  const chMsg = yield* expect(HandshakeType.client_hello);
+  const hello = decodeClientHello(chMsg.body);
+  host.received(chMsg, hello);
+  let offer = readOffer(hello);
+  checkVersions(offer);
+  neg.clientRandom = hello.random;
+  neg.serverName = offer.serverName;
+  const suite = chooseSuite(config, hello.cipherSuites);
+  neg.cipherSuite = suite.suite;
+  neg.version = ProtocolVersion.TLS1_3;
+
+  // Certificate and signature scheme (by SNI and signature_algorithms).
+  let certificates: readonly CertifiedKey[] = config.certificates;
+  if (config.selectCertificate !== undefined) {
+    const selected = config.selectCertificate(offer.serverName, offer.signatureAlgorithms);
+    certificates = selected instanceof Promise ? yield* awaitValue(selected) : selected;
+  }
+  const choice = chooseCertificate(certificates, offer.serverName, config.signatureAlgorithms, offer.signatureAlgorithms);
+  // RFC 8446 §4.4.2.2: no certificate the client can verify → handshake_failure.
+  if (choice === undefined) {
+    throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no certificate fits the client\'s signature_algorithms');
+  }
+  const alpn = chooseAlpn(config, offer.alpn);
+  neg.alpnProtocol = alpn;
+
+  // --- key share: prefer a group the client already sent a share for (no extra round trip).
+  const mutual = config.groups.filter((g) => offer.groups.includes(g) && p.supportsGroup(g));
+  // RFC 8446 §4.2.8: with no common group the handshake fails.
+  if (mutual.length === 0) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no key exchange group in common');
+  let entry = pickShare(mutual, offer.shares);
+  const compat = hello.legacySessionId.length > 0;
+  neg.middleboxCompatibility = compat;
+  let ccsSent = false;
+
+  if (entry === undefined) {
+    // --- HelloRetryRequest (§4.1.4)
+    const group = mutual[0] as number;
+    neg.helloRetryRequest = true;
+    transcript.setHash(suite.hash);
+    transcript.add(chMsg.raw);
+    transcript.replaceWithMessageHash();
+    const cookie = config.helloRetryCookie ? p.randomBytes(32) : undefined;
+    const hrrExtensions: Extension[] = [
+      { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS1_3) },
+      { type: ExtensionType.key_share, data: encodeKeyShareHrr(group) },
+    ];
+    if (cookie !== undefined) hrrExtensions.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+    const hrr: ServerHello = {
+      legacyVersion: ProtocolVersion.TLS1_2,
+      random: HELLO_RETRY_REQUEST_RANDOM,
+      legacySessionIdEcho: hello.legacySessionId,
+      cipherSuite: suite.suite,
+      legacyCompressionMethod: 0,
+      extensions: hrrExtensions,
+    };
+    transcript.add(host.send(HandshakeType.server_hello, encodeServerHello(hrr), hrr).raw);
+    // Appendix D.4: in compatibility mode the CCS follows the first server flight.
+    if (compat) {
+      host.sendChangeCipherSpec();
+      ccsSent = true;
+    }
+
+    const ch2Msg = yield* expect(HandshakeType.client_hello);
+    const hello2 = decodeClientHello(ch2Msg.body);
+    host.received(ch2Msg, hello2);
+    const offer2 = readOffer(hello2);
+    checkVersions(offer2);
+    checkSecondHello(hello, hello2, suite, group, offer2, cookie);
+    offer = offer2;
+    entry = offer2.shares[0];
+    transcript.add(ch2Msg.raw);
+  } else {
+    transcript.setHash(suite.hash);
+    transcript.add(chMsg.raw);
+  }
+  if (entry === undefined) throw illegalParameter('no usable key share', 'ClientHello.key_share');
+  neg.group = entry.group;
+  const response = p.respondToKeyShare(entry.group, entry.keyExchange);
+
+  // --- ServerHello (§4.1.3)
+  const sh: ServerHello = {
+    legacyVersion: ProtocolVersion.TLS1_2,
+    random: p.randomBytes(32),
+    legacySessionIdEcho: hello.legacySessionId,
+    cipherSuite: suite.suite,
+    legacyCompressionMethod: 0,
+    extensions: [
+      { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS1_3) },
+      { type: ExtensionType.key_share, data: encodeKeyShareServer({ group: entry.group, keyExchange: response.publicKey }) },
+    ],
+  };
+  transcript.add(host.send(HandshakeType.server_hello, encodeServerHello(sh), sh).raw);
+  if (compat && !ccsSent) host.sendChangeCipherSpec();
+
+  const hs = EarlySecrets.create(p, suite, null).handshake(response.sharedSecret);
+  const helloHash = transcript.hash();
+  const clientHs = hs.clientHandshakeTrafficSecret(helloHash);
+  const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
+  host.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientHs);
+  host.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverHs);
+  host.setWriteKeys('handshake', suite, serverHs);
+  host.setReadKeys('handshake', suite, clientHs);
+
+  // --- EncryptedExtensions (§4.3.1)
+  const eeExtensions: Extension[] = [];
+  // RFC 6066 §3: acknowledge a server_name we used, with an empty extension.
+  if (offer.serverName !== undefined) eeExtensions.push({ type: ExtensionType.server_name, data: EMPTY });
+  if (alpn !== undefined) {
+    eeExtensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnServer(alpn) });
+  }
+  if (offer.recordSizeLimit !== undefined) {
+    neg.peerRecordSizeLimit = offer.recordSizeLimit;
+    // RFC 8449 §4: we answer with our own limit (the protocol maximum unless configured lower).
+    const ours = Math.min(config.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_13, MAX_RECORD_SIZE_LIMIT_13);
+    eeExtensions.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ours) });
+  }
+  const ee = { extensions: eeExtensions };
+  transcript.add(host.send(HandshakeType.encrypted_extensions, encodeEncryptedExtensions(ee), ee).raw);
+
+  // --- Certificate, CertificateVerify (§4.4.2, §4.4.3)
+  const certMsg = {
+    certificateRequestContext: EMPTY,
+    certificateList: choice.certificate.chain.map((certData) => ({ certData, extensions: [] })),
+  };
+  transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
+  neg.localCertificates = choice.certificate.chain;
+  neg.localSignatureScheme = choice.scheme;
+  const signature = p.sign(choice.scheme, choice.certificate.key, certificateVerifyContent('server', transcript.hash()));
+  const cv = { algorithm: choice.scheme, signature };
+  transcript.add(host.send(HandshakeType.certificate_verify, encodeCertificateVerify(cv), cv).raw);
+
+  // --- Finished (§4.4.4)
+  const verifyData = finishedVerifyData(p, suite, serverHs, transcript.hash());
+  const fin = { verifyData };
+  transcript.add(host.send(HandshakeType.finished, encodeFinished(fin), fin).raw);
+  neg.serverFinished = verifyData;
+
+  const master = hs.master();
+  const finishedHash = transcript.hash();
+  const clientAp = master.clientApplicationTrafficSecret0(finishedHash);
+  const serverAp = master.serverApplicationTrafficSecret0(finishedHash);
+  const exporter = master.exporterMasterSecret(finishedHash);
+  host.keyLog('CLIENT_TRAFFIC_SECRET_0', clientAp);
+  host.keyLog('SERVER_TRAFFIC_SECRET_0', serverAp);
+  host.keyLog('EXPORTER_SECRET', exporter);
+  host.setWriteKeys('application', suite, serverAp);
+
+  // --- client Finished (§4.4.4)
+  const cfMsg = yield* expect(HandshakeType.finished);
+  const cf = decodeFinished(cfMsg.body, suite.hashLength);
+  host.received(cfMsg, cf);
+  if (!verifyFinished(p, suite, clientHs, transcript.hash(), cf.verifyData)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'client Finished does not verify', { field: 'Finished.verify_data' });
+  }
+  neg.clientFinished = cf.verifyData;
+  transcript.add(cfMsg.raw);
+  host.setReadKeys('application', suite, clientAp);
+  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: master.resumptionMasterSecret(transcript.hash()) });
+
+  // --- post-handshake (§4.6): only KeyUpdate from a client.
+  for (;;) {
+    const post = yield* expect(HandshakeType.key_update);
+    const ku = decodeKeyUpdate(post.body);
+    host.received(post, ku);
+    host.keyUpdateReceived(ku.requestUpdate === 1);
+  }
+}
+
+function readOffer(hello: ClientHello): Offer {
+  const ext = (type: number): Uint8Array | undefined => findExtension(hello.extensions, type)?.data;
+  const sv = ext(ExtensionType.supported_versions);
+  const groups = ext(ExtensionType.supported_groups);
+  const shares = ext(ExtensionType.key_share);
+  const sigs = ext(ExtensionType.signature_algorithms);
+  const sni = ext(ExtensionType.server_name);
+  const alpn = ext(ExtensionType.application_layer_protocol_negotiation);
+  const rsl = ext(ExtensionType.record_size_limit);
+  return {
+    hello,
+    versions: sv === undefined ? [] : decodeSupportedVersionsClient(sv),
+    groups: groups === undefined ? [] : decodeSupportedGroups(groups),
+    shares: shares === undefined ? [] : decodeKeyShareClient(shares),
+    signatureAlgorithms: sigs === undefined ? [] : decodeSignatureAlgorithms(sigs),
+    serverName: sni === undefined ? undefined : (decodeServerNameClient(sni).hostName ?? undefined),
+    alpn: alpn === undefined ? undefined : decodeAlpn(alpn),
+    recordSizeLimit: rsl === undefined ? undefined : decodeRecordSizeLimit(rsl),
+  };
+}
+
+function checkVersions(offer: Offer): void {
+  // RFC 8446 §4.2.1: without supported_versions (or without 0x0304 in it) the client wants TLS
+  // 1.2 or older; this server speaks TLS 1.3 only (TLS 1.2 arrives with its own issue).
+  if (!offer.versions.includes(ProtocolVersion.TLS1_3)) {
+    throw new TlsError(ErrorCode.ERR_TLS_PROTOCOL_VERSION, 'the client does not offer TLS 1.3', {
+      field: 'ClientHello.supported_versions',
+    });
+  }
+  const hello = offer.hello;
+  // RFC 8446 §4.1.2: legacy_compression_methods must be exactly one zero byte in TLS 1.3.
+  if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
+    throw illegalParameter('legacy_compression_methods must be [null]', 'ClientHello.legacy_compression_methods');
+  }
+  // RFC 8446 §9.2: without a PSK, signature_algorithms, supported_groups and key_share are required.
+  const has = (type: number): boolean => findExtension(hello.extensions, type) !== undefined;
+  for (const [type, name] of [
+    [ExtensionType.signature_algorithms, 'signature_algorithms'],
+    [ExtensionType.supported_groups, 'supported_groups'],
+    [ExtensionType.key_share, 'key_share'],
+  ] as const) {
+    if (!has(type)) throw new TlsError(ErrorCode.ERR_TLS_MISSING_EXTENSION, `ClientHello has no ${name} extension`);
+  }
+  // RFC 8446 §4.2.8: every KeyShareEntry must be for a group in supported_groups.
+  for (const share of offer.shares) {
+    if (!offer.groups.includes(share.group)) {
+      throw illegalParameter('key_share has a group that is not in supported_groups', 'ClientHello.key_share');
+    }
+  }
+}
+
+function chooseSuite(config: ServerConfig, offered: readonly number[]): Tls13Suite {
+  for (const code of config.cipherSuites) {
+    const suite = offered.includes(code) ? tls13Suite(code) : undefined;
+    if (suite !== undefined) return suite;
+  }
+  throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no TLS 1.3 cipher suite in common');
+}
+
+function pickShare(mutual: readonly number[], shares: readonly KeyShareEntry[]): KeyShareEntry | undefined {
+  for (const group of mutual) {
+    const share = shares.find((s) => s.group === group);
+    if (share !== undefined) return share;
+  }
+  return undefined;
+}
+
+function chooseAlpn(config: ServerConfig, offered: readonly string[] | undefined): string | undefined {
+  if (offered === undefined || config.alpnProtocols.length === 0) return undefined;
+  for (const proto of config.alpnProtocols) if (offered.includes(proto)) return proto;
+  // RFC 7301 §3.2: no protocol in common → no_application_protocol.
+  if (config.alpnStrict) {
+    throw new TlsError(ErrorCode.ERR_TLS_NO_APPLICATION_PROTOCOL, 'no ALPN protocol in common');
+  }
+  return undefined;
+}
+
+/** RFC 8446 §4.1.2 / §4.1.4: what the second ClientHello may (not) change. */
+function checkSecondHello(
+  first: ClientHello,
+  second: ClientHello,
+  suite: Tls13Suite,
+  group: number,
+  offer: Offer,
+  cookie: Uint8Array | undefined,
+): void {
+  if (!constantTimeEqual(first.random, second.random) || !constantTimeEqual(first.legacySessionId, second.legacySessionId)) {
+    throw illegalParameter('the second ClientHello changed random or legacy_session_id', 'ClientHello');
+  }
+  if (!second.cipherSuites.includes(suite.suite)) {
+    throw illegalParameter('the second ClientHello dropped the selected cipher suite', 'ClientHello.cipher_suites');
+  }
+  // §4.2.8: exactly one share, for the group the HelloRetryRequest selected.
+  if (offer.shares.length !== 1 || offer.shares[0]?.group !== group) {
+    throw illegalParameter('the second ClientHello must send one key share for the selected group', 'ClientHello.key_share');
+  }
+  if (cookie !== undefined) {
+    const echoed = findExtension(second.extensions, ExtensionType.cookie);
+    // §4.2.2: the client must echo the cookie.
+    if (echoed === undefined || !constantTimeEqual(decodeCookie(echoed.data), cookie)) {
+      throw illegalParameter('the second ClientHello did not echo the cookie', 'ClientHello.cookie');
+    }
+  }
+  // §4.1.2: early_data must not be in the second ClientHello.
+  if (findExtension(second.extensions, ExtensionType.early_data) !== undefined) {
+    throw illegalParameter('early_data in the second ClientHello', 'ClientHello.early_data');
+  }
+}
