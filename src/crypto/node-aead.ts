@@ -1,0 +1,64 @@
+/**
+ * AEADs over node:crypto (RFC 5116): AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 (RFC 8439),
+ * all with 12-byte nonces and 16-byte tags as TLS uses them (RFC 8446 §5.3, RFC 5288, RFC 7905).
+ * Internal to src/crypto.
+ *
+ * This is the bulk-data hot path. The key is imported once as a KeyObject; a seal costs one
+ * cipher context plus one copy of the ciphertext into the output (node's update() cannot write
+ * into a caller's buffer), and open returns node's output buffer as a view without copying.
+ */
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { internalError } from '../errors.js';
+import { view } from './node-util.js';
+import { AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadAlgorithm, type AeadKey } from './provider.js';
+
+const OPTIONS = { authTagLength: AEAD_TAG_LENGTH } as const;
+
+export class NodeAead implements AeadKey {
+  readonly algorithm: AeadAlgorithm;
+  readonly #key: KeyObject;
+
+  constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
+    const expected = AEAD_KEY_LENGTH[algorithm] as number | undefined;
+    if (expected === undefined) throw internalError('unsupported AEAD algorithm');
+    if (key.length !== expected) throw internalError(`${algorithm} key must be ${expected} bytes`);
+    this.algorithm = algorithm;
+    this.#key = createSecretKey(key);
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, headerRoom = 0): Uint8Array {
+    if (nonce.length !== AEAD_NONCE_LENGTH) throw internalError('AEAD nonce must be 12 bytes');
+    const cipher =
+      this.algorithm === 'chacha20-poly1305'
+        ? createCipheriv('chacha20-poly1305', this.#key, nonce, OPTIONS)
+        : createCipheriv(this.algorithm, this.#key, nonce, OPTIONS);
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const ct = cipher.update(plaintext);
+    cipher.final(); // GCM and ChaCha20-Poly1305 are stream modes: final() outputs nothing
+    const tag = cipher.getAuthTag();
+    const out = new Uint8Array(headerRoom + ct.length + AEAD_TAG_LENGTH);
+    out.set(ct, headerRoom);
+    out.set(tag, headerRoom + ct.length);
+    return out;
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    if (nonce.length !== AEAD_NONCE_LENGTH) throw internalError('AEAD nonce must be 12 bytes');
+    const ctLength = ciphertextAndTag.length - AEAD_TAG_LENGTH;
+    if (ctLength < 0) return null;
+    const decipher =
+      this.algorithm === 'chacha20-poly1305'
+        ? createDecipheriv('chacha20-poly1305', this.#key, nonce, OPTIONS)
+        : createDecipheriv(this.algorithm, this.#key, nonce, OPTIONS);
+    decipher.setAuthTag(ciphertextAndTag.subarray(ctLength));
+    decipher.setAAD(aad, { plaintextLength: ctLength });
+    const pt = decipher.update(ciphertextAndTag.subarray(0, ctLength));
+    try {
+      decipher.final(); // throws when the tag does not verify
+    } catch {
+      pt.fill(0); // never let unauthenticated plaintext escape
+      return null;
+    }
+    return view(pt);
+  }
+}
