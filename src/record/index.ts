@@ -6,3 +6,4 @@ export * from './plaintext.js';
 export * from './protection13.js';
 export * from './reassembler.js';
 export * from './sequence.js';
+export * from './protection12.js';
