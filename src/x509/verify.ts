@@ -1,0 +1,437 @@
+/**
+ * The default certificate verifier: path building (RFC 5280 §6 basic path validation, a subset)
+ * and server identity checking (RFC 6125 §6). The handshake calls a `CertificateVerifier`; this
+ * module provides the default one.
+ *
+ * What it checks, for the path leaf → … → trust anchor:
+ * - every link's signature (via the CryptoProvider),
+ * - the validity window of every certificate, anchor included (RFC 5280 §6.1.3 (a)(2)),
+ * - basicConstraints cA on every issuer (§6.1.4 (k)) and pathLenConstraint (§6.1.4 (l)(m)),
+ * - keyCertSign on issuers that carry keyUsage (§6.1.4 (n)),
+ * - extKeyUsage on the leaf and intermediates when present (§4.2.1.12; as browsers/OpenSSL do),
+ * - no unprocessed critical extension on non-anchor certificates (§6.1.4 (o), §6.1.5 (f)),
+ * - the host name against dNSName SANs (RFC 6125 §6.4, no CN fallback, §6.4.4) or the IP
+ *   address against iPAddress SANs (RFC 5280 §4.2.1.6).
+ * Not yet: name constraints, policies, revocation (a critical nameConstraints or policy
+ * extension therefore fails as unsupported).
+ */
+import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
+import { ErrorCode, TlsError } from '../errors.js';
+import { equalBytes, toHex } from '../wire/bytes.js';
+import { commonName, parseCertificate, parseIp, formatIp, type Certificate, type DistinguishedName } from './certificate.js';
+import { DerReader, Tag, contextTag } from './der.js';
+import { OID, OID_NAMES } from './oids.js';
+import { decodeCertificatesPem } from './pem.js';
+import { verifyCertificateSignature } from './signature.js';
+
+export type KeyPurposeName = 'serverAuth' | 'clientAuth';
+
+export interface VerifyRequest {
+  /** DER certificates as received: leaf first, then intermediates in any order. */
+  readonly chain: readonly Uint8Array[];
+  /** The expected DNS name (or an IP literal, which is then matched as an IP). */
+  readonly hostname?: string;
+  /** The expected IP address (matched against iPAddress SANs). */
+  readonly ip?: string;
+  readonly purpose: KeyPurposeName;
+  readonly time: Date;
+}
+
+export type VerifyResult = { readonly ok: true; readonly chain: readonly Certificate[] } | { readonly ok: false; readonly error: TlsError };
+
+export interface CertificateVerifier {
+  verify(req: VerifyRequest): VerifyResult;
+}
+
+export interface DefaultVerifierOptions {
+  readonly provider: CryptoProvider;
+  /** DER certificates and/or PEM text (e.g. node:tls `rootCertificates` joined). */
+  readonly trustAnchors: readonly Uint8Array[] | string | readonly (Uint8Array | string)[];
+  /** Longest path accepted, leaf and anchor included (default 8). */
+  readonly maxDepth?: number;
+  /** Budget of signature checks per verification (default 32). */
+  readonly maxSignatureChecks?: number;
+  /** Most certificates accepted in a received chain (default 32). */
+  readonly maxChainLength?: number;
+}
+
+/** A trust anchor: parsed lazily; its public key imported once, on first use. */
+interface Anchor {
+  readonly der: Uint8Array;
+  cert: Certificate | undefined;
+  key: PublicKey | undefined;
+  /** Set when the DER failed to parse: the anchor is skipped. */
+  broken: boolean;
+}
+
+const displayName = (cert: Certificate): string => {
+  const cn = commonName(cert.subject);
+  return cn !== undefined ? `CN=${cn}` : cert.subject.text === '' ? 'no subject name' : cert.subject.text;
+};
+
+const isoSeconds = (d: Date): string => d.toISOString().replace(/\.000Z$/, 'Z');
+
+function fail(code: ErrorCode, message: string): TlsError {
+  return new TlsError(code, message);
+}
+
+/**
+ * The subject Name DER of a certificate without a full parse (used to index ~140 roots cheaply).
+ * RFC 5280 §4.1: tbsCertificate fields in order up to subject.
+ */
+function subjectOf(der: Uint8Array): Uint8Array {
+  const top = new DerReader(der, 'Certificate');
+  const cert = top.sequence('Certificate');
+  const tbs = cert.sequence('tbsCertificate');
+  tbs.optional(contextTag(0, true), 'tbsCertificate.version');
+  tbs.expect(Tag.INTEGER, 'tbsCertificate.serialNumber');
+  tbs.expect(Tag.SEQUENCE, 'tbsCertificate.signature');
+  tbs.expect(Tag.SEQUENCE, 'tbsCertificate.issuer');
+  tbs.expect(Tag.SEQUENCE, 'tbsCertificate.validity');
+  return tbs.expect(Tag.SEQUENCE, 'tbsCertificate.subject').raw;
+}
+
+/** A set of trust anchors indexed by subject DER (hex). Built once, lazily. */
+export class TrustStore {
+  private index: Map<string, Anchor[]> | undefined;
+  private readonly byDer = new Map<string, Anchor>();
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    private readonly source: DefaultVerifierOptions['trustAnchors'],
+  ) {}
+
+  private build(): Map<string, Anchor[]> {
+    if (this.index !== undefined) return this.index;
+    const ders: Uint8Array[] = [];
+    const add = (item: Uint8Array | string): void => {
+      if (typeof item === 'string') ders.push(...decodeCertificatesPem(item));
+      else ders.push(item);
+    };
+    if (typeof this.source === 'string') add(this.source);
+    else for (const item of this.source) add(item);
+    const index = new Map<string, Anchor[]>();
+    for (const der of ders) {
+      let subject: Uint8Array;
+      try {
+        subject = subjectOf(der);
+      } catch {
+        continue; // an unparseable anchor can never be used; skip it
+      }
+      const anchor: Anchor = { der, cert: undefined, key: undefined, broken: false };
+      const k = toHex(subject);
+      const list = index.get(k);
+      if (list === undefined) index.set(k, [anchor]);
+      else list.push(anchor);
+      this.byDer.set(toHex(der), anchor);
+    }
+    this.index = index;
+    return index;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const list of this.build().values()) n += list.length;
+    return n;
+  }
+
+  /** Parsed anchors whose subject DER equals `name`. */
+  bySubject(name: DistinguishedName): Certificate[] {
+    const list = this.build().get(toHex(name.raw));
+    if (list === undefined) return [];
+    const out: Certificate[] = [];
+    for (const a of list) {
+      const c = this.certOf(a);
+      if (c !== undefined) out.push(c);
+    }
+    return out;
+  }
+
+  /** Whether `cert` is a trust anchor: the same DER, or the same subject and public key. */
+  isAnchor(cert: Certificate): boolean {
+    this.build();
+    if (this.byDer.has(toHex(cert.raw))) return true;
+    return this.bySubject(cert.subject).some((a) => equalBytes(a.subjectPublicKeyInfo, cert.subjectPublicKeyInfo));
+  }
+
+  /** The anchor's public key, imported once. */
+  publicKey(cert: Certificate): PublicKey | undefined {
+    const a = this.byDer.get(toHex(cert.raw));
+    if (a === undefined) return undefined;
+    if (a.key === undefined) a.key = this.provider.importPublicKey(cert.subjectPublicKeyInfo);
+    return a.key;
+  }
+
+  private certOf(a: Anchor): Certificate | undefined {
+    if (a.broken) return undefined;
+    if (a.cert === undefined) {
+      try {
+        a.cert = parseCertificate(a.der);
+      } catch {
+        a.broken = true;
+        return undefined;
+      }
+    }
+    return a.cert;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host names (RFC 6125 §6.4) and IP addresses
+
+/** Lowercase ASCII and drop one trailing dot (RFC 6125 §6.4.1 compares case-insensitively). */
+function normalizeDns(name: string): string {
+  const s = name.endsWith('.') ? name.slice(0, -1) : name;
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/**
+ * Whether a dNSName from a certificate matches `host` (RFC 6125 §6.4.3): the wildcard may only be
+ * the complete left-most label, matches exactly one non-empty label, and needs at least two
+ * labels after it (no `*.com`). No partial-label wildcards (`f*.example.com`), no `*` elsewhere.
+ */
+export function matchesDnsName(pattern: string, host: string): boolean {
+  const p = normalizeDns(pattern);
+  const h = normalizeDns(host);
+  if (p === '' || h === '' || h.includes('*')) return false;
+  const hLabels = h.split('.');
+  if (hLabels.some((l) => l === '')) return false;
+  if (!p.includes('*')) return p === h;
+  const pLabels = p.split('.');
+  if (pLabels[0] !== '*' || pLabels.slice(1).some((l) => l === '' || l.includes('*'))) return false;
+  if (pLabels.length < 3 || hLabels.length !== pLabels.length) return false;
+  for (let i = 1; i < pLabels.length; i++) if (pLabels[i] !== hLabels[i]) return false;
+  return true;
+}
+
+/**
+ * Checks the leaf's subjectAltName against a host name or IP address. Returns the error, or
+ * undefined when it matches. A host name that is an IP literal is matched as an IP address.
+ */
+export function checkServerIdentity(cert: Certificate, hostname: string | undefined, ip: string | undefined): TlsError | undefined {
+  const san = cert.subjectAltName;
+  const ipText = ip ?? (hostname !== undefined && parseIp(hostname) !== undefined ? hostname : undefined);
+  if (ipText !== undefined) {
+    const want = parseIp(ipText);
+    if (want === undefined) return fail(ErrorCode.ERR_TLS_CERT_ALTNAME_INVALID, `"${ipText}" is not an IP address`);
+    const have = san?.ipAddressBytes ?? [];
+    if (have.some((b) => equalBytes(b, want))) return undefined;
+    return fail(
+      ErrorCode.ERR_TLS_CERT_ALTNAME_INVALID,
+      have.length === 0
+        ? `IP address ${formatIp(want)} does not match the certificate: it has no IP addresses in subjectAltName`
+        : `IP address ${formatIp(want)} does not match the certificate's IP addresses: ${(san?.ipAddresses ?? []).join(', ')}`,
+    );
+  }
+  if (hostname === undefined) return undefined;
+  const names = san?.dnsNames ?? [];
+  // RFC 6125 §6.4.4: the CN is only a fallback when there is no SAN; we never use it (as browsers).
+  if (names.some((n) => matchesDnsName(n, hostname))) return undefined;
+  return fail(
+    ErrorCode.ERR_TLS_CERT_ALTNAME_INVALID,
+    names.length === 0
+      ? `host ${hostname} does not match the certificate: it has no DNS names in subjectAltName (the Common Name is not used)`
+      : `host ${hostname} does not match the certificate's names: ${names.join(', ')}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Path building and validation
+
+interface SearchState {
+  readonly candidates: readonly Certificate[];
+  readonly sigCache: Map<Certificate, Map<Certificate, boolean | TlsError>>;
+  checks: number;
+  /** Set when the signature-check budget ran out: the search stops with this error. */
+  exhausted: TlsError | undefined;
+  /** The failure found at the greatest depth (most informative). */
+  best: { depth: number; error: TlsError } | undefined;
+}
+
+/**
+ * A verifier that builds a path from the leaf through the received intermediates to one of
+ * `trustAnchors` and validates it (see the module comment for what is checked).
+ *
+ * @example
+ * const verifier = createDefaultVerifier({ provider, trustAnchors: tls.rootCertificates.join('\n') });
+ * const r = verifier.verify({ chain, hostname: 'example.org', purpose: 'serverAuth', time: new Date() });
+ * if (!r.ok) throw r.error;
+ */
+export function createDefaultVerifier(options: DefaultVerifierOptions): CertificateVerifier & { readonly trustStore: TrustStore } {
+  const provider = options.provider;
+  const store = new TrustStore(provider, options.trustAnchors);
+  const maxDepth = options.maxDepth ?? 8;
+  const maxChecks = options.maxSignatureChecks ?? 32;
+  const maxChain = options.maxChainLength ?? 32;
+
+  function note(state: SearchState, depth: number, error: TlsError): void {
+    if (state.best === undefined || depth > state.best.depth) state.best = { depth, error };
+  }
+
+  /** Whether `issuer` signed `child` (cached; false or the error when not). */
+  function signedBy(state: SearchState, child: Certificate, issuer: Certificate, anchor: boolean): boolean | TlsError {
+    let m = state.sigCache.get(child);
+    if (m === undefined) state.sigCache.set(child, (m = new Map<Certificate, boolean | TlsError>()));
+    const cached = m.get(issuer);
+    if (cached !== undefined) return cached;
+    if (state.checks >= maxChecks) {
+      state.exhausted ??= fail(ErrorCode.CERT_CHAIN_TOO_LONG, `gave up building the certificate path after ${maxChecks} signature checks`);
+      return state.exhausted;
+    }
+    state.checks++;
+    let result: boolean | TlsError;
+    try {
+      const key = anchor ? store.publicKey(issuer) : provider.importPublicKey(issuer.subjectPublicKeyInfo);
+      result = key !== undefined && verifyCertificateSignature(provider, child, key);
+    } catch (e) {
+      result = fail(
+        ErrorCode.CERT_SIGNATURE_FAILURE,
+        `cannot check the signature of ${displayName(child)} by ${displayName(issuer)}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    m.set(issuer, result);
+    return result;
+  }
+
+  /** Depth-first search with backtracking; returns a validated path leaf → anchor. */
+  function search(state: SearchState, path: Certificate[], req: VerifyRequest): Certificate[] | undefined {
+    const depth = path.length - 1;
+    const cur = path[depth] as Certificate;
+    if (store.isAnchor(cur)) {
+      const error = validatePath(path, req);
+      if (error === undefined) return path;
+      note(state, depth + 100, error); // a complete path's error beats any "no issuer" error
+      return undefined;
+    }
+    if (path.length >= maxDepth) {
+      note(state, depth, fail(ErrorCode.CERT_CHAIN_TOO_LONG, `no trust anchor within ${maxDepth} certificates of ${displayName(path[0] as Certificate)}`));
+      return undefined;
+    }
+    let nameMatched = false;
+    let sigError: TlsError | undefined;
+    // Prefer anchors (shortest path), then the received intermediates.
+    const tries: [Certificate, boolean][] = [
+      ...store.bySubject(cur.issuer).map((c): [Certificate, boolean] => [c, true]),
+      ...state.candidates.filter((c) => equalBytes(c.subject.raw, cur.issuer.raw) && !path.includes(c)).map((c): [Certificate, boolean] => [c, false]),
+    ];
+    for (const [issuer, anchor] of tries) {
+      if (issuer === cur || equalBytes(issuer.raw, cur.raw)) continue;
+      nameMatched = true;
+      const ok = signedBy(state, cur, issuer, anchor);
+      if (state.exhausted !== undefined) return undefined;
+      if (ok !== true) {
+        sigError ??=
+          ok === false ? fail(ErrorCode.CERT_SIGNATURE_FAILURE, `the signature of certificate ${depth} (${displayName(cur)}) by ${displayName(issuer)} does not verify`) : ok;
+        continue;
+      }
+      const found = search(state, [...path, issuer], req);
+      if (found !== undefined || state.exhausted !== undefined) return found;
+    }
+    if (sigError !== undefined) note(state, depth, sigError);
+    else if (!nameMatched) {
+      if (cur.selfIssued) {
+        note(
+          state,
+          depth,
+          depth === 0
+            ? fail(ErrorCode.DEPTH_ZERO_SELF_SIGNED_CERT, `certificate 0 (${displayName(cur)}) is self-signed and not a trusted certificate`)
+            : fail(ErrorCode.SELF_SIGNED_CERT_IN_CHAIN, `certificate ${depth} (${displayName(cur)}) in the chain is a self-signed certificate that is not trusted`),
+        );
+      } else {
+        note(
+          state,
+          depth,
+          fail(
+            ErrorCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+            `unable to find the issuer (${cur.issuer.text || 'empty name'}) of certificate ${depth} (${displayName(cur)}) among the ${state.candidates.length} other received certificate(s) and the trust anchors`,
+          ),
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /** Checks on a complete path leaf → anchor (RFC 5280 §6.1.3-§6.1.5, the parts listed above). */
+  function validatePath(path: readonly Certificate[], req: VerifyRequest): TlsError | undefined {
+    const t = req.time.getTime();
+    const purposeOid = OID[req.purpose];
+    const last = path.length - 1;
+    let nonSelfIssuedIntermediates = 0;
+    for (let i = 0; i < path.length; i++) {
+      const c = path[i] as Certificate;
+      const who = `certificate ${i} (${displayName(c)})`;
+      // RFC 5280 §4.1.2.5 / §6.1.3 (a)(2): notBefore..notAfter inclusive.
+      if (t < c.notBefore.getTime()) return fail(ErrorCode.CERT_NOT_YET_VALID, `${who} is not valid before ${isoSeconds(c.notBefore)}`);
+      if (t > c.notAfter.getTime()) return fail(ErrorCode.CERT_HAS_EXPIRED, `${who} expired on ${isoSeconds(c.notAfter)}`);
+      const isAnchor = i === last;
+      if (!isAnchor && c.unhandledCriticalExtensions.length > 0) {
+        // RFC 5280 §6.1.4 (o) / §6.1.5 (f): unrecognized critical extensions fail validation.
+        const names = c.unhandledCriticalExtensions.map((o) => OID_NAMES[o] ?? o).join(', ');
+        return fail(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `${who} has critical extension(s) this verifier does not support: ${names}`);
+      }
+      if (c.extKeyUsage !== undefined && (!isAnchor || path.length === 1)) {
+        // RFC 5280 §4.2.1.12: the purpose must be listed (or anyExtendedKeyUsage).
+        if (!c.extKeyUsage.includes(purposeOid) && !c.extKeyUsage.includes(OID.anyExtendedKeyUsage)) {
+          const have = c.extKeyUsage.map((o) => OID_NAMES[o] ?? o).join(', ');
+          return fail(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `${who} is not valid for ${req.purpose} (extKeyUsage: ${have})`);
+        }
+      }
+      if (i === 0) continue;
+      // Issuers: RFC 5280 §6.1.4 (k) cA; trust anchors without basicConstraints (v1 roots) are accepted.
+      const bc = c.basicConstraints;
+      if (bc === undefined ? !isAnchor : !bc.ca) {
+        return fail(ErrorCode.INVALID_CA, `${who} issued certificate ${i - 1} but is not a CA (basicConstraints cA is not set)`);
+      }
+      // §6.1.4 (l)(m): pathLenConstraint bounds the non-self-issued intermediates below it.
+      if (bc?.pathLen !== undefined && nonSelfIssuedIntermediates > bc.pathLen) {
+        return fail(
+          ErrorCode.INVALID_CA,
+          `${who} allows ${bc.pathLen} intermediate CA certificate(s) below it (pathLenConstraint), the path has ${nonSelfIssuedIntermediates}`,
+        );
+      }
+      // §6.1.4 (n): keyCertSign when keyUsage is present.
+      if (c.keyUsage !== undefined && !c.keyUsage.keyCertSign) {
+        return fail(ErrorCode.INVALID_CA, `${who} is not allowed to sign certificates (keyUsage lacks keyCertSign)`);
+      }
+      if (!c.selfIssued) nonSelfIssuedIntermediates++;
+    }
+    return undefined;
+  }
+
+  function verify(req: VerifyRequest): VerifyResult {
+    try {
+      if (req.chain.length === 0) return { ok: false, error: fail(ErrorCode.ERR_TLS_BAD_CERTIFICATE, 'the peer sent no certificate') };
+      if (req.chain.length > maxChain) {
+        return { ok: false, error: fail(ErrorCode.CERT_CHAIN_TOO_LONG, `the peer sent ${req.chain.length} certificates (at most ${maxChain} accepted)`) };
+      }
+      const certs: Certificate[] = [];
+      for (let i = 0; i < req.chain.length; i++) {
+        try {
+          certs.push(parseCertificate(req.chain[i] as Uint8Array));
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          return { ok: false, error: new TlsError(ErrorCode.ERR_TLS_BAD_CERTIFICATE, `certificate ${i} is malformed: ${msg}`, { cause: e }) };
+        }
+      }
+      const leaf = certs[0] as Certificate;
+      const state: SearchState = { candidates: certs.slice(1), sigCache: new Map<Certificate, Map<Certificate, boolean | TlsError>>(), checks: 0, exhausted: undefined, best: undefined };
+      const path = search(state, [leaf], req);
+      if (path === undefined) {
+        return {
+          ok: false,
+          error: state.exhausted ?? state.best?.error ?? fail(ErrorCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, `no path from ${displayName(leaf)} to a trust anchor`),
+        };
+      }
+      // RFC 6125 §6: the identity check comes after the path is validated (as node:tls does).
+      const idError = checkServerIdentity(leaf, req.hostname, req.ip);
+      if (idError !== undefined) return { ok: false, error: idError };
+      return { ok: true, chain: path };
+    } catch (e) {
+      // Never let an unexpected exception escape into the handshake.
+      if (e instanceof TlsError) return { ok: false, error: e };
+      return { ok: false, error: new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `certificate verification failed: ${String(e)}`, { cause: e }) };
+    }
+  }
+
+  return { verify, trustStore: store };
+}
