@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { AeadAlgorithm, AeadKey } from '../crypto/provider.js';
 import { AEAD_KEY_LENGTH } from '../crypto/provider.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { TlsError } from '../errors.js';
 import { ContentType } from '../registry/codepoints.js';
 import { RecordDeframer } from './deframer.js';
@@ -12,39 +13,9 @@ import { RecordOpener12, RecordSealer12 } from './protection12.js';
 const numRuns = Number(process.env.FUZZ_RUNS ?? 200);
 const ALGORITHMS: readonly AeadAlgorithm[] = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'];
 
-/** A minimal AeadKey on node:crypto, local to the tests (the real one is the provider's). */
-function localAead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
-  return {
-    algorithm,
-    seal(nonce, aad, plaintext, headerRoom = 0) {
-      const c: CipherGCM =
-        algorithm === 'chacha20-poly1305'
-          ? createCipheriv(algorithm, key, nonce, { authTagLength: 16 })
-          : createCipheriv(algorithm, key, nonce, { authTagLength: 16 });
-      c.setAAD(aad, { plaintextLength: plaintext.length });
-      const out = new Uint8Array(headerRoom + plaintext.length + 16);
-      out.set(c.update(plaintext), headerRoom);
-      c.final();
-      out.set(c.getAuthTag(), headerRoom + plaintext.length);
-      return out;
-    },
-    open(nonce, aad, ct) {
-      if (ct.length < 16) return null;
-      const d: DecipherGCM =
-        algorithm === 'chacha20-poly1305'
-          ? createDecipheriv(algorithm, key, nonce, { authTagLength: 16 })
-          : createDecipheriv(algorithm, key, nonce, { authTagLength: 16 });
-      d.setAAD(aad, { plaintextLength: ct.length - 16 });
-      d.setAuthTag(ct.subarray(ct.length - 16));
-      const p = d.update(ct.subarray(0, ct.length - 16));
-      try {
-        d.final();
-      } catch {
-        return null;
-      }
-      return new Uint8Array(p.buffer, p.byteOffset, p.length);
-    },
-  };
+/** The real provider's AEAD (node:crypto). */
+function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
+  return nodeCryptoProvider.aead(algorithm, key);
 }
 
 interface Setup {
@@ -56,7 +27,7 @@ interface Setup {
 function setup(algorithm: AeadAlgorithm): Setup {
   const rawKey = new Uint8Array(randomBytes(AEAD_KEY_LENGTH[algorithm]));
   const iv = new Uint8Array(randomBytes(algorithm === 'chacha20-poly1305' ? 12 : 4));
-  return { key: localAead(algorithm, rawKey), rawKey, iv };
+  return { key: aeadKey(algorithm, rawKey), rawKey, iv };
 }
 
 function code(fn: () => unknown): string {

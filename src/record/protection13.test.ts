@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { AeadAlgorithm, AeadKey } from '../crypto/provider.js';
 import { AEAD_KEY_LENGTH } from '../crypto/provider.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { TlsError } from '../errors.js';
 import { ContentType } from '../registry/codepoints.js';
 import { fromHex, toHex } from '../wire/bytes.js';
@@ -13,45 +14,13 @@ import { MAX_INNER_PLAINTEXT_LENGTH, RecordOpener13, RecordSealer13 } from './pr
 const numRuns = Number(process.env.FUZZ_RUNS ?? 200);
 const ALGORITHMS: readonly AeadAlgorithm[] = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'];
 
-/** A minimal AeadKey on node:crypto, local to the tests (the real one is the provider's). */
-function localAead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
-  return {
-    algorithm,
-    seal(nonce, aad, plaintext, headerRoom = 0) {
-      const c: CipherGCM =
-        algorithm === 'chacha20-poly1305'
-          ? createCipheriv(algorithm, key, nonce, { authTagLength: 16 })
-          : createCipheriv(algorithm, key, nonce, { authTagLength: 16 });
-      c.setAAD(aad, { plaintextLength: plaintext.length });
-      const out = new Uint8Array(headerRoom + plaintext.length + 16);
-      const body = c.update(plaintext);
-      out.set(body, headerRoom);
-      const rest = c.final();
-      out.set(rest, headerRoom + body.length);
-      out.set(c.getAuthTag(), headerRoom + plaintext.length);
-      return out;
-    },
-    open(nonce, aad, ct) {
-      if (ct.length < 16) return null;
-      const d: DecipherGCM =
-        algorithm === 'chacha20-poly1305'
-          ? createDecipheriv(algorithm, key, nonce, { authTagLength: 16 })
-          : createDecipheriv(algorithm, key, nonce, { authTagLength: 16 });
-      d.setAAD(aad, { plaintextLength: ct.length - 16 });
-      d.setAuthTag(ct.subarray(ct.length - 16));
-      const p = d.update(ct.subarray(0, ct.length - 16));
-      try {
-        d.final();
-      } catch {
-        return null;
-      }
-      return new Uint8Array(p.buffer, p.byteOffset, p.length);
-    },
-  };
+/** The real provider's AEAD (node:crypto). */
+function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
+  return nodeCryptoProvider.aead(algorithm, key);
 }
 
 function pair(algorithm: AeadAlgorithm): { sealer: RecordSealer13; opener: RecordOpener13; key: AeadKey; iv: Uint8Array } {
-  const key = localAead(algorithm, randomBytes(AEAD_KEY_LENGTH[algorithm]));
+  const key = aeadKey(algorithm, randomBytes(AEAD_KEY_LENGTH[algorithm]));
   const iv = new Uint8Array(randomBytes(12));
   return { sealer: new RecordSealer13(key, iv), opener: new RecordOpener13(key, iv), key, iv };
 }
@@ -67,7 +36,7 @@ function code(fn: () => unknown): string {
 }
 
 test('RFC 8448 §3: client application data and alert records (known answer)', () => {
-  const key = localAead('aes-128-gcm', fromHex('17422dda596ed5d9acd890e3c63f5051'));
+  const key = aeadKey('aes-128-gcm', fromHex('17422dda596ed5d9acd890e3c63f5051'));
   const iv = fromHex('5b78923dee08579033e523d9');
   const sealer = new RecordSealer13(key, iv);
   const payload = Uint8Array.from({ length: 50 }, (_, i) => i);
@@ -82,7 +51,7 @@ test('RFC 8448 §3: client application data and alert records (known answer)', (
 });
 
 test('RFC 8448 §3: server application data record opens at sequence 1', () => {
-  const key = localAead('aes-128-gcm', fromHex('9f02283b6c9c07efc26bb9f2ac92e356'));
+  const key = aeadKey('aes-128-gcm', fromHex('9f02283b6c9c07efc26bb9f2ac92e356'));
   const iv = fromHex('cf782b88dd83549aadf1e984');
   const opener = new RecordOpener13(key, iv, { initialSequence: 1n });
   const record = fromHex(
