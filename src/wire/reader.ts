@@ -1,4 +1,4 @@
-import { decodeError } from '../errors.js';
+import { decodeError, internalError } from '../errors.js';
 
 /** One field read by a traced Reader: its RFC name and its byte range in the root buffer. */
 export interface FieldSpan {
@@ -55,6 +55,8 @@ export class Reader {
 
   private need(n: number, field: string): number {
     const at = this.pos;
+    // Fix: a negative or fractional count used to move the cursor backwards (or to NaN).
+    if (!(n >= 0) || Math.floor(n) !== n) throw internalError(`${field}: invalid byte count ${n}`);
     if (n > this.limit - at) {
       throw decodeError(`${field}: needs ${n} byte(s), ${this.limit - at} left`, field);
     }
@@ -134,6 +136,7 @@ export class Reader {
 
   private subOf(len: number, field: string, min: number, max: number): Reader {
     if (len < min || len > max) throw decodeError(`${field}: length ${len} outside ${min}..${max}`, field);
+    if (Math.floor(len) !== len) throw internalError(`${field}: invalid byte count ${len}`);
     const at = this.pos;
     if (len > this.limit - at) throw decodeError(`${field}: needs ${len} byte(s), ${this.limit - at} left`, field);
     this.pos = at + len;

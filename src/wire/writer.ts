@@ -1,6 +1,14 @@
 import { internalError } from '../errors.js';
 
 /**
+ * Fix: values that do not fit the field used to be silently truncated (e.g. `u8(256)` wrote 0),
+ * so an encoder bug produced well-formed but wrong bytes. They are an internal error now.
+ */
+function checkUint(v: number, max: number, what: string): void {
+  if (!(v >= 0 && v <= max) || Math.floor(v) !== v) throw internalError(`${what} value ${v} out of range`);
+}
+
+/**
  * A growable writer. Length-prefixed vectors are written with `vec8/16/24(fn)`, which reserve
  * the prefix and patch it afterwards, so a length can never disagree with its contents.
  *
@@ -25,7 +33,8 @@ export class Writer {
   private ensure(n: number): void {
     const needed = this.pos + n;
     if (needed <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    // Fix: a Writer created with initialSize 0 used to loop forever here (0 * 2 === 0).
+    let size = Math.max(this.buf.length * 2, 16);
     while (size < needed) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
@@ -33,11 +42,13 @@ export class Writer {
   }
 
   u8(v: number): this {
+    checkUint(v, 0xff, 'u8');
     this.ensure(1);
     this.buf[this.pos++] = v;
     return this;
   }
   u16(v: number): this {
+    checkUint(v, 0xffff, 'u16');
     this.ensure(2);
     const b = this.buf;
     b[this.pos++] = v >>> 8;
@@ -45,6 +56,7 @@ export class Writer {
     return this;
   }
   u24(v: number): this {
+    checkUint(v, 0xffffff, 'u24');
     this.ensure(3);
     const b = this.buf;
     b[this.pos++] = v >>> 16;
@@ -53,6 +65,7 @@ export class Writer {
     return this;
   }
   u32(v: number): this {
+    checkUint(v, 0xffffffff, 'u32');
     this.ensure(4);
     const b = this.buf;
     b[this.pos++] = v >>> 24;
@@ -62,6 +75,7 @@ export class Writer {
     return this;
   }
   u64(v: bigint): this {
+    if (v < 0n || v > 0xffffffffffffffffn) throw internalError(`u64 value out of range`);
     this.ensure(8);
     for (let i = 7; i >= 0; i--) this.buf[this.pos++] = Number((v >> BigInt(i * 8)) & 0xffn);
     return this;
