@@ -361,8 +361,10 @@ function nameFromTlv(seq: DerReader, raw: Uint8Array, field: string): Distinguis
     } while (!set.atEnd);
     rdns.push(rdn);
   }
+  // RFC 4514 §2.1: the last RDN first. Within a multi-valued RDN (a SET, unordered) the
+  // attributes are reversed as well, which matches OpenSSL's RFC 2253 output.
   const text = rdns
-    .map((rdn) => rdn.map((a) => `${a.name}=${escapeRfc4514(a.value)}`).join('+'))
+    .map((rdn) => rdn.map((a) => `${a.name}=${escapeRfc4514(a.value)}`).reverse().join('+'))
     .reverse()
     .join(', ');
   return { raw, rdns, attributes, text };
