@@ -219,7 +219,7 @@ test('a flipped bit in a protected record → bad_record_mac', () => {
   const [record] = c.conn.takeOutput();
   assert.ok(record !== undefined);
   const bad = record.slice();
-  bad[bad.length - 1] ^= 1;
+  bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 1;
   s.conn.receive(bad);
   assert.equal(s.errors[0]?.code, 'ERR_TLS_BAD_RECORD_MAC');
 });
@@ -235,7 +235,8 @@ test('a tampered ServerHello: the transcripts diverge, so the client cannot open
     if (from !== 'server' || flipped) return bytes;
     flipped = true;
     const copy = bytes.slice();
-    copy[5 + 4 + 2 + 31] ^= 1; // last byte of ServerHello.random
+    const at = 5 + 4 + 2 + 31; // last byte of ServerHello.random
+    copy[at] = (copy[at] as number) ^ 1;
     return copy;
   });
   assert.equal(c.errors[0]?.code, 'ERR_TLS_BAD_RECORD_MAC');

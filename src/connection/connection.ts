@@ -17,7 +17,7 @@ import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js
 import { encodeKeyUpdate } from '../messages/key-update.js';
 import { alertIsClosure, alertReceivedError, decodeAlert } from '../record/alert.js';
 import { RecordDeframer, type TlsRecord } from '../record/deframer.js';
-import { encodePlaintextRecords } from '../record/plaintext.js';
+import { checkPlaintextRecord, encodePlaintextRecords } from '../record/plaintext.js';
 import { RecordOpener13, RecordSealer13 } from '../record/protection13.js';
 import { HandshakeReassembler } from '../record/reassembler.js';
 import { AlertDescription, AlertLevel } from '../registry/alerts.js';
@@ -83,6 +83,11 @@ export const LIMITS = {
   maxKeyUpdatesPerSecond: 32,
   /** Middlebox-compatibility ChangeCipherSpec records tolerated (RFC 8446 Appendix D.4: one per flight). */
   maxChangeCipherSpecs: 2,
+  /**
+   * Records sealed under one key before we update it ourselves. RFC 8446 §5.5: AES-GCM keys
+   * must not protect more than 2^24.5 full-size records; we stay well below.
+   */
+  keyUpdateAfterRecords: 2 ** 24,
 } as const;
 
 type State = 'handshaking' | 'connected' | 'failed' | 'closed';
@@ -197,6 +202,8 @@ export class Connection {
       throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'write() before the handshake completed');
     }
     if (this.writeClosed) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'write() after end()');
+    // RFC 8446 §5.5: rekey before the AEAD's usage limit.
+    if (this.sealer.sequenceNumber >= LIMITS.keyUpdateAfterRecords) this.sendKeyUpdate(false);
     this.sealRecords(ContentType.application_data, data);
   }
 
@@ -258,6 +265,9 @@ export class Connection {
       throw unexpectedMessage(`unprotected ${type} record after the keys changed`);
     } else if (this.opener === null && type === ContentType.application_data) {
       throw unexpectedMessage('application_data before the handshake keys');
+    } else {
+      // RFC 8446 §5.1: an unprotected record carries at most 2^14 bytes.
+      content = checkPlaintextRecord(record);
     }
     this.events.record?.({
       direction: 'received',
