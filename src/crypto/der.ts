@@ -18,6 +18,8 @@ interface Tlv {
   readonly end: number;
 }
 
+const TAG_SEQUENCE = 0x30;
+
 /** X.690 §8.1.2-§8.1.3 with the DER restrictions of §10.1: low tag numbers, minimal definite lengths. */
 function readTlv(b: Uint8Array, at: number, limit: number): Tlv | undefined {
   if (at + 2 > limit) return undefined;
@@ -40,11 +42,19 @@ function readTlv(b: Uint8Array, at: number, limit: number): Tlv | undefined {
   return { tag, start, end };
 }
 
+/**
+ * True when the input is exactly one DER SEQUENCE (no trailing bytes). OpenSSL's decoder
+ * ignores bytes after the first element, so the slow path checks this first.
+ */
+export function isSingleSequence(der: Uint8Array): boolean {
+  const t = readTlv(der, 0, der.length);
+  return t !== undefined && t.tag === TAG_SEQUENCE && t.end === der.length;
+}
+
 const TAG_INTEGER = 0x02;
 const TAG_BIT_STRING = 0x03;
 const TAG_NULL = 0x05;
 const TAG_OID = 0x06;
-const TAG_SEQUENCE = 0x30;
 
 /** Content octets of the object identifiers we recognise (X.690 §8.19). */
 const OID = {

@@ -16,7 +16,7 @@ import {
 } from 'node:crypto';
 import { ErrorCode, TlsError, internalError } from '../errors.js';
 import { SignatureScheme } from '../registry/codepoints.js';
-import { parseSpkiFast } from './der.js';
+import { isSingleSequence, parseSpkiFast } from './der.js';
 import { asBuffer, base64url, view } from './node-util.js';
 import { HASH_LENGTH, type HashAlgorithm, type KeyInfo, type PrivateKey, type PublicKey, type SigningKeyKind } from './provider.js';
 
@@ -161,6 +161,8 @@ export function importPublicKey(spki: Uint8Array, allowFastPath = true): NodePub
       throw badCertificate('invalid public key in SubjectPublicKeyInfo', e);
     }
   }
+  // RFC 5280 §4.1.2.7 (DER, X.690 §10): exactly one SubjectPublicKeyInfo, nothing after it.
+  if (!isSingleSequence(spki)) throw badCertificate('malformed SubjectPublicKeyInfo');
   let key: KeyObject;
   try {
     key = createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
@@ -174,6 +176,10 @@ export function importPublicKey(spki: Uint8Array, allowFastPath = true): NodePub
 
 /** Imports a private key: PEM (PKCS#8, PKCS#1, SEC1; possibly encrypted) or DER PKCS#8. */
 export function importPrivateKey(input: string | Uint8Array, passphrase?: string): NodePrivateKey {
+  const invalid = (cause?: unknown): TlsError =>
+    // Local configuration, not the peer's fault: no alert. The message never includes the key.
+    new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, 'cannot import private key (malformed, or wrong passphrase)', cause === undefined ? {} : { cause });
+  if (typeof input !== 'string' && !isSingleSequence(input)) throw invalid();
   let key: KeyObject;
   try {
     key =
@@ -185,8 +191,7 @@ export function importPrivateKey(input: string | Uint8Array, passphrase?: string
               : { key: asBuffer(input), format: 'der', type: 'pkcs8', passphrase },
           );
   } catch (e) {
-    // Local configuration, not the peer's fault: no alert. The message never includes the key.
-    throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, 'cannot import private key (malformed, or wrong passphrase)', { cause: e });
+    throw invalid(e);
   }
   const info = keyInfoOf(key);
   if (info === undefined) {
