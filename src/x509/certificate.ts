@@ -302,11 +302,25 @@ export function parseCertificate(der: Uint8Array): Certificate {
   };
 }
 
+/** Uppercase hex of the INTEGER's value, as OpenSSL's BN_bn2hex prints it (and so node). */
 function serialHex(v: Uint8Array): string {
   const negative = ((v[0] as number) & 0x80) !== 0;
-  const mag = v.length > 1 && v[0] === 0 ? v.subarray(1) : v;
-  const hex = toHex(mag).toUpperCase();
-  return negative ? `-(two's complement)${hex}` : hex;
+  let mag = v;
+  if (negative) {
+    // two's complement → magnitude
+    mag = v.slice();
+    let carry = 1;
+    for (let i = mag.length - 1; i >= 0; i--) {
+      const x = (~(mag[i] as number) & 0xff) + carry;
+      mag[i] = x & 0xff;
+      carry = x >> 8;
+    }
+  }
+  let i = 0;
+  while (i < mag.length - 1 && mag[i] === 0) i++;
+  mag = mag.subarray(i);
+  if (mag.length === 1 && mag[0] === 0) return '0';
+  return (negative ? '-' : '') + toHex(mag).toUpperCase();
 }
 
 /** AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL } */
@@ -333,55 +347,104 @@ export function parseAlgorithmIdentifier(der: Uint8Array, field: string): Algori
 function parseName(r: DerReader, field: string): DistinguishedName {
   // Name ::= CHOICE { rdnSequence RDNSequence }; RDNSequence ::= SEQUENCE OF RelativeDistinguishedName
   const t = r.expect(Tag.SEQUENCE, field);
-  return nameFromTlv(r.childOf(t, field), t.raw, field);
+  const name = new LazyName(t.raw, field);
+  // Structure is checked now; the attribute values are decoded on first use (chain building
+  // only compares the DER, and a TLS client parses every chain it receives).
+  name.check(r.childOf(t, field));
+  return name;
 }
 
 /** Parses a complete DER Name. */
 export function parseDistinguishedName(der: Uint8Array, field = 'Name'): DistinguishedName {
   const t = readDer(der, field);
   if (t.tag !== Tag.SEQUENCE) throw badCert('Name is not a SEQUENCE', field);
-  return nameFromTlv(new DerReader(der, field).childOf(t, field), t.raw, field);
+  const name = new LazyName(t.raw, field);
+  name.check(new DerReader(der, field).childOf(t, field));
+  return name;
 }
 
-function nameFromTlv(seq: DerReader, raw: Uint8Array, field: string): DistinguishedName {
-  const rdns: NameAttribute[][] = [];
-  const attributes: NameAttribute[] = [];
-  while (!seq.atEnd) {
-    // RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue
-    const set = seq.set(`${field}.RelativeDistinguishedName`);
-    const rdn: NameAttribute[] = [];
-    do {
-      const atv = set.sequence(`${field}.AttributeTypeAndValue`);
-      const oid = atv.oid(`${field}.AttributeTypeAndValue.type`);
-      const v = atv.next(`${field}.AttributeTypeAndValue.value`);
-      atv.end();
-      const attr: NameAttribute = { oid, name: ATTRIBUTE_NAMES[oid] ?? oid, value: directoryString(v, field) };
-      rdn.push(attr);
-      attributes.push(attr);
-    } while (!set.atEnd);
-    rdns.push(rdn);
+class LazyName implements DistinguishedName {
+  #rdns: NameAttribute[][] | undefined;
+  #attributes: NameAttribute[] | undefined;
+  #text: string | undefined;
+
+  constructor(
+    readonly raw: Uint8Array,
+    private readonly field: string,
+  ) {}
+
+  /** Validates the RDNSequence structure (strict DER, SET SIZE (1..MAX), AttributeTypeAndValue). */
+  check(seq: DerReader): void {
+    const field = this.field;
+    while (!seq.atEnd) {
+      // RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue
+      const set = seq.set(`${field}.RelativeDistinguishedName`);
+      do {
+        // AttributeTypeAndValue ::= SEQUENCE { type OBJECT IDENTIFIER, value ANY }
+        const atv = set.sequence(`${field}.AttributeTypeAndValue`);
+        atv.expect(Tag.OID, `${field}.AttributeTypeAndValue.type`);
+        atv.next(`${field}.AttributeTypeAndValue.value`);
+        atv.end();
+      } while (!set.atEnd);
+    }
   }
-  // RFC 4514 §2.1: the last RDN first. Within a multi-valued RDN (a SET, unordered) the
-  // attributes are reversed as well, which matches OpenSSL's RFC 2253 output.
-  const text = rdns
-    .map((rdn) => rdn.map((a) => `${a.name}=${escapeRfc4514(a.value)}`).reverse().join('+'))
-    .reverse()
-    .join(', ');
-  return { raw, rdns, attributes, text };
+
+  get rdns(): readonly (readonly NameAttribute[])[] {
+    if (this.#rdns === undefined) {
+      const field = this.field;
+      const rdns: NameAttribute[][] = [];
+      const seq = new DerReader(this.raw, field).sequence(field);
+      while (!seq.atEnd) {
+        const set = seq.set(field);
+        const rdn: NameAttribute[] = [];
+        do {
+          const atv = set.sequence(field);
+          const oid = atv.oid(field);
+          const v = atv.next(field);
+          rdn.push({ oid, name: ATTRIBUTE_NAMES[oid] ?? oid, value: directoryString(v) });
+        } while (!set.atEnd);
+        rdns.push(rdn);
+      }
+      this.#rdns = rdns;
+    }
+    return this.#rdns;
+  }
+
+  get attributes(): readonly NameAttribute[] {
+    this.#attributes ??= this.rdns.flat();
+    return this.#attributes;
+  }
+
+  get text(): string {
+    // RFC 4514 §2.1: the last RDN first. Within a multi-valued RDN (a SET, unordered) the
+    // attributes are reversed as well, which matches OpenSSL's RFC 2253 output.
+    this.#text ??= this.rdns
+      .map((rdn) => rdn.map((a) => `${a.name}=${escapeRfc4514(a.value)}`).reverse().join('+'))
+      .reverse()
+      .join(', ');
+    return this.#text;
+  }
+
+  toJSON(): { text: string; attributes: readonly NameAttribute[] } {
+    return { text: this.text, attributes: this.attributes };
+  }
 }
 
 const latin1 = new TextDecoder('latin1');
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
-/** DirectoryString and the other string types found in names, as text. */
-function directoryString(t: Tlv, field: string): string {
+/**
+ * DirectoryString and the other string types found in names, as text (for display; chaining
+ * compares DER). Undecodable values are shown as '#' + hex of the encoding (RFC 4514 §2.4).
+ */
+function directoryString(t: Tlv): string {
   const v = t.value;
   switch (t.tag) {
     case Tag.UTF8String:
       try {
         return utf8Strict.decode(v);
       } catch {
-        throw badCert('invalid UTF8String', field);
+        return '#' + toHex(t.raw);
       }
     case Tag.PrintableString:
     case Tag.IA5String:
@@ -390,23 +453,22 @@ function directoryString(t: Tlv, field: string): string {
     case Tag.TeletexString:
       return latin1.decode(v);
     case Tag.BMPString: {
-      if (v.length % 2 !== 0) throw badCert('BMPString of odd length', field);
+      if (v.length % 2 !== 0) return '#' + toHex(t.raw);
       let s = '';
       for (let i = 0; i < v.length; i += 2) s += String.fromCharCode(((v[i] as number) << 8) | (v[i + 1] as number));
       return s;
     }
     case Tag.UniversalString: {
-      if (v.length % 4 !== 0) throw badCert('UniversalString length not a multiple of 4', field);
+      if (v.length % 4 !== 0) return '#' + toHex(t.raw);
       let s = '';
       for (let i = 0; i < v.length; i += 4) {
-        const cp = ((v[i] as number) << 24) | ((v[i + 1] as number) << 16) | ((v[i + 2] as number) << 8) | (v[i + 3] as number);
-        if (cp < 0 || cp > 0x10ffff) throw badCert('invalid UniversalString character', field);
+        const cp = (((v[i] as number) << 24) | ((v[i + 1] as number) << 16) | ((v[i + 2] as number) << 8) | (v[i + 3] as number)) >>> 0;
+        if (cp > 0x10ffff) return '#' + toHex(t.raw);
         s += String.fromCodePoint(cp);
       }
       return s;
     }
     default:
-      // RFC 4514 §2.4: values of other types are shown as '#' + hex of their BER encoding.
       return '#' + toHex(t.raw);
   }
 }

@@ -243,10 +243,26 @@ export function decodeBitString(v: Uint8Array, field: string): { unusedBits: num
 // ---------------------------------------------------------------------------------------------
 // OBJECT IDENTIFIER (X.690 §8.19)
 
+/** Recently decoded OIDs (most certificates use a few dozen), keyed by their contents octets. */
+const oidCache = new Map<string, string>();
+const OID_CACHE_MAX = 1024;
+
 /** Decodes OID contents into dotted form, e.g. "1.2.840.113549.1.1.11". */
 export function decodeOid(v: Uint8Array, field: string): string {
   if (v.length === 0) throw badCert('empty OBJECT IDENTIFIER', field);
   if (v.length > 128) throw badCert('OBJECT IDENTIFIER longer than 128 octets', field);
+  if (v.length > 16) return decodeOidUncached(v, field);
+  const key = String.fromCharCode.apply(null, v as unknown as number[]);
+  let oid = oidCache.get(key);
+  if (oid === undefined) {
+    oid = decodeOidUncached(v, field);
+    if (oidCache.size >= OID_CACHE_MAX) oidCache.clear();
+    oidCache.set(key, oid);
+  }
+  return oid;
+}
+
+function decodeOidUncached(v: Uint8Array, field: string): string {
   const arcs: string[] = [];
   let n = 0;
   let big: bigint | null = null;

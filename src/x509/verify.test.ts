@@ -225,3 +225,23 @@ test('signature check budget bounds the search', () => {
   expectError(verify([leaf, ...decoys, inter], {}, small), 'CERT_CHAIN_TOO_LONG', /after 5 signature checks/);
   assert.ok(verify([leaf, ...decoys, inter]).ok);
 });
+
+test("node's root bundle as PEM: indexed lazily, once, and cheaply", async () => {
+  const { rootCertificates } = await import('node:tls');
+  const v = createDefaultVerifier({ provider, trustAnchors: [rootCertificates.join('\n'), root.certDer] });
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const r = verify([leaf, inter], {}, v);
+    best = Math.min(best, performance.now() - t0);
+    assert.ok(r.ok, r.ok ? '' : r.error.message);
+  }
+  assert.equal(v.trustStore.size, rootCertificates.length + 1);
+  assert.ok(best < 50, `${best.toFixed(2)} ms`);
+  expectError(verify([evilChainLeaf()], {}, v), 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+});
+
+function evilChainLeaf(): GeneratedCertificate {
+  const ca = gen({ subject: { CN: 'Unknown CA' }, key: edKey, isCA: true });
+  return gen({ ...leafOpts, issuer: ca });
+}

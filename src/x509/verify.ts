@@ -91,10 +91,14 @@ function subjectOf(der: Uint8Array): Uint8Array {
   return tbs.expect(Tag.SEQUENCE, 'tbsCertificate.subject').raw;
 }
 
-/** A set of trust anchors indexed by subject DER (hex). Built once, lazily. */
+/**
+ * A set of trust anchors indexed by subject DER (hex). The index is built on first use (PEM
+ * decoding plus a walk to each subject Name); anchors are parsed only when a path reaches their
+ * name, and their public keys are imported once, on first use.
+ */
 export class TrustStore {
   private index: Map<string, Anchor[]> | undefined;
-  private readonly byDer = new Map<string, Anchor>();
+  private readonly anchorOf = new WeakMap<Certificate, Anchor>();
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -122,13 +126,13 @@ export class TrustStore {
       const k = toHex(subject);
       const list = index.get(k);
       if (list === undefined) index.set(k, [anchor]);
-      else list.push(anchor);
-      this.byDer.set(toHex(der), anchor);
+      else if (!list.some((a) => equalBytes(a.der, der))) list.push(anchor);
     }
     this.index = index;
     return index;
   }
 
+  /** The number of distinct anchors. */
   get size(): number {
     let n = 0;
     for (const list of this.build().values()) n += list.length;
@@ -149,16 +153,14 @@ export class TrustStore {
 
   /** Whether `cert` is a trust anchor: the same DER, or the same subject and public key. */
   isAnchor(cert: Certificate): boolean {
-    this.build();
-    if (this.byDer.has(toHex(cert.raw))) return true;
-    return this.bySubject(cert.subject).some((a) => equalBytes(a.subjectPublicKeyInfo, cert.subjectPublicKeyInfo));
+    return this.bySubject(cert.subject).some((a) => equalBytes(a.raw, cert.raw) || equalBytes(a.subjectPublicKeyInfo, cert.subjectPublicKeyInfo));
   }
 
-  /** The anchor's public key, imported once. */
-  publicKey(cert: Certificate): PublicKey | undefined {
-    const a = this.byDer.get(toHex(cert.raw));
-    if (a === undefined) return undefined;
-    if (a.key === undefined) a.key = this.provider.importPublicKey(cert.subjectPublicKeyInfo);
+  /** The public key of an anchor returned by `bySubject`, imported once. */
+  publicKey(cert: Certificate): PublicKey {
+    const a = this.anchorOf.get(cert);
+    if (a === undefined) return this.provider.importPublicKey(cert.subjectPublicKeyInfo);
+    a.key ??= this.provider.importPublicKey(cert.subjectPublicKeyInfo);
     return a.key;
   }
 
@@ -167,6 +169,7 @@ export class TrustStore {
     if (a.cert === undefined) {
       try {
         a.cert = parseCertificate(a.der);
+        this.anchorOf.set(a.cert, a);
       } catch {
         a.broken = true;
         return undefined;
@@ -282,7 +285,7 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
     let result: boolean | TlsError;
     try {
       const key = anchor ? store.publicKey(issuer) : provider.importPublicKey(issuer.subjectPublicKeyInfo);
-      result = key !== undefined && verifyCertificateSignature(provider, child, key);
+      result = verifyCertificateSignature(provider, child, key);
     } catch (e) {
       result = fail(
         ErrorCode.CERT_SIGNATURE_FAILURE,
