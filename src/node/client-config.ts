@@ -1,0 +1,144 @@
+/**
+ * node:tls client options → the core ClientConfig, with a verifier that records what it found
+ * so that `rejectUnauthorized: false` keeps node's semantics (verification runs and sets
+ * `authorized` / `authorizationError`, but does not fail the handshake).
+ */
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import { ErrorCode, TlsError } from '../errors.js';
+import { clientConfig, type ClientConfig } from '../handshake/config.js';
+import type { ClientHelloProfile } from '../handshake/hello-profile.js';
+import type { Certificate } from '../x509/certificate.js';
+import { createDefaultVerifier, type CertificateVerifier, type VerifyRequest, type VerifyResult } from '../x509/verify.js';
+import { describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
+import {
+  certificatesFrom,
+  certifiedKeysFrom,
+  checkVersions,
+  parseAlpn,
+  parseCiphers,
+  parseEcdhCurve,
+  type BinaryLike,
+  type KeyInput,
+} from './options.js';
+import type { SecureContext } from './secure-context.js';
+
+export interface TlsClientOptions {
+  host?: string | undefined;
+  port?: number | undefined;
+  /** SNI and the name checked against the certificate. Default: `host` (not sent when an IP). */
+  servername?: string | undefined;
+  ca?: BinaryLike | readonly BinaryLike[] | undefined;
+  cert?: BinaryLike | readonly BinaryLike[] | undefined;
+  key?: KeyInput | readonly KeyInput[] | undefined;
+  passphrase?: string | undefined;
+  ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array | undefined;
+  minVersion?: string | undefined;
+  maxVersion?: string | undefined;
+  ciphers?: string | undefined;
+  ecdhCurve?: string | undefined;
+  /** Default true: a certificate that does not verify fails the handshake. */
+  rejectUnauthorized?: boolean | undefined;
+  /** node's hook: returns an Error when `cert` is not acceptable for `hostname`. */
+  checkServerIdentity?: ((hostname: string, cert: PeerCertificate) => Error | undefined) | undefined;
+  secureContext?: SecureContext | undefined;
+  /** tlskit extras */
+  provider?: CryptoProvider | undefined;
+  helloProfile?: ClientHelloProfile | undefined;
+  recordSizeLimit?: number | undefined;
+}
+
+/** What the verifier found (read by the socket after the handshake). */
+export interface VerifyState {
+  ran: boolean;
+  error: TlsError | undefined;
+  /** An Error returned by the user's checkServerIdentity. */
+  userError: Error | undefined;
+  /** The validated path leaf → anchor, when verification succeeded. */
+  path: readonly Certificate[] | undefined;
+}
+
+let defaultVerifier: CertificateVerifier | undefined;
+/** One verifier over node's bundled roots, shared (the trust store is indexed once). */
+function rootsVerifier(provider: CryptoProvider): CertificateVerifier {
+  if (provider !== nodeCryptoProvider) return createDefaultVerifier({ provider, trustAnchors: rootCertificates });
+  defaultVerifier ??= createDefaultVerifier({ provider, trustAnchors: rootCertificates });
+  return defaultVerifier;
+}
+
+/** The name node verifies: `servername`, else `host`, else `localhost`. */
+export function hostnameOf(o: TlsClientOptions): string {
+  return o.servername !== undefined && o.servername !== '' ? o.servername : (o.host ?? 'localhost');
+}
+
+export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; verify: VerifyState } {
+  const provider = o.provider ?? o.secureContext?.provider ?? nodeCryptoProvider;
+  checkVersions(o.minVersion, o.maxVersion);
+  const cipherSuites = o.ciphers !== undefined ? parseCiphers(o.ciphers) : (o.secureContext?.cipherSuites ?? parseCiphers(undefined));
+  const groups = o.ecdhCurve !== undefined ? parseEcdhCurve(o.ecdhCurve, provider) : (o.secureContext?.groups ?? parseEcdhCurve(undefined, provider));
+  const ca = o.ca !== undefined ? certificatesFrom(o.ca, 'ca') : o.secureContext?.ca;
+  const base = ca !== undefined ? createDefaultVerifier({ provider, trustAnchors: ca }) : rootsVerifier(provider);
+  const certificates = [...(o.secureContext?.certificates ?? []), ...certifiedKeysFrom(provider, o)];
+  const hostname = hostnameOf(o);
+  const reject = o.rejectUnauthorized !== false;
+  const state: VerifyState = { ran: false, error: undefined, userError: undefined, path: undefined };
+  const userCheck = o.checkServerIdentity;
+
+  const verifier: CertificateVerifier = {
+    verify(req: VerifyRequest): VerifyResult {
+      state.ran = true;
+      let result: VerifyResult;
+      if (userCheck !== undefined) {
+        // The user's hook replaces the built-in identity check (node semantics).
+        const { hostname: _h, ip: _i, ...rest } = req;
+        result = base.verify(rest);
+        if (result.ok) {
+          state.path = result.chain;
+          let err: Error | undefined;
+          try {
+            const chain = result.chain.length > 0 ? result.chain.map((c) => c.raw) : req.chain;
+            err = userCheck(hostname, describeChain(provider, chain) as DetailedPeerCertificate);
+          } catch (e) {
+            err = e instanceof Error ? e : new Error(String(e));
+          }
+          if (err !== undefined) {
+            state.userError = err;
+            const code = (err as { code?: unknown }).code;
+            const known = typeof code === 'string' && code in ErrorCode ? (code as ErrorCode) : ErrorCode.ERR_TLS_CERT_ALTNAME_INVALID;
+            result = { ok: false, error: new TlsError(known, err.message, { cause: err }) };
+          }
+        }
+      } else {
+        result = base.verify(req);
+        if (result.ok) state.path = result.chain;
+      }
+      if (!result.ok) {
+        state.error = result.error;
+        // rejectUnauthorized: false — the handshake goes on; the socket reports authorized = false.
+        if (!reject) return { ok: true, chain: [] };
+      }
+      return result;
+    },
+  };
+
+  const config = clientConfig({
+    provider,
+    verifier,
+    serverName: hostname,
+    cipherSuites,
+    groups,
+    alpnProtocols: parseAlpn(o.ALPNProtocols),
+    certificates,
+    ...(o.helloProfile !== undefined ? { helloProfile: o.helloProfile } : {}),
+    ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
+  });
+  return { config, verify: state };
+}
+
+/** SNI is not sent for IP addresses (RFC 6066 §3); node's `servername` default follows. */
+export function defaultServername(host: string | undefined): string | undefined {
+  if (host === undefined || isIP(host) !== 0) return undefined;
+  return host;
+}

@@ -1,0 +1,87 @@
+/**
+ * `connect()`: node's `tls.connect` signatures over a TLSSocket. Over TCP (`host`/`port`, or a
+ * Unix `path`), or over any Duplex you already have (`socket`).
+ */
+import { connect as netConnect, type Socket as NetSocket, type LookupFunction, type NetConnectOpts } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TLSSocket, type TLSSocketOptions } from './socket.js';
+import { buildClientConfig } from './client-config.js';
+
+export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | 'onHandshakeError'> {
+  /** An existing connected (or connecting) stream to run TLS over. */
+  socket?: Duplex | undefined;
+  /** A Unix socket path (instead of host/port). */
+  path?: string | undefined;
+  localAddress?: string | undefined;
+  localPort?: number | undefined;
+  family?: number | undefined;
+  lookup?: LookupFunction | undefined;
+  /** Inactivity timeout of the socket (ms), as `socket.setTimeout()`. */
+  timeout?: number | undefined;
+  noDelay?: boolean | undefined;
+  keepAlive?: boolean | undefined;
+  keepAliveInitialDelay?: number | undefined;
+}
+
+type ConnectArgs =
+  | [options: ConnectionOptions, callback?: () => void]
+  | [port: number, host?: string, options?: ConnectionOptions, callback?: () => void]
+  | [port: number, options?: ConnectionOptions, callback?: () => void];
+
+function normalize(args: readonly unknown[]): { options: ConnectionOptions; callback: (() => void) | undefined } {
+  let options: ConnectionOptions = {};
+  let callback: (() => void) | undefined;
+  let i = 0;
+  const first = args[0];
+  if (typeof first === 'number' || typeof first === 'string') {
+    options = { port: Number(first) };
+    i = 1;
+    if (typeof args[1] === 'string') {
+      options.host = args[1];
+      i = 2;
+    }
+  }
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'function') callback = a as () => void;
+    else if (typeof a === 'object' && a !== null) options = { ...(a as ConnectionOptions), ...options };
+  }
+  return { options, callback };
+}
+
+/**
+ * Opens a TLS connection, like node's `tls.connect`. The callback is a 'secureConnect' listener.
+ * Invalid options throw synchronously (ERR_TLS_INVALID_OPTION), as node's do.
+ *
+ * @example
+ * const s = connect({ host: 'example.com', port: 443, ALPNProtocols: ['http/1.1'] }, () => {
+ *   console.log(s.getProtocol(), s.getCipher().name, s.authorized);
+ * });
+ */
+export function connect(...args: ConnectArgs): TLSSocket {
+  const { options, callback } = normalize(args);
+  // validate the options before opening anything
+  const built = options.config === undefined ? buildClientConfig(options) : undefined;
+  let raw: Duplex;
+  if (options.socket !== undefined) {
+    raw = options.socket;
+  } else {
+    const netOptions: NetConnectOpts = {
+      ...(options.path !== undefined ? { path: options.path } : { host: options.host ?? 'localhost', port: options.port ?? 443 }),
+      ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+      ...(options.localPort !== undefined ? { localPort: options.localPort } : {}),
+      ...(options.family !== undefined ? { family: options.family } : {}),
+      ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
+      ...(options.noDelay !== undefined ? { noDelay: options.noDelay } : {}),
+      ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
+      ...(options.keepAliveInitialDelay !== undefined ? { keepAliveInitialDelay: options.keepAliveInitialDelay } : {}),
+      allowHalfOpen: true,
+    };
+    const net: NetSocket = netConnect(netOptions);
+    raw = net;
+  }
+  const socket = new TLSSocket(raw, { ...options, isServer: false, ...(built !== undefined ? { prebuilt: built } : {}) });
+  if (callback !== undefined) socket.once('secureConnect', callback);
+  if (options.timeout !== undefined && options.timeout > 0) socket.setTimeout(options.timeout);
+  return socket;
+}

@@ -1,0 +1,26 @@
+/**
+ * tlskit's `node:tls` look-alike (the package's main export): `connect()`, `createServer()`,
+ * `TLSSocket` (over a net.Socket or any Duplex), `createSecureContext()`.
+ *
+ * @example
+ * import * as tlskit from 'tlskit';
+ * const s = tlskit.connect({ host: 'example.com', port: 443 }, () => console.log(s.getProtocol()));
+ */
+import { rootCertificates } from 'node:tls';
+
+export { rootCertificates };
+export { TLSSocket, DEFAULT_HANDSHAKE_TIMEOUT, type TLSSocketOptions, type CipherInfo, type EphemeralKeyInfo } from './socket.js';
+export { connect, type ConnectionOptions } from './connect.js';
+export { Server, createServer, type TlsServerCreateOptions } from './server.js';
+export { SecureContext, createSecureContext, type SecureContextOptions } from './secure-context.js';
+export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION } from './options.js';
+export type { PeerCertificate, DetailedPeerCertificate, CertificateSubject } from './peer-certificate.js';
+export type { SNICallback, TlsServerOptions } from './server-config.js';
+export type { TlsClientOptions } from './client-config.js';
+export { TlsError, ErrorCode } from '../errors.js';
+export type { Negotiated } from '../handshake/host.js';
+export type { HandshakeEvent, RecordEvent, AlertEvent } from '../connection/connection.js';
+
+/** node's default cipher list, TLS 1.3 part (what tlskit offers by default). */
+export const DEFAULT_CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+export const DEFAULT_ECDH_CURVE = 'auto';

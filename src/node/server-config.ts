@@ -1,0 +1,106 @@
+/**
+ * node:tls server options → the core ServerConfig. `SNICallback(servername, cb)` becomes the
+ * asynchronous `selectCertificate`; `addContext()` contexts are matched by name before it.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import { ErrorCode, TlsError } from '../errors.js';
+import { nameMatches } from '../handshake/common13.js';
+import { serverConfig, type CertifiedKey, type SelectCertificate, type ServerConfig } from '../handshake/config.js';
+import { certifiedKeysFrom, checkVersions, parseAlpn, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyInput } from './options.js';
+import { SecureContext } from './secure-context.js';
+
+/** node's SNICallback: answers with a context (ours), or null/undefined for the default one. */
+export type SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext | null) => void) => void;
+
+export interface TlsServerOptions {
+  key?: KeyInput | readonly KeyInput[] | undefined;
+  cert?: BinaryLike | readonly BinaryLike[] | undefined;
+  passphrase?: string | undefined;
+  /** tlskit extra: explicit key/cert pairs. */
+  certificates?: readonly { readonly key: KeyInput; readonly cert: BinaryLike; readonly passphrase?: string }[] | undefined;
+  secureContext?: SecureContext | undefined;
+  SNICallback?: SNICallback | undefined;
+  ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array | undefined;
+  ciphers?: string | undefined;
+  ecdhCurve?: string | undefined;
+  minVersion?: string | undefined;
+  maxVersion?: string | undefined;
+  /** Client certificates are a later feature: accepted and ignored for now. */
+  requestCert?: boolean | undefined;
+  rejectUnauthorized?: boolean | undefined;
+  ca?: BinaryLike | readonly BinaryLike[] | undefined;
+  /** tlskit extras */
+  provider?: CryptoProvider | undefined;
+  recordSizeLimit?: number | undefined;
+  helloRetryCookie?: boolean | undefined;
+}
+
+/** Contexts added with `server.addContext(hostname, context)`. */
+export type ContextList = { pattern: string; context: SecureContext }[];
+
+function contextFrom(value: unknown): SecureContext {
+  if (value instanceof SecureContext) return value;
+  throw new TlsError(
+    ErrorCode.ERR_TLS_INTERNAL_ERROR,
+    'SNICallback must answer with a context from tlskit createSecureContext() (a node:tls SecureContext cannot be used by tlskit)',
+  );
+}
+
+export function buildServerConfig(o: TlsServerOptions, contexts: ContextList = []): ServerConfig {
+  const provider = o.provider ?? o.secureContext?.provider ?? nodeCryptoProvider;
+  checkVersions(o.minVersion, o.maxVersion);
+  const cipherSuites = o.ciphers !== undefined ? parseCiphers(o.ciphers) : (o.secureContext?.cipherSuites ?? parseCiphers(undefined));
+  const groups = o.ecdhCurve !== undefined ? parseEcdhCurve(o.ecdhCurve, provider) : (o.secureContext?.groups ?? parseEcdhCurve(undefined, provider));
+  const certificates: CertifiedKey[] = [...(o.secureContext?.certificates ?? []), ...certifiedKeysFrom(provider, o)];
+  const sni = o.SNICallback;
+
+  let selectCertificate: SelectCertificate | undefined;
+  if (sni !== undefined || contexts.length > 0) {
+    selectCertificate = (serverName) => {
+      if (serverName === undefined) return certificates;
+      // node: the most recently added matching context wins
+      for (let i = contexts.length - 1; i >= 0; i--) {
+        const c = contexts[i];
+        if (c !== undefined && nameMatches(c.pattern, serverName)) return c.context.certificates;
+      }
+      if (sni === undefined) return certificates;
+      return new Promise<readonly CertifiedKey[]>((resolve, reject) => {
+        let settled = false;
+        try {
+          sni(serverName, (err, ctx) => {
+            if (settled) return;
+            settled = true;
+            if (err !== null && err !== undefined) {
+              reject(new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `SNICallback failed: ${err.message}`, { cause: err }));
+              return;
+            }
+            if (ctx === null || ctx === undefined) {
+              resolve(certificates);
+              return;
+            }
+            try {
+              resolve(contextFrom(ctx).certificates);
+            } catch (e) {
+              reject(e instanceof Error ? e : new Error(String(e)));
+            }
+          });
+        } catch (e) {
+          settled = true;
+          reject(new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `SNICallback threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+        }
+      });
+    };
+  }
+
+  return serverConfig({
+    provider,
+    certificates,
+    selectCertificate,
+    cipherSuites,
+    groups,
+    alpnProtocols: parseAlpn(o.ALPNProtocols),
+    ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
+    ...(o.helloRetryCookie !== undefined ? { helloRetryCookie: o.helloRetryCookie } : {}),
+  });
+}

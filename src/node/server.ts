@@ -1,0 +1,102 @@
+/**
+ * `createServer()`: a net.Server whose connections are TLSSockets (server side), like node's
+ * `tls.Server`. Events: 'secureConnection' (socket), 'tlsClientError' (err, socket),
+ * 'keylog' (line, socket), and net.Server's own.
+ *
+ * Client certificates (`requestCert`, `rejectUnauthorized` on the server) are accepted and
+ * ignored for now: client authentication is a later feature.
+ */
+import { Buffer } from 'node:buffer';
+import { Server as NetServer, type Socket as NetSocket } from 'node:net';
+import type { ServerConfig } from '../handshake/config.js';
+import { buildServerConfig, type ContextList, type TlsServerOptions } from './server-config.js';
+import { createSecureContext, SecureContext, type SecureContextOptions } from './secure-context.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT, TLSSocket } from './socket.js';
+
+export interface TlsServerCreateOptions extends TlsServerOptions {
+  /** ms before an incomplete handshake is abandoned ('tlsClientError' with ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000. */
+  handshakeTimeout?: number | undefined;
+  /** The TLS sockets' allowHalfOpen (default false, as node). */
+  allowHalfOpen?: boolean | undefined;
+  pauseOnConnect?: boolean | undefined;
+  noDelay?: boolean | undefined;
+  keepAlive?: boolean | undefined;
+  keepAliveInitialDelay?: number | undefined;
+}
+
+/**
+ * A TLS server, like node's `tls.Server`.
+ *
+ * @example
+ * const server = createServer({ key, cert, ALPNProtocols: ['http/1.1'] }, (s) => s.end('hello\n'));
+ * server.listen(8443);
+ */
+export class Server extends NetServer {
+  private options: TlsServerCreateOptions;
+  private config: ServerConfig;
+  private readonly contexts: ContextList = [];
+  private readonly handshakeTimeout: number;
+  private readonly tlsAllowHalfOpen: boolean;
+
+  constructor(options: TlsServerCreateOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+    // The TCP sockets stay half-open: the TLS layer decides when to end them (close_notify).
+    super({
+      allowHalfOpen: true,
+      pauseOnConnect: false,
+      ...(options.noDelay !== undefined ? { noDelay: options.noDelay } : {}),
+      ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
+      ...(options.keepAliveInitialDelay !== undefined ? { keepAliveInitialDelay: options.keepAliveInitialDelay } : {}),
+    });
+    this.options = options;
+    this.config = buildServerConfig(options, this.contexts);
+    this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    this.tlsAllowHalfOpen = options.allowHalfOpen ?? false;
+    this.on('connection', (raw: NetSocket) => { this.onTcpConnection(raw); });
+    if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
+  }
+
+  private onTcpConnection(raw: NetSocket): void {
+    let socket: TLSSocket | undefined = undefined;
+    try {
+      socket = new TLSSocket(raw, {
+        isServer: true,
+        config: this.config,
+        handshakeTimeout: this.handshakeTimeout,
+        allowHalfOpen: this.tlsAllowHalfOpen,
+        onHandshakeError: (err) => this.emit('tlsClientError', err, socket),
+      });
+    } catch (e) {
+      raw.destroy();
+      this.emit('tlsClientError', e, raw);
+      return;
+    }
+    const s = socket;
+    if (this.listenerCount('keylog') > 0) s.on('keylog', (line: Buffer) => this.emit('keylog', line, s));
+    s.once('secure', () => this.emit('secureConnection', s));
+  }
+
+  /** Replaces the server's certificates and settings for new connections (node's API). */
+  setSecureContext(options: TlsServerCreateOptions): void {
+    this.options = options;
+    this.config = buildServerConfig(options, this.contexts);
+  }
+
+  /** Adds a certificate for clients asking for `hostname` (wildcards allowed), like node. */
+  addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
+    const ctx = context instanceof SecureContext ? context : createSecureContext(context);
+    this.contexts.push({ pattern: hostname, context: ctx });
+    // the selection function is built once per config: rebuild it when the first context arrives
+    if (this.contexts.length === 1 && this.options.SNICallback === undefined) this.config = buildServerConfig(this.options, this.contexts);
+  }
+
+  /** Session tickets are not implemented yet. */
+  getTicketKeys(): Buffer {
+    return Buffer.alloc(48);
+  }
+  setTicketKeys(_keys: Buffer): void {}
+}
+
+/** Like node's `tls.createServer(options, secureConnectionListener)`. */
+export function createServer(options: TlsServerCreateOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void): Server {
+  return new Server(options, secureConnectionListener);
+}

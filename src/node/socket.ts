@@ -1,0 +1,671 @@
+/**
+ * TLSSocket: a `stream.Duplex` that runs a sans-I/O `Connection` over any underlying Duplex (a
+ * net.Socket, or anything else that moves bytes). node:tls's socket API on top.
+ *
+ * Data path: underlying 'data' → `conn.receive()` → core `data` events → `this.push()` (the
+ * underlying stream is paused when push() says so, and resumed in `_read`). Writes go through
+ * `conn.write()`; each batch of records is handed to the underlying stream under one cork (one
+ * writev). Buffers are views of the core's Uint8Arrays: no copies in the adapter.
+ */
+import { Buffer } from 'node:buffer';
+import { appendFileSync } from 'node:fs';
+import { Socket as NetSocket, type AddressInfo } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Connection, type ConnectionEvents } from '../connection/connection.js';
+import { ErrorCode, TlsError } from '../errors.js';
+import type { ClientConfig, ServerConfig } from '../handshake/config.js';
+import type { Negotiated } from '../handshake/host.js';
+import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
+import { buildClientConfig, hostnameOf, type TlsClientOptions, type VerifyState } from './client-config.js';
+import { bufferView, SUITE_NAMES } from './options.js';
+import { describeCertificate, describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
+import { buildServerConfig, type TlsServerOptions } from './server-config.js';
+
+/** Default handshake timeout, as node:tls (ms). */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
+
+export interface TLSSocketOptions extends TlsClientOptions, TlsServerOptions {
+  /** Server side of the handshake (default false: client). */
+  isServer?: boolean | undefined;
+  /** A handshake not complete after this many ms destroys the socket (ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000. */
+  handshakeTimeout?: number | undefined;
+  /** Keep the write side open after the peer ended (default false, as net.Socket). */
+  allowHalfOpen?: boolean | undefined;
+  /** tlskit extra: a complete core configuration (the node-style options are then ignored). */
+  config?: ClientConfig | ServerConfig | undefined;
+  /** tlskit extra (used by Server): handshake errors go here instead of the socket's 'error'. */
+  onHandshakeError?: ((err: Error) => void) | undefined;
+  /** Internal (connect()): the client configuration already built from these options. */
+  prebuilt?: { config: ClientConfig; verify: VerifyState } | undefined;
+  /** Underlying stream's readable high-water mark for this socket (default 64 KiB). */
+  readableHighWaterMark?: number | undefined;
+}
+
+export interface CipherInfo {
+  name: string;
+  standardName: string;
+  version: string;
+}
+
+export interface EphemeralKeyInfo {
+  type?: string;
+  name?: string;
+  size?: number;
+}
+
+const GROUP_INFO: Readonly<Record<number, { name: string; size: number; type: string }>> = {
+  [NamedGroup.x25519]: { type: 'ECDH', name: 'X25519', size: 253 },
+  [NamedGroup.x448]: { type: 'ECDH', name: 'X448', size: 448 },
+  [NamedGroup.secp256r1]: { type: 'ECDH', name: 'prime256v1', size: 256 },
+  [NamedGroup.secp384r1]: { type: 'ECDH', name: 'secp384r1', size: 384 },
+  [NamedGroup.secp521r1]: { type: 'ECDH', name: 'secp521r1', size: 521 },
+  [NamedGroup.X25519MLKEM768]: { type: 'ECDH', name: 'X25519MLKEM768', size: 253 },
+};
+
+type Callback = (error?: Error | null) => void;
+
+/** Events the core produces only when asked (they cost a little on every record). */
+const CORE_EVENTS = new Set(['record', 'handshakeMessage', 'alert']);
+
+/**
+ * A TLS connection as a Duplex, like node's `tls.TLSSocket`.
+ *
+ * @example
+ * const tls = new TLSSocket(someDuplex, { servername: 'example.com' });
+ * tls.on('secureConnect', () => tls.end('GET / HTTP/1.0\r\n\r\n'));
+ */
+export class TLSSocket extends Duplex {
+  readonly encrypted = true;
+  authorized = false;
+  /** node: the error code (a string) why the peer's certificate is not authorized. */
+  authorizationError: string | null = null;
+  alpnProtocol: string | false | null = null;
+  servername: string | false | null = null;
+  /** The sans-I/O connection (tlskit extra). */
+  readonly connection: Connection;
+  /** The underlying stream. */
+  readonly underlying: Duplex;
+
+  private readonly isServer: boolean;
+  private readonly coreEvents: ConnectionEvents;
+  private readonly verifyState: VerifyState | undefined;
+  private readonly onHandshakeError: ((err: Error) => void) | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private secureReady = false;
+  private secureDelivered = false;
+  private errorHandled = false;
+  private rawPaused = false;
+  private rawEnded = false;
+  private rawClosed = false;
+  private pushedEof = false;
+  private pendingWrite: { chunks: Buffer[]; cb: Callback } | undefined;
+  private pendingFinal: Callback | undefined;
+  private drainCb: Callback | undefined;
+  private peerCertCache: { plain?: PeerCertificate; detailed?: DetailedPeerCertificate } = {};
+  private timeoutForwarding = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleMs = 0;
+
+  constructor(socket: Duplex, options: TLSSocketOptions = {}) {
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      readableHighWaterMark: options.readableHighWaterMark ?? 64 * 1024,
+      emitClose: true,
+      autoDestroy: true,
+    });
+    this.underlying = socket;
+    this.isServer = options.isServer === true;
+    this.onHandshakeError = options.onHandshakeError;
+
+    let config: ClientConfig | ServerConfig;
+    if (options.config !== undefined) {
+      config = options.config;
+    } else if (this.isServer) {
+      config = buildServerConfig(options);
+    } else {
+      const built = options.prebuilt ?? buildClientConfig(options);
+      config = built.config;
+      this.verifyState = built.verify;
+    }
+    if ((config.side === 'server') !== this.isServer) {
+      throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, `a ${config.side} config given to a ${this.isServer ? 'server' : 'client'} TLSSocket`);
+    }
+    if (!this.isServer) this.servername = options.config !== undefined ? ((config as ClientConfig).serverName ?? null) : hostnameOf(options);
+
+    this.coreEvents = {
+      data: (d) => { this.onCoreData(d); },
+      end: () => { this.onCoreEnd(); },
+      secure: () => {
+        this.secureReady = true;
+      },
+      error: () => {
+        // handled after the core call returns (pump), once its alert is queued
+      },
+      output: () => { this.pump(); },
+    };
+    const keylogFile = process.env['SSLKEYLOGFILE'];
+    if (keylogFile !== undefined && keylogFile !== '') this.enableKeylog(keylogFile);
+    this.connection = new Connection(config, this.coreEvents);
+
+    this.on('newListener', (event: string | symbol) => {
+      if (event === 'keylog') this.enableKeylog(undefined);
+      else if (typeof event === 'string' && CORE_EVENTS.has(event)) this.enableCoreEvent(event);
+    });
+
+    const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    if (timeout > 0 && Number.isFinite(timeout)) {
+      this.handshakeTimer = setTimeout(() => {
+        this.handshakeTimer = undefined;
+        if (!this.secureDelivered) {
+          this.failWith(new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_TIMEOUT, `TLS handshake not complete after ${timeout} ms`));
+        }
+      }, timeout);
+    }
+
+    socket.on('data', this.onRawData);
+    socket.on('end', this.onRawEnd);
+    socket.on('close', this.onRawClose);
+    socket.on('error', this.onRawError);
+    this.once('end', () => {
+      if (this.rawClosed) this.destroy();
+    });
+
+    const connecting = socket instanceof NetSocket && socket.connecting;
+    if (connecting) {
+      socket.once('connect', () => {
+        this.emit('connect');
+        this.startHandshake();
+      });
+    } else {
+      // next tick: let the caller attach listeners ('handshakeMessage', 'keylog') first
+      process.nextTick(() => { this.startHandshake(); });
+    }
+  }
+
+  // ------------------------------------------------------------------ core wiring
+
+  private keylogOn = false;
+  private keylogFile: string | undefined;
+  private enableKeylog(file: string | undefined): void {
+    if (file !== undefined) this.keylogFile = file;
+    if (this.keylogOn) return;
+    this.keylogOn = true;
+    this.coreEvents.keylog = (line: string) => {
+      if (this.keylogFile !== undefined) {
+        try {
+          appendFileSync(this.keylogFile, `${line}\n`);
+        } catch {
+          // a key log that cannot be written must not break the connection
+        }
+      }
+      if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(`${line}\n`, 'latin1'));
+    };
+  }
+
+  private readonly coreEventsOn = new Set<string>();
+  private enableCoreEvent(event: string): void {
+    if (this.coreEventsOn.has(event)) return;
+    this.coreEventsOn.add(event);
+    const ev = this.coreEvents;
+    if (event === 'record') {
+      ev.record = (e): void => {
+        this.emit('record', e);
+      };
+    } else if (event === 'handshakeMessage') {
+      ev.handshakeMessage = (e): void => {
+        this.emit('handshakeMessage', e);
+      };
+    } else if (event === 'alert') {
+      ev.alert = (e): void => {
+        this.emit('alert', e);
+      };
+    }
+  }
+
+  private startHandshake(): void {
+    if (this.destroyed) return;
+    this.connection.start();
+    this.pump();
+  }
+
+  private readonly onRawData = (chunk: Buffer | string): void => {
+    if (this.idleMs > 0) this.touchIdle();
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    this.connection.receive(bytes);
+    this.pump();
+  };
+
+  private onCoreData(d: Uint8Array): void {
+    // node order: 'secureConnect' before the first data
+    if (this.secureReady && !this.secureDelivered) this.deliverSecure();
+    if (!this.push(bufferView(d)) && !this.rawPaused) {
+      this.rawPaused = true;
+      this.underlying.pause();
+    }
+  }
+
+  private onCoreEnd(): void {
+    if (this.secureReady && !this.secureDelivered) this.deliverSecure();
+    this.pushEof();
+  }
+
+  private pushEof(): void {
+    if (this.pushedEof) return;
+    this.pushedEof = true;
+    this.push(null);
+  }
+
+  private readonly onRawEnd = (): void => {
+    this.rawEnded = true;
+    if (this.connection.isHandshaking) {
+      this.failWith(new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the peer closed the connection before the TLS handshake completed (socket disconnected)'));
+      return;
+    }
+    // EOF without close_notify: reported as a plain end, as node does
+    this.pushEof();
+  };
+
+  private readonly onRawClose = (): void => {
+    this.rawClosed = true;
+    this.clearIdle();
+    if (this.destroyed) return;
+    if (this.connection.isHandshaking || !this.secureDelivered) {
+      this.failWith(new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the connection closed before the TLS handshake completed (socket disconnected)'));
+      return;
+    }
+    this.pushEof();
+    if (this.readableEnded) this.destroy();
+    // a pending end() cannot complete any more
+    const fin = this.pendingFinal;
+    this.pendingFinal = undefined;
+    fin?.();
+  };
+
+  private readonly onRawError = (err: Error): void => {
+    if (!this.secureDelivered && this.onHandshakeError !== undefined) {
+      this.failWith(err);
+      return;
+    }
+    this.destroy(err);
+  };
+
+  /** After every core call: deliver 'secure', send what the core produced, act on a failure. */
+  private pump(): void {
+    if (this.secureReady && !this.secureDelivered) this.deliverSecure();
+    this.flush();
+    const err = this.connection.error;
+    if (err !== null && !this.errorHandled) {
+      this.errorHandled = true;
+      this.failWith(err);
+    }
+  }
+
+  /** Writes the core's pending output; returns false when the underlying stream wants a drain. */
+  private flush(): boolean {
+    const raw = this.underlying;
+    if (!this.connection.hasOutput) return !raw.writableNeedDrain;
+    const out = this.connection.takeOutput();
+    if (raw.destroyed || !raw.writable || this.rawClosed) return true;
+    if (this.idleMs > 0) this.touchIdle();
+    if (out.length === 1) return raw.write(bufferView(out[0] as Uint8Array));
+    raw.cork();
+    for (const chunk of out) raw.write(bufferView(chunk));
+    raw.uncork();
+    return !raw.writableNeedDrain;
+  }
+
+  private failWith(err: Error): void {
+    if (this.destroyed) return;
+    this.clearHandshakeTimer();
+    if (!this.secureDelivered && this.onHandshakeError !== undefined) {
+      this.onHandshakeError(err);
+      this.destroy();
+      return;
+    }
+    this.destroy(err);
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer !== undefined) {
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = undefined;
+    }
+  }
+
+  private deliverSecure(): void {
+    this.secureDelivered = true;
+    this.clearHandshakeTimer();
+    const neg = this.connection.negotiated;
+    this.alpnProtocol = neg.alpnProtocol ?? false;
+    if (this.isServer) {
+      this.servername = neg.serverName ?? false;
+    } else {
+      const v = this.verifyState;
+      if (v === undefined) {
+        this.authorized = neg.peerVerified;
+      } else if (v.error !== undefined) {
+        this.authorized = false;
+        const user = v.userError as (Error & { code?: unknown }) | undefined;
+        this.authorizationError = user !== undefined ? (typeof user.code === 'string' ? user.code : user.message) : v.error.code;
+      } else {
+        this.authorized = v.ran;
+      }
+    }
+    this.emit('secure');
+    if (!this.isServer) this.emit('secureConnect');
+    // writes and end() that waited for the handshake
+    const w = this.pendingWrite;
+    if (w !== undefined) {
+      this.pendingWrite = undefined;
+      this.writeChunks(w.chunks, w.cb);
+    }
+    const fin = this.pendingFinal;
+    if (fin !== undefined) {
+      this.pendingFinal = undefined;
+      this._final(fin);
+    }
+  }
+
+  // ------------------------------------------------------------------ Duplex implementation
+
+  override _read(): void {
+    if (this.rawPaused) {
+      this.rawPaused = false;
+      this.underlying.resume();
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Callback): void {
+    this.writeChunks([chunk], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], cb: Callback): void {
+    this.writeChunks(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  private writeChunks(chunks: Buffer[], cb: Callback): void {
+    if (!this.secureDelivered) {
+      // data written before the handshake completes waits for it
+      this.pendingWrite = { chunks, cb };
+      return;
+    }
+    try {
+      for (const chunk of chunks) this.connection.write(chunk);
+    } catch (e) {
+      cb(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    if (this.flush()) {
+      cb();
+      return;
+    }
+    this.drainCb = cb;
+    this.underlying.once('drain', this.onRawDrain);
+  }
+
+  private readonly onRawDrain = (): void => {
+    const cb = this.drainCb;
+    this.drainCb = undefined;
+    cb?.();
+  };
+
+  override _final(cb: Callback): void {
+    if (!this.secureDelivered) {
+      this.pendingFinal = cb;
+      return;
+    }
+    this.connection.end(); // close_notify; TLS 1.3 half-close: reading goes on
+    this.flush();
+    const raw = this.underlying;
+    if (raw.destroyed || !raw.writable || this.rawClosed) {
+      cb();
+      return;
+    }
+    raw.end(() => { cb(); });
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.clearHandshakeTimer();
+    this.clearIdle();
+    const failure = err ?? new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the socket was destroyed');
+    const w = this.pendingWrite;
+    this.pendingWrite = undefined;
+    if (w !== undefined) process.nextTick(w.cb, failure);
+    const d = this.drainCb;
+    this.drainCb = undefined;
+    if (d !== undefined) process.nextTick(d, failure);
+    this.underlying.removeListener('drain', this.onRawDrain);
+    const raw = this.underlying;
+    if (!raw.destroyed) {
+      if (raw.writable && raw.writableLength > 0) {
+        // let a queued alert reach the peer, but do not wait long for it
+        raw.end();
+        const t = setTimeout(() => raw.destroy(), 1000);
+        t.unref();
+        raw.once('close', () => { clearTimeout(t); });
+      } else {
+        raw.destroy();
+      }
+    }
+    cb(err);
+  }
+
+  // ------------------------------------------------------------------ node:tls API
+
+  /** tlskit extra: what the handshake negotiated. */
+  get negotiated(): Negotiated {
+    return this.connection.negotiated;
+  }
+
+  /** 'TLSv1.3' once connected; 'unknown' during the handshake; null once destroyed before it. */
+  getProtocol(): string | null {
+    const v = this.connection.negotiated.version;
+    if (this.secureDelivered || this.connection.isSecure) {
+      if (v === ProtocolVersion.TLS1_3) return 'TLSv1.3';
+      if (v === ProtocolVersion.TLS1_2) return 'TLSv1.2';
+    }
+    return this.destroyed ? null : 'unknown';
+  }
+
+  getCipher(): CipherInfo {
+    const code = this.connection.negotiated.cipherSuite;
+    const name = SUITE_NAMES[code] ?? '';
+    return { name, standardName: name, version: this.getProtocol() ?? 'unknown' };
+  }
+
+  getEphemeralKeyInfo(): EphemeralKeyInfo | null {
+    if (!this.secureDelivered) return null;
+    if (this.isServer) return {};
+    const g = this.connection.negotiated.group;
+    const info = g === undefined ? undefined : GROUP_INFO[g];
+    return info === undefined ? {} : { ...info };
+  }
+
+  getPeerCertificate(detailed: true): DetailedPeerCertificate | Record<string, never> | null;
+  getPeerCertificate(detailed?: false): PeerCertificate | Record<string, never> | null;
+  getPeerCertificate(detailed?: boolean): PeerCertificate | DetailedPeerCertificate | Record<string, never> | null;
+  getPeerCertificate(detailed = false): PeerCertificate | DetailedPeerCertificate | Record<string, never> | null {
+    const neg = this.connection.negotiated;
+    const chain = neg.peerCertificates;
+    if (chain.length === 0) return this.destroyed && !this.secureDelivered ? null : {};
+    const provider = this.connection.config.provider;
+    if (detailed) {
+      if (this.peerCertCache.detailed === undefined) {
+        const path = this.verifyState?.path;
+        const ders = path !== undefined && path.length > 0 ? path.map((c) => c.raw) : chain;
+        const d = describeChain(provider, ders);
+        if (d === undefined) return {};
+        this.peerCertCache.detailed = d;
+      }
+      return this.peerCertCache.detailed;
+    }
+    this.peerCertCache.plain ??= describeCertificate(provider, chain[0] as Uint8Array);
+    return this.peerCertCache.plain;
+  }
+
+  /** Our own certificate (server: the one chosen by SNI; client: the one sent, if any). */
+  getCertificate(): PeerCertificate | Record<string, never> | null {
+    const leaf = this.connection.negotiated.localCertificates[0];
+    if (leaf === undefined) return this.secureDelivered ? {} : null;
+    return describeCertificate(this.connection.config.provider, leaf);
+  }
+
+  /** Our Finished verify_data. */
+  getFinished(): Buffer | undefined {
+    const neg = this.connection.negotiated;
+    const f = this.isServer ? neg.serverFinished : neg.clientFinished;
+    return f === undefined ? undefined : Buffer.from(f);
+  }
+
+  /** The peer's Finished verify_data. */
+  getPeerFinished(): Buffer | undefined {
+    const neg = this.connection.negotiated;
+    const f = this.isServer ? neg.clientFinished : neg.serverFinished;
+    return f === undefined ? undefined : Buffer.from(f);
+  }
+
+  /** RFC 8446 §7.5 exporter, like node's (RFC 5705 interface). */
+  exportKeyingMaterial(length: number, label: string, context?: Buffer | Uint8Array): Buffer {
+    const out = this.connection.exportKeyingMaterial(length, label, context ?? null);
+    return bufferView(out);
+  }
+
+  isSessionReused(): boolean {
+    return false;
+  }
+
+  getSession(): Buffer | undefined {
+    return undefined;
+  }
+
+  getTLSTicket(): Buffer | undefined {
+    return undefined;
+  }
+
+  getSharedSigalgs(): string[] {
+    return [];
+  }
+
+  /** TLS 1.3 has no renegotiation. */
+  disableRenegotiation(): void {}
+
+  renegotiate(_options: object, callback?: (err: Error | null) => void): boolean {
+    if (callback !== undefined) process.nextTick(callback, new TlsError(ErrorCode.ERR_TLS_NO_RENEGOTIATION, 'TLS 1.3 has no renegotiation'));
+    return false;
+  }
+
+  setMaxSendFragment(_size: number): boolean {
+    return false;
+  }
+
+  /** tlskit extra: RFC 8446 §4.6.3 KeyUpdate (and ask the peer to update too when `requestPeer`). */
+  keyUpdate(requestPeer = false): void {
+    this.connection.keyUpdate(requestPeer);
+    this.flush();
+  }
+
+  // ------------------------------------------------------------------ net.Socket pass-throughs
+
+  private get net(): NetSocket | undefined {
+    return this.underlying instanceof NetSocket ? this.underlying : undefined;
+  }
+
+  get connecting(): boolean {
+    return this.net?.connecting ?? false;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.net?.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.net?.remotePort;
+  }
+  get remoteFamily(): string | undefined {
+    return this.net?.remoteFamily;
+  }
+  get localAddress(): string | undefined {
+    return this.net?.localAddress;
+  }
+  get localPort(): number | undefined {
+    return this.net?.localPort;
+  }
+  get bytesRead(): number {
+    return this.net?.bytesRead ?? 0;
+  }
+  get bytesWritten(): number {
+    return this.net?.bytesWritten ?? 0;
+  }
+
+  address(): AddressInfo | Record<string, never> {
+    const a = this.net?.address();
+    return a === undefined || typeof a === 'string' ? {} : (a);
+  }
+
+  setNoDelay(noDelay = true): this {
+    this.net?.setNoDelay(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    this.net?.setKeepAlive(enable, initialDelay);
+    return this;
+  }
+
+  ref(): this {
+    this.net?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.net?.unref();
+    return this;
+  }
+
+  /** Inactivity timeout: emits 'timeout' (the socket stays open, as net.Socket). */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (callback !== undefined) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    const net = this.net;
+    if (net !== undefined) {
+      if (!this.timeoutForwarding) {
+        this.timeoutForwarding = true;
+        net.on('timeout', () => this.emit('timeout'));
+      }
+      net.setTimeout(ms);
+      return this;
+    }
+    // any other Duplex: our own idle timer on the bytes moving
+    this.idleMs = ms > 0 ? ms : 0;
+    this.clearIdle();
+    if (this.idleMs > 0) this.touchIdle();
+    return this;
+  }
+
+  get timeout(): number | undefined {
+    return this.net?.timeout ?? (this.idleMs > 0 ? this.idleMs : undefined);
+  }
+
+  private touchIdle(): void {
+    if (this.idleTimer !== undefined) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.emit('timeout');
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+  }
+}
