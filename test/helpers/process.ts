@@ -8,6 +8,8 @@
 //   - a process 'exit' handler SIGKILLs anything still alive when this process ends.
 import { spawn, type ChildProcess, type Serializable, type StdioOptions } from 'node:child_process';
 import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface ExitInfo {
   code: number | null;
@@ -29,6 +31,9 @@ export interface SpawnOptions {
   inherit?: boolean;
   /** Cap on collected output per stream (characters); older text is dropped. Default 4 MiB. */
   maxOutput?: number;
+  /** Run the command under coreutils `timeout -s KILL` (a little past timeoutMs), so it dies on
+   *  time even if this process is SIGKILLed and cannot clean up. Default true (not with ipc). */
+  selfBounded?: boolean;
 }
 
 export interface Peer {
@@ -60,6 +65,16 @@ export interface Peer {
 }
 
 const live = new Set<Peer>();
+const TIMEOUT_BIN = ['/usr/bin/timeout', '/bin/timeout'].find((p) => existsSync(p));
+
+/** The path of an executable (absolute/relative path as is, else searched in PATH). */
+export function findExecutable(command: string): string | undefined {
+  if (command.includes('/')) return existsSync(command) ? command : undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && existsSync(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
 let exitHookInstalled = false;
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -117,7 +132,12 @@ export function spawnPeer(command: string, args: readonly string[], options: Spa
   const timeoutMs = options.timeoutMs ?? 20_000;
   const maxOutput = options.maxOutput ?? 4 * 1024 * 1024;
   const stdio: StdioOptions = options.ipc === true ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'];
-  const child = spawn(command, args, {
+  const timeoutBin = options.selfBounded !== false && options.ipc !== true ? TIMEOUT_BIN : undefined;
+  if (timeoutBin !== undefined && findExecutable(command) === undefined) {
+    throw new Error(`${name}: could not spawn ${command} (not found)`);
+  }
+  const argv = timeoutBin !== undefined ? ['-s', 'KILL', String(Math.ceil(timeoutMs / 1000) + 2), command, ...args] : args;
+  const child = spawn(timeoutBin ?? command, argv, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio,

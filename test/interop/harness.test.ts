@@ -55,6 +55,13 @@ describe('harness: process helper', () => {
     assert.throws(() => spawnPeer('/nonexistent/binary', []), /could not spawn/);
   });
 
+  it('peers are self-bounded by coreutils timeout even if this process dies', async () => {
+    const p = spawnPeer('sleep', ['30'], { timeoutMs: 1000 });
+    const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
+    assert.deepEqual(cmdline.slice(0, 4).map((a) => a.replace(/^.*\//, '')), ['timeout', '-s', 'KILL', '3']);
+    await p.kill();
+  });
+
   it('freePort gives distinct usable ports on 127.0.0.1', async () => {
     const a = await freePort();
     const b = await freePort();

@@ -1,0 +1,334 @@
+// tlskit bench: node:tls vs tlskit, client and server in separate processes on 127.0.0.1.
+//   npm run bench                 full run (BENCH_RUNS runs, default 5; medians reported)
+//   BENCH_QUICK=1 npm run bench   smoke run (small counts, 1 run)
+//   BENCH_IMPLS=node:tls          only some implementations (comma separated)
+// Results: a table on stdout and JSON in dist/bench-results.json.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killAllPeers, spawnPeer, tail, type Peer } from '../test/helpers/process.js';
+import { createTestPki, removeTestPki } from '../test/helpers/pki.js';
+import {
+  IMPLS,
+  isImplName,
+  loadImpl,
+  type BenchFiles,
+  type BulkResult,
+  type CertType,
+  type HandshakeResult,
+  type ImplName,
+  type Reply,
+  type RequestBody,
+} from './common.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+const envInt = (name: string, dflt: number): number => {
+  const v = process.env[name];
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isInteger(n) && n > 0 ? n : dflt;
+};
+const config = {
+  quick,
+  runs: envInt('BENCH_RUNS', quick ? 1 : 5),
+  handshakes: envInt('BENCH_HANDSHAKES', quick ? 50 : 300),
+  warmup: envInt('BENCH_WARMUP', quick ? 10 : 50),
+  bulkBytes: envInt('BENCH_BULK_MIB', quick ? 16 : 256) * 1024 * 1024,
+  connections: envInt('BENCH_CONNECTIONS', quick ? 100 : 1000),
+};
+
+// ---------------------------------------------------------------------------------------------
+// child processes with request/response over IPC
+
+class Child {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  readonly peer: Peer;
+
+  constructor(
+    readonly role: 'server' | 'client',
+    readonly impl: ImplName,
+  ) {
+    this.peer = spawnPeer(process.execPath, ['--expose-gc', join(here, `${role}.js`), impl], {
+      ipc: true,
+      timeoutMs: 20 * 60_000,
+      name: `bench ${role} (${impl})`,
+    });
+    this.peer.child.on('message', (raw: unknown) => {
+      const reply = raw as Reply;
+      const p = this.pending.get(reply.id);
+      if (p === undefined) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply.result);
+      else p.reject(new Error(`${role} (${impl}): ${reply.error ?? 'failed'}`));
+    });
+    void this.peer.exited.then((info) => {
+      for (const p of this.pending.values()) {
+        p.reject(
+          new Error(
+            `${role} (${impl}) exited (code ${String(info.code)}, signal ${String(info.signal)})\n${tail(this.peer.stderr(), 2000)}`,
+          ),
+        );
+      }
+      this.pending.clear();
+    });
+  }
+
+  request<T>(body: RequestBody, timeoutMs: number): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.role} (${this.impl}): '${body.cmd}' timed out after ${timeoutMs} ms\n${tail(this.peer.stderr(), 2000)}`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      try {
+        this.peer.send({ id, ...body });
+      } catch (e) {
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.peer.isRunning()) {
+      await this.request({ cmd: 'exit' }, 3000).catch(() => undefined);
+      await this.peer.wait(2000);
+    }
+  }
+}
+
+async function withPair<T>(impl: ImplName, fn: (server: Child, client: Child) => Promise<T>): Promise<T> {
+  const server = new Child('server', impl);
+  const client = new Child('client', impl);
+  try {
+    return await fn(server, client);
+  } finally {
+    await Promise.all([client.stop(), server.stop()]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// scenarios
+
+type Metrics = Record<string, number>;
+
+async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: CertType): Promise<Metrics> {
+  return withPair(impl, async (server, client) => {
+    const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType, files }, 15_000);
+    const perHs = 10_000;
+    await client.request({ cmd: 'handshakes', port, files, n: config.warmup, measure: false }, config.warmup * perHs);
+    await server.request({ cmd: 'cpuStart' }, 5000);
+    const r = await client.request<HandshakeResult>({ cmd: 'handshakes', port, files, n: config.handshakes, measure: true }, config.handshakes * perHs);
+    const s = await server.request<{ cpuUs: number }>({ cmd: 'cpuStop' }, 5000);
+    const key = `handshake ${certType === 'p256' ? 'ECDSA P-256' : 'RSA-2048'}`;
+    return {
+      [`${key}: handshakes/s`]: r.n / r.seconds,
+      [`${key}: client CPU µs/hs`]: r.cpuUs / r.n,
+      [`${key}: server CPU µs/hs`]: s.cpuUs / r.n,
+    };
+  });
+}
+
+async function bulkScenario(impl: ImplName, files: BenchFiles): Promise<Metrics> {
+  return withPair(impl, async (server, client) => {
+    const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType: 'p256', files, bulkSuite: true }, 15_000);
+    const limit = 300_000;
+    const received = server.request<BulkResult>({ cmd: 'awaitBulk', bytes: config.bulkBytes, timeoutMs: limit }, limit + 5000);
+    const sent = await client.request<{ sent: number; cipher: string }>({ cmd: 'bulk', port, files, bytes: config.bulkBytes }, limit + 5000);
+    const r = await received;
+    if (sent.cipher !== 'TLS_AES_128_GCM_SHA256') throw new Error(`bulk negotiated ${sent.cipher}`);
+    return { 'bulk TLS_AES_128_GCM_SHA256: MB/s (receiver)': r.bytes / 1e6 / r.seconds };
+  });
+}
+
+async function memoryScenario(impl: ImplName, files: BenchFiles): Promise<Metrics> {
+  return withPair(impl, async (server, client) => {
+    const n = config.connections;
+    const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType: 'p256', files }, 15_000);
+    await server.request({ cmd: 'memBaseline' }, 10_000);
+    const limit = 120_000 + n * 100;
+    await client.request({ cmd: 'memOpen', port, files, n, timeoutMs: limit }, limit + 5000);
+    await server.request({ cmd: 'awaitConnections', n, timeoutMs: 30_000 }, 35_000);
+    await new Promise((r) => setTimeout(r, 300)); // let tickets / acks settle
+    type M = { rss: number; heapExt: number; open: number };
+    const [c, s] = await Promise.all([
+      client.request<M>({ cmd: 'memMeasure' }, 30_000),
+      server.request<M>({ cmd: 'memMeasure' }, 30_000),
+    ]);
+    if (c.open !== n || s.open !== n) throw new Error(`expected ${n} open connections, client ${c.open}, server ${s.open}`);
+    return {
+      'memory/conn client: RSS bytes': c.rss / n,
+      'memory/conn client: heap+external bytes': c.heapExt / n,
+      'memory/conn server: RSS bytes': s.rss / n,
+      'memory/conn server: heap+external bytes': s.heapExt / n,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// bars from the issue
+
+type Bar = { test: (ratio: number) => boolean; text: string };
+function barFor(metric: string): Bar | undefined {
+  if (metric.includes('CPU µs/hs')) return { test: (r) => r <= 0.67, text: '≤ 0.67x' };
+  if (metric.startsWith('bulk')) return { test: (r) => r >= 1.0, text: '≥ 1.0x' };
+  if (metric.startsWith('memory')) return { test: (r) => r <= 0.5, text: '≤ 0.5x' };
+  return undefined;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function fmt(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const wanted = (process.env.BENCH_IMPLS ?? IMPLS.join(',')).split(',').map((s) => s.trim());
+  const impls: ImplName[] = [];
+  const unavailable: Record<string, string> = {};
+  for (const name of wanted) {
+    if (!isImplName(name)) {
+      console.error(`unknown implementation ${name}`);
+      continue;
+    }
+    try {
+      await loadImpl(name);
+      impls.push(name);
+    } catch (e) {
+      unavailable[name] = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      console.log(`${name}: not available (${unavailable[name]})`);
+    }
+  }
+  console.log(
+    `bench: ${config.quick ? 'QUICK ' : ''}runs=${config.runs} handshakes=${config.handshakes} (+${config.warmup} warm-up) ` +
+      `bulk=${config.bulkBytes / 1024 / 1024} MiB connections=${config.connections}; node ${process.version}, ` +
+      `${cpus().length}× ${cpus()[0]?.model ?? '?'}`,
+  );
+  const pki = await createTestPki();
+  const files: BenchFiles = {
+    ca: pki.caFile.path,
+    p256: { chain: pki.leaves.p256.chain.path, key: pki.leaves.p256.key.path },
+    rsa2048: { chain: pki.leaves.rsa2048.chain.path, key: pki.leaves.rsa2048.key.path },
+  };
+
+  const samples: Record<string, Record<string, number[]>> = {};
+  const errors: Record<string, string[]> = {};
+  const scenarios: [string, (impl: ImplName) => Promise<Metrics>][] = [
+    ['handshake p256', (i) => handshakeScenario(i, files, 'p256')],
+    ['handshake rsa2048', (i) => handshakeScenario(i, files, 'rsa2048')],
+    ['bulk', (i) => bulkScenario(i, files)],
+    ['memory', (i) => memoryScenario(i, files)],
+  ];
+  const metricOrder: string[] = [];
+  const failed = new Set<string>(); // impl|scenario that failed once: not retried in later runs
+  for (let run = 1; run <= config.runs; run++) {
+    for (const [scenario, fn] of scenarios) {
+      // impls interleaved within each run, so drift on the machine hits both alike
+      for (const impl of impls) {
+        if (failed.has(`${impl}|${scenario}`)) continue;
+        const t0 = Date.now();
+        try {
+          const m = await fn(impl);
+          for (const [k, v] of Object.entries(m)) {
+            if (!metricOrder.includes(k)) metricOrder.push(k);
+            ((samples[impl] ??= {})[k] ??= []).push(v);
+          }
+          console.log(
+            `  run ${run}/${config.runs} ${pad(impl, 8)} ${pad(scenario, 18)} ${((Date.now() - t0) / 1000).toFixed(1)} s  ` +
+              Object.values(m).map(fmt).join(' | '),
+          );
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          (errors[impl] ??= []).push(`${scenario}: ${msg}`);
+          failed.add(`${impl}|${scenario}`);
+          console.error(`  run ${run}/${config.runs} ${impl} ${scenario} FAILED: ${msg}`);
+        }
+        await killAllPeers(); // nothing may linger between scenarios
+      }
+    }
+  }
+
+  // table
+  const medians: Record<string, Record<string, number>> = {};
+  for (const impl of Object.keys(samples)) {
+    for (const [k, v] of Object.entries(samples[impl]!)) (medians[impl] ??= {})[k] = median(v);
+  }
+  const rows: string[][] = [['metric (median)', 'node:tls', 'tlskit', 'tlskit/node', 'bar', 'verdict']];
+  const verdicts: Record<string, { ratio: number | null; bar: string | null; pass: boolean | null }> = {};
+  for (const k of metricOrder) {
+    const a = medians['node:tls']?.[k];
+    const b = medians.tlskit?.[k];
+    const ratio = a !== undefined && b !== undefined && a !== 0 ? b / a : undefined;
+    const bar = barFor(k);
+    const pass = bar === undefined || ratio === undefined ? null : bar.test(ratio);
+    verdicts[k] = { ratio: ratio ?? null, bar: bar?.text ?? null, pass };
+    rows.push([k, fmt(a), fmt(b), ratio === undefined ? '-' : `${ratio.toFixed(2)}x`, bar?.text ?? '', pass === null ? (bar ? 'n/a' : '') : pass ? 'PASS' : 'FAIL']);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  console.log('');
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((c, j) => pad(c, widths[j]!)).join(' | '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  }
+  if (!impls.includes('tlskit')) console.log('\ntlskit: not available');
+  for (const [impl, errs] of Object.entries(errors)) for (const e of errs) console.log(`\n${impl} error: ${e}`);
+
+  const out = join(here, '..', 'bench-results.json');
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? null, memBytes: totalmem() },
+        config,
+        unavailable,
+        samples,
+        medians,
+        verdicts,
+        errors,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nresults: ${out}`);
+  await removeTestPki();
+  return Object.keys(errors).includes('node:tls') ? 1 : 0;
+}
+
+main().then(
+  async (code) => {
+    await killAllPeers();
+    process.exitCode = code;
+  },
+  async (e: unknown) => {
+    console.error('bench failed:', e instanceof Error ? (e.stack ?? e.message) : e);
+    await killAllPeers();
+    process.exitCode = 1;
+  },
+);
