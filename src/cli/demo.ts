@@ -1,0 +1,218 @@
+/**
+ * `tlskit demo`: a tlskit server and a tlskit client in this one process on 127.0.0.1, a TLS 1.3
+ * handshake, one request and response, a clean close; then the handshake as a ladder, the
+ * negotiated parameters and the key schedule (or all of it as JSON with --json).
+ */
+import { createServer, connect as netConnect, type AddressInfo, type Server } from 'node:net';
+import { parseArgs } from 'node:util';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import { DEFAULT_GROUPS, clientConfig, serverConfig } from '../handshake/config.js';
+import { NamedGroup } from '../registry/codepoints.js';
+import { namedGroupName } from '../registry/names.js';
+import { keyScheduleSteps } from '../trace/explain.js';
+import { traceJson, type Json } from '../trace/json.js';
+import { renderKeySchedule, renderLadder, renderNegotiated, summarizeNegotiated } from '../trace/ladder.js';
+import { createDefaultVerifier } from '../x509/verify.js';
+import { explainFailure } from './errors.js';
+import { negotiatedJson } from './report.js';
+import { UsageError, parseCipherSuite, parseGroup } from './names.js';
+import { openSession, type Session } from './session.js';
+import { EXIT_FAILURE, EXIT_USAGE, generatePki, keylogWriter, preview, useColor } from './util.js';
+
+export const DEMO_HELP = `Usage: tlskit demo [options]
+
+Runs a TLS 1.3 handshake between a tlskit client and a tlskit server in this process
+(127.0.0.1, ephemeral port, certificates generated now) and explains every message.
+
+Options:
+  --group NAME     key exchange group to use (default: X25519MLKEM768, with x25519 offered too)
+  --cipher NAME    cipher suite the server picks (e.g. TLS_CHACHA20_POLY1305_SHA256)
+  --hrr            configure the server so that the client's first key share is unusable,
+                   to show a HelloRetryRequest
+  --json           print the trace as JSON (every message with decoded fields and raw hex)
+  --keylog FILE    append the secrets in NSS key log format to FILE (for Wireshark)
+  --tls1.2         (TLS 1.2 is not available yet)
+  -h, --help       this help
+`;
+
+const REQUEST = 'GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: tlskit-demo\r\n\r\n';
+const BODY = 'Hello from the tlskit server: this response travelled under the application traffic keys.\n';
+const RESPONSE = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(BODY)}\r\nConnection: close\r\n\r\n${BODY}`;
+
+interface DemoPlan {
+  readonly clientGroups: readonly number[];
+  readonly clientKeyShares: readonly number[] | undefined;
+  readonly serverGroups: readonly number[];
+  readonly serverSuites: readonly number[] | undefined;
+}
+
+/** Which groups each side uses, from --group and --hrr. */
+export function planGroups(group: number | undefined, hrr: boolean): DemoPlan {
+  const defaults = [...DEFAULT_GROUPS];
+  const clientGroups = group === undefined || defaults.includes(group) ? defaults : [group, ...defaults];
+  if (!hrr) {
+    if (group === undefined) return { clientGroups, clientKeyShares: undefined, serverGroups: defaults, serverSuites: undefined };
+    return { clientGroups: [group, ...defaults.filter((g) => g !== group)], clientKeyShares: [group], serverGroups: [group], serverSuites: undefined };
+  }
+  // --hrr: the client sends shares for groups the server does not accept; the server wants `target`.
+  const target = group ?? NamedGroup.secp256r1;
+  const firstOther = clientGroups.find((g) => g !== target) ?? NamedGroup.x25519;
+  const shares = group === undefined ? undefined : [firstOther];
+  return { clientGroups, clientKeyShares: shares, serverGroups: [target], serverSuites: undefined };
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => { resolve((server.address() as AddressInfo).port); });
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { reject(new Error(`timed out after ${ms} ms: ${what}`)); }, ms);
+  });
+  return Promise.race([p, t]).finally(() => { clearTimeout(timer); });
+}
+
+export async function runDemo(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      group: { type: 'string' },
+      cipher: { type: 'string' },
+      hrr: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      keylog: { type: 'string' },
+      'tls1.2': { type: 'boolean', default: false },
+      'tls1.3': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(DEMO_HELP);
+    return 0;
+  }
+  if (values['tls1.2']) {
+    process.stderr.write('tlskit: TLS 1.2 is not available yet (it arrives with the TLS 1.2 work); the demo runs TLS 1.3.\n');
+    return EXIT_USAGE;
+  }
+  const group = values.group === undefined ? undefined : parseGroup(values.group);
+  const suite = values.cipher === undefined ? undefined : parseCipherSuite(values.cipher);
+  const provider = nodeCryptoProvider;
+  if (group !== undefined && !provider.supportsGroup(group)) throw new UsageError(`group ${namedGroupName(group)} is not supported by the crypto provider`);
+  const plan = planGroups(group, values.hrr);
+
+  const pki = generatePki(provider, 'tlskit demo CA', ['localhost'], ['127.0.0.1']);
+  const verifier = createDefaultVerifier({ provider, trustAnchors: [pki.ca.certDer] });
+  const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);
+
+  const sc = serverConfig({
+    provider,
+    certificates: [pki.certified],
+    groups: plan.serverGroups,
+    alpnProtocols: ['http/1.1'],
+    ...(suite === undefined ? {} : { cipherSuites: [suite] }),
+  });
+  const cc = clientConfig({
+    provider,
+    verifier,
+    serverName: 'localhost',
+    groups: plan.clientGroups,
+    alpnProtocols: ['http/1.1'],
+    ...(plan.clientKeyShares === undefined ? {} : { keyShareGroups: plan.clientKeyShares }),
+  });
+
+  const serverSessions: Session[] = [];
+  const server = createServer((socket) => {
+    let request = '';
+    let answered = false;
+    const s = openSession(socket, sc, {
+      data: (d) => {
+        request += d.toString('latin1');
+        if (!answered && request.includes('\r\n\r\n')) {
+          answered = true;
+          s.write(RESPONSE);
+          s.end();
+        }
+      },
+      end: () => { s.end(); },
+    });
+    serverSessions.push(s);
+  });
+  const port = await listen(server);
+
+  const socket = netConnect({ host: '127.0.0.1', port });
+  const received: Buffer[] = [];
+  let peerEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (peerEnded = resolve));
+  const client = openSession(socket, cc, {
+    data: (d) => received.push(d),
+    end: () => { peerEnded(); },
+    ...(keylog === undefined ? {} : { keylog }),
+  });
+
+  let failure: unknown;
+  try {
+    await withTimeout(client.secure, 10_000, 'the handshake');
+    client.write(REQUEST);
+    await withTimeout(ended, 10_000, 'the response');
+    client.end();
+    await withTimeout(client.closed, 5_000, 'the close');
+  } catch (e) {
+    failure = client.error() ?? serverSessions[0]?.error() ?? e;
+  } finally {
+    client.destroy();
+    for (const s of serverSessions) s.destroy();
+    server.close();
+  }
+
+  const entries = client.trace.entries;
+  const neg = client.conn.negotiated;
+  const verification = neg.peerVerified ? 'OK: the chain leads to the demo CA and names localhost' : 'not verified';
+  const summary = summarizeNegotiated(neg, 'client', verification);
+  const response = Buffer.concat(received);
+  const info = { cipherSuite: neg.cipherSuite, group: neg.group, helloRetryRequest: neg.helloRetryRequest };
+
+  if (values.json) {
+    const report: Json = {
+      tool: 'tlskit',
+      command: 'demo',
+      ok: failure === undefined,
+      ...(failure === undefined ? {} : { error: explainFailure(failure, 'client').line }),
+      server: { host: '127.0.0.1', port },
+      view: 'client',
+      negotiated: negotiatedJson(summary, provider),
+      messages: traceJson(entries),
+      key_schedule: keyScheduleSteps(info).map((s) => ({ ...s })),
+      application_data: { request: REQUEST, response: response.toString('latin1') },
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return failure === undefined ? 0 : EXIT_FAILURE;
+  }
+
+  const color = useColor(process.stdout);
+  const out: string[] = [];
+  out.push(
+    `tlskit demo: a TLS 1.3 handshake between a tlskit client and a tlskit server on 127.0.0.1:${port}\n` +
+      `(certificates generated just now: CA "tlskit demo CA" → server "localhost"; the ladder is the client's view)\n\n`,
+  );
+  out.push(renderLadder(entries, { color }));
+  out.push('\n');
+  if (failure !== undefined) {
+    process.stdout.write(out.join(''));
+    process.stderr.write(`tlskit demo: failed: ${explainFailure(failure, 'client').line}\n`);
+    return EXIT_FAILURE;
+  }
+  out.push(`Application data\n  client → server: ${preview(Buffer.from(REQUEST))} (${Buffer.byteLength(REQUEST)} bytes)\n`);
+  out.push(`  server → client: ${preview(response)} (${response.length} bytes)\n\n`);
+  out.push(renderNegotiated(summary, { color }, entries));
+  out.push('\n');
+  out.push(renderKeySchedule(info, { color }));
+  if (values.keylog !== undefined) out.push(`\nKey log written to ${values.keylog} (NSS format; keep it private).\n`);
+  process.stdout.write(out.join(''));
+  return 0;
+}

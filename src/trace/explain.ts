@@ -1,0 +1,607 @@
+/**
+ * Plain-language explanations of TLS 1.3 bytes: for each handshake message, record and alert, a
+ * one-line summary of its key fields (names as the RFCs and IANA spell them) and a sentence of
+ * what it does and why. Also the key schedule (RFC 8446 §7.1) step by step, with the transcript
+ * each Derive-Secret hashes. Nothing here ever sees or prints a secret value.
+ */
+import { tls13Suite } from '../keyschedule/suites.js';
+import type { CertificateRequest13 } from '../messages/certificate-request13.js';
+import type { CertificateVerify } from '../messages/certificate-verify.js';
+import type { Certificate13 } from '../messages/certificate13.js';
+import type { ClientHello } from '../messages/client-hello.js';
+import type { EncryptedExtensions } from '../messages/encrypted-extensions.js';
+import type { Finished } from '../messages/finished.js';
+import type { KeyUpdate } from '../messages/key-update.js';
+import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
+import { isHelloRetryRequest, type ServerHello } from '../messages/server-hello.js';
+import type { Extension } from '../extensions/extension.js';
+import { decodeAlpn, decodeAlpnServer } from '../extensions/alpn.js';
+import { decodeKeyShareClient, decodeKeyShareHrr, decodeKeyShareServer } from '../extensions/key-share.js';
+import { decodeServerNameClient } from '../extensions/server-name.js';
+import { decodeSupportedGroups } from '../extensions/supported-groups.js';
+import { decodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
+import { decodeSupportedVersionsClient, decodeSupportedVersionsServer } from '../extensions/supported-versions.js';
+import { decodeRecordSizeLimit } from '../extensions/record-size-limit.js';
+import { decodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.js';
+import { decodeEarlyDataTicket } from '../extensions/early-data.js';
+import { AlertLevel } from '../registry/alerts.js';
+import { ContentType, ExtensionType, HandshakeType, NamedGroup } from '../registry/codepoints.js';
+import {
+  alertDescriptionName,
+  cipherSuiteName,
+  contentTypeName,
+  extensionTypeName,
+  handshakeTypeName,
+  namedGroupName,
+  protocolVersionName,
+  signatureSchemeName,
+} from '../registry/names.js';
+import { commonName, parseCertificate, type Certificate } from '../x509/certificate.js';
+import type { Protection, Side, TraceAlert, TraceHandshake, TraceRecord } from './events.js';
+
+/** A one-line summary as labelled fields, and the sentence that explains the message. */
+export interface Explanation {
+  /** The message's name as the RFC writes the struct, e.g. `ClientHello`, `HelloRetryRequest`. */
+  readonly name: string;
+  /** Key fields, in order: [RFC field or extension name, value]. */
+  readonly fields: readonly (readonly [string, string])[];
+  /** `fields` on one line. */
+  readonly summary: string;
+  /** What the message does and why, in plain language. */
+  readonly sentence: string;
+}
+
+/** What a message's explanation may depend on besides the message itself. */
+export interface ExplainContext {
+  /** This ClientHello answers a HelloRetryRequest. */
+  readonly afterHelloRetryRequest?: boolean;
+}
+
+// ------------------------------------------------------------------ names
+
+const STRUCT_NAMES: Readonly<Record<number, string>> = {
+  [HandshakeType.client_hello]: 'ClientHello',
+  [HandshakeType.server_hello]: 'ServerHello',
+  [HandshakeType.new_session_ticket]: 'NewSessionTicket',
+  [HandshakeType.end_of_early_data]: 'EndOfEarlyData',
+  [HandshakeType.encrypted_extensions]: 'EncryptedExtensions',
+  [HandshakeType.certificate]: 'Certificate',
+  [HandshakeType.certificate_request]: 'CertificateRequest',
+  [HandshakeType.certificate_verify]: 'CertificateVerify',
+  [HandshakeType.finished]: 'Finished',
+  [HandshakeType.key_update]: 'KeyUpdate',
+  [HandshakeType.compressed_certificate]: 'CompressedCertificate',
+  [HandshakeType.message_hash]: 'message_hash',
+};
+
+/** `ClientHello`, `ServerHello`, `HelloRetryRequest` (a ServerHello with the special random), ... */
+export function messageName(type: number, message: object): string {
+  if (type === HandshakeType.server_hello && 'random' in message && message.random instanceof Uint8Array && isHelloRetryRequest({ random: message.random })) {
+    return 'HelloRetryRequest';
+  }
+  return STRUCT_NAMES[type] ?? handshakeTypeName(type);
+}
+
+/** `[plaintext]`, `[handshake keys]`, `[application keys]`, `[early keys]`. */
+export function protectionLabel(p: Protection): string {
+  return p === 'plaintext' ? '[plaintext]' : `[${p} keys]`;
+}
+
+const FRIENDLY_SUITES: Readonly<Record<number, string>> = {
+  0x1301: 'AES-128-GCM with SHA-256',
+  0x1302: 'AES-256-GCM with SHA-384',
+  0x1303: 'ChaCha20-Poly1305 with SHA-256',
+  0x1304: 'AES-128-CCM with SHA-256',
+  0x1305: 'AES-128-CCM-8 with SHA-256',
+};
+const suiteFriendly = (s: number): string => FRIENDLY_SUITES[s] ?? cipherSuiteName(s);
+
+/** What a group is, for sentences. */
+function groupKind(g: number): string {
+  switch (g) {
+    case NamedGroup.X25519MLKEM768:
+    case NamedGroup.SecP256r1MLKEM768:
+    case NamedGroup.SecP384r1MLKEM1024:
+      return 'a hybrid post-quantum key exchange (ML-KEM combined with classic ECDH)';
+    case NamedGroup.MLKEM512:
+    case NamedGroup.MLKEM768:
+    case NamedGroup.MLKEM1024:
+      return 'a post-quantum KEM';
+    case NamedGroup.x25519:
+    case NamedGroup.x448:
+      return 'elliptic-curve Diffie-Hellman on a Montgomery curve';
+    case NamedGroup.secp256r1:
+    case NamedGroup.secp384r1:
+    case NamedGroup.secp521r1:
+      return 'elliptic-curve Diffie-Hellman on a NIST curve';
+    default:
+      return 'a key exchange group';
+  }
+}
+
+function list(names: readonly string[], max = 8): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')}, … (+${names.length - max})`;
+}
+
+function andList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+}
+
+/** Runs an extension decoder; a trace never throws on odd bytes, it says so. */
+function tryDecode<T>(ext: Extension | undefined, decode: (data: Uint8Array) => T): T | undefined {
+  if (ext === undefined) return undefined;
+  try {
+    return decode(ext.data);
+  } catch {
+    return undefined;
+  }
+}
+
+function ext(exts: readonly Extension[], type: number): Extension | undefined {
+  return exts.find((e) => e.type === type);
+}
+
+/** The parsed certificate, or undefined when it does not parse (a trace does not throw). */
+export function tryParseCertificate(der: Uint8Array): Certificate | undefined {
+  try {
+    return parseCertificate(der);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `CN=localhost` when there is a CN, else the RFC 4514 text. */
+export function shortName(cert: Certificate, which: 'subject' | 'issuer'): string {
+  const name = cert[which];
+  const cn = commonName(name);
+  return cn !== undefined ? `CN=${cn}` : name.text === '' ? '(empty name)' : name.text;
+}
+
+// ------------------------------------------------------------------ handshake messages
+
+/** What a ClientHello offers, decoded from its extensions (undefined: not sent / undecodable). */
+export interface ClientHelloOffer {
+  readonly cipherSuites: readonly number[];
+  readonly versions: readonly number[] | undefined;
+  readonly groups: readonly number[] | undefined;
+  readonly keyShares: readonly { readonly group: number; readonly length: number }[] | undefined;
+  readonly serverName: string | undefined;
+  readonly alpn: readonly string[] | undefined;
+  readonly signatureAlgorithms: readonly number[] | undefined;
+  readonly pskModes: readonly number[] | undefined;
+  readonly recordSizeLimit: number | undefined;
+  readonly cookie: boolean;
+  /** Extension types in the order sent. */
+  readonly extensions: readonly number[];
+}
+
+export function clientHelloOffer(ch: ClientHello): ClientHelloOffer {
+  const e = ch.extensions;
+  return {
+    cipherSuites: ch.cipherSuites,
+    versions: tryDecode(ext(e, ExtensionType.supported_versions), decodeSupportedVersionsClient),
+    groups: tryDecode(ext(e, ExtensionType.supported_groups), decodeSupportedGroups),
+    keyShares: tryDecode(ext(e, ExtensionType.key_share), (d) => decodeKeyShareClient(d).map((s) => ({ group: s.group, length: s.keyExchange.length }))),
+    serverName: tryDecode(ext(e, ExtensionType.server_name), (d) => decodeServerNameClient(d).hostName ?? undefined),
+    alpn: tryDecode(ext(e, ExtensionType.application_layer_protocol_negotiation), decodeAlpn),
+    signatureAlgorithms: tryDecode(ext(e, ExtensionType.signature_algorithms), decodeSignatureAlgorithms),
+    pskModes: tryDecode(ext(e, ExtensionType.psk_key_exchange_modes), decodePskKeyExchangeModes),
+    recordSizeLimit: tryDecode(ext(e, ExtensionType.record_size_limit), decodeRecordSizeLimit),
+    cookie: ext(e, ExtensionType.cookie) !== undefined,
+    extensions: e.map((x) => x.type),
+  };
+}
+
+function explainClientHello(ch: ClientHello, ctx: ExplainContext): Explanation {
+  const o = clientHelloOffer(ch);
+  const fields: [string, string][] = [];
+  if (o.versions !== undefined) fields.push(['supported_versions', o.versions.map(protocolVersionName).join(', ')]);
+  else fields.push(['legacy_version', protocolVersionName(ch.legacyVersion)]);
+  fields.push([`cipher_suites(${o.cipherSuites.length})`, list(o.cipherSuites.map(cipherSuiteName))]);
+  if (o.groups !== undefined) fields.push(['supported_groups', list(o.groups.map(namedGroupName))]);
+  if (o.keyShares !== undefined) fields.push(['key_share', o.keyShares.map((s) => namedGroupName(s.group)).join(', ') || '(empty)']);
+  fields.push(['server_name', o.serverName ?? '(none)']);
+  fields.push(['ALPN', o.alpn === undefined ? '(none)' : o.alpn.join(', ')]);
+  if (o.signatureAlgorithms !== undefined) fields.push([`signature_algorithms(${o.signatureAlgorithms.length})`, list(o.signatureAlgorithms.map(signatureSchemeName), 3)]);
+  if (o.recordSizeLimit !== undefined) fields.push(['record_size_limit', String(o.recordSizeLimit)]);
+  if (o.cookie) fields.push(['cookie', 'echoed']);
+
+  const realShares = (o.keyShares ?? []).filter((s) => !namedGroupName(s.group).startsWith('GREASE')).map((s) => namedGroupName(s.group));
+  const offers13 = o.versions?.includes(0x0304) === true;
+  let sentence: string;
+  if (ctx.afterHelloRetryRequest === true) {
+    sentence =
+      `The client tries again with a key share for ${andList(realShares)}, the group the server asked for; ` +
+      'everything else stays as in the first ClientHello (RFC 8446 §4.1.2), so the server can now complete the key exchange.';
+  } else {
+    const versionText = offers13 ? 'offers TLS 1.3 (in supported_versions)' : `offers ${protocolVersionName(ch.legacyVersion)}`;
+    sentence =
+      `The client opens the handshake: it ${versionText}, ${o.cipherSuites.length} cipher suites and ${(o.groups ?? []).length} groups, ` +
+      (realShares.length > 0
+        ? `and already sends key shares for ${andList(realShares)} so that the server can answer in one round trip.`
+        : 'but no key share, so the server will have to ask for one.');
+    if (o.serverName !== undefined) sentence += ` server_name (SNI) tells the server which host it wants (${o.serverName}).`;
+    if (o.alpn !== undefined) sentence += ` ALPN offers ${o.alpn.join(', ')} for the application protocol.`;
+  }
+  return make('ClientHello', fields, sentence);
+}
+
+function explainServerHello(sh: ServerHello): Explanation {
+  const e = sh.extensions;
+  const version = tryDecode(ext(e, ExtensionType.supported_versions), decodeSupportedVersionsServer);
+  if (isHelloRetryRequest(sh)) {
+    const group = tryDecode(ext(e, ExtensionType.key_share), decodeKeyShareHrr);
+    const fields: [string, string][] = [
+      ['cipher_suite', cipherSuiteName(sh.cipherSuite)],
+      ['selected_group', group === undefined ? '(none)' : namedGroupName(group)],
+      ['selected_version', version === undefined ? '(none)' : protocolVersionName(version)],
+    ];
+    if (ext(e, ExtensionType.cookie) !== undefined) fields.push(['cookie', 'yes']);
+    const why =
+      group === undefined
+        ? 'The server asks the client to send its ClientHello again'
+        : `None of the client's key shares is for a group the server accepts, so it asks the client to retry with a key share for ${namedGroupName(group)}`;
+    return make(
+      'HelloRetryRequest',
+      fields,
+      `${why}. This costs one extra round trip; the transcript replaces the first ClientHello with its hash (message_hash, RFC 8446 §4.4.1).`,
+    );
+  }
+  const share = tryDecode(ext(e, ExtensionType.key_share), decodeKeyShareServer);
+  const fields: [string, string][] = [
+    ['cipher_suite', cipherSuiteName(sh.cipherSuite)],
+    ['key_share', share === undefined ? '(none)' : `${namedGroupName(share.group)} (${share.keyExchange.length} bytes)`],
+    ['selected_version', version === undefined ? `(none; legacy_version ${protocolVersionName(sh.legacyVersion)})` : protocolVersionName(version)],
+  ];
+  const v = version === undefined ? protocolVersionName(sh.legacyVersion) : protocolVersionName(version);
+  const g = share === undefined ? '' : ` and ${namedGroupName(share.group)}`;
+  const sentence =
+    version === 0x0304
+      ? `The server picks ${v}, ${suiteFriendly(sh.cipherSuite)}${g} and sends its key share; from here both sides can compute the ` +
+        'handshake secret, so everything after this is encrypted.' +
+        (share === undefined ? '' : ` ${namedGroupName(share.group)} is ${groupKind(share.group)}.`)
+      : `The server answers with ${v}: it did not select TLS 1.3 (no supported_versions).`;
+  return make('ServerHello', fields, sentence);
+}
+
+function explainEncryptedExtensions(ee: EncryptedExtensions): Explanation {
+  const e = ee.extensions;
+  const alpn = tryDecode(ext(e, ExtensionType.application_layer_protocol_negotiation), decodeAlpnServer);
+  const rsl = tryDecode(ext(e, ExtensionType.record_size_limit), decodeRecordSizeLimit);
+  const sni = ext(e, ExtensionType.server_name) !== undefined;
+  const early = ext(e, ExtensionType.early_data) !== undefined;
+  const fields: [string, string][] = [
+    ['ALPN', alpn ?? '(none)'],
+    ['record_size_limit', rsl === undefined ? '(none)' : String(rsl)],
+    ['server_name', sni ? 'acknowledged' : '(no ack)'],
+  ];
+  if (early) fields.push(['early_data', 'accepted']);
+  const others = e.filter(
+    (x) =>
+      x.type !== ExtensionType.application_layer_protocol_negotiation &&
+      x.type !== ExtensionType.record_size_limit &&
+      x.type !== ExtensionType.server_name &&
+      x.type !== ExtensionType.early_data,
+  );
+  if (others.length > 0) fields.push(['other', others.map((x) => extensionTypeName(x.type)).join(', ')]);
+  const answers: string[] = [];
+  if (alpn !== undefined) answers.push(`the application protocol ${alpn} (ALPN)`);
+  if (sni) answers.push('that it used the server_name');
+  if (rsl !== undefined) answers.push(`the largest record it accepts (${rsl} bytes)`);
+  const sentence =
+    'The first encrypted message: the server answers the ClientHello extensions that do not affect the key exchange' +
+    (answers.length > 0 ? ` — ${andList(answers)}` : ' (here: none)') +
+    '. Sending them under the handshake keys hides them from anyone watching the wire.';
+  return make('EncryptedExtensions', fields, sentence);
+}
+
+function explainCertificate(c: Certificate13, from: Side): Explanation {
+  const parsed = c.certificateList.map((entry) => tryParseCertificate(entry.certData));
+  const fields: [string, string][] = parsed.map((cert, i) => [
+    `[${i}]`,
+    cert === undefined ? `(unparseable, ${c.certificateList[i]?.certData.length ?? 0} bytes)` : `${shortName(cert, 'subject')} ← issuer ${shortName(cert, 'issuer')}`,
+  ]);
+  if (fields.length === 0) fields.push(['certificate_list', '(empty)']);
+  const leaf = parsed[0];
+  let sentence: string;
+  if (c.certificateList.length === 0) {
+    sentence = `The ${from} has no certificate to offer and says so with an empty list.`;
+  } else if (from === 'server') {
+    sentence =
+      `The server sends its certificate chain (${c.certificateList.length} certificate${c.certificateList.length === 1 ? '' : 's'}` +
+      (leaf === undefined ? '' : `, leaf ${shortName(leaf, 'subject')}`) +
+      '); the client checks that it chains to a root it trusts, is valid now, and names the host it asked for.';
+  } else {
+    sentence = `The client sends its certificate chain because the server asked for one (CertificateRequest); the server checks it against its trusted CAs.`;
+  }
+  return make('Certificate', fields, sentence);
+}
+
+function explainCertificateVerify(cv: CertificateVerify, from: Side): Explanation {
+  const scheme = signatureSchemeName(cv.algorithm);
+  return make(
+    'CertificateVerify',
+    [
+      ['algorithm', scheme],
+      ['signature', `${cv.signature.length} bytes`],
+    ],
+    `The ${from} signs the handshake transcript so far with the private key of its certificate (${scheme}), proving it owns ` +
+      'that certificate and binding it to this very handshake.',
+  );
+}
+
+function explainFinished(fin: Finished, from: Side): Explanation {
+  const fields: [string, string][] = [['verify_data', `${fin.verifyData.length} bytes`]];
+  const base = `an HMAC over the whole transcript with a key derived from the ${from}_handshake_traffic_secret`;
+  const sentence =
+    from === 'server'
+      ? `The server's Finished is ${base}: it proves the handshake was not tampered with. The server can now send application ` +
+        'data under the application traffic keys.'
+      : `The client's Finished is ${base}. It completes the handshake: both sides now switch to the application traffic keys.`;
+  return make('Finished', fields, sentence);
+}
+
+function explainNewSessionTicket(t: NewSessionTicket13): Explanation {
+  const early = tryDecode(ext(t.extensions, ExtensionType.early_data), decodeEarlyDataTicket);
+  const fields: [string, string][] = [
+    ['ticket_lifetime', `${t.ticketLifetime} s`],
+    ['ticket', `${t.ticket.length} bytes`],
+  ];
+  if (early !== undefined) fields.push(['max_early_data_size', String(early)]);
+  return make(
+    'NewSessionTicket',
+    fields,
+    `After the handshake the server hands the client a ticket, valid for ${t.ticketLifetime} s, that lets it resume later with a ` +
+      'pre-shared key instead of a full handshake.',
+  );
+}
+
+function explainKeyUpdate(ku: KeyUpdate, from: Side): Explanation {
+  const requested = ku.requestUpdate === 1;
+  return make(
+    'KeyUpdate',
+    [['request_update', requested ? 'update_requested' : 'update_not_requested']],
+    `The ${from} switches its sending keys to the next generation of its application traffic secret (RFC 8446 §7.2)` +
+      (requested ? ' and asks the peer to update its own keys too.' : '.') +
+      ' Fresh keys limit how much data one key protects.',
+  );
+}
+
+function explainCertificateRequest(cr: CertificateRequest13): Explanation {
+  const sigs = tryDecode(ext(cr.extensions, ExtensionType.signature_algorithms), decodeSignatureAlgorithms);
+  return make(
+    'CertificateRequest',
+    [[`signature_algorithms(${sigs?.length ?? 0})`, list((sigs ?? []).map(signatureSchemeName), 3)]],
+    'The server asks the client to authenticate too, with a certificate and a signature (mutual TLS).',
+  );
+}
+
+function make(name: string, fields: readonly (readonly [string, string])[], sentence: string): Explanation {
+  return { name, fields, summary: fields.map(([k, v]) => (k.startsWith('[') ? `${k} ${v}` : `${k}: ${v}`)).join('; '), sentence };
+}
+
+/** Summary and sentence for one handshake message. Never throws. */
+export function explainHandshake(entry: Pick<TraceHandshake, 'type' | 'message' | 'from' | 'raw'>, ctx: ExplainContext = {}): Explanation {
+  const m = entry.message;
+  try {
+    switch (entry.type) {
+      case HandshakeType.client_hello:
+        return explainClientHello(m as ClientHello, ctx);
+      case HandshakeType.server_hello:
+        return explainServerHello(m as ServerHello);
+      case HandshakeType.encrypted_extensions:
+        return explainEncryptedExtensions(m as EncryptedExtensions);
+      case HandshakeType.certificate_request:
+        return explainCertificateRequest(m as CertificateRequest13);
+      case HandshakeType.certificate:
+        return explainCertificate(m as Certificate13, entry.from);
+      case HandshakeType.certificate_verify:
+        return explainCertificateVerify(m as CertificateVerify, entry.from);
+      case HandshakeType.finished:
+        return explainFinished(m as Finished, entry.from);
+      case HandshakeType.new_session_ticket:
+        return explainNewSessionTicket(m as NewSessionTicket13);
+      case HandshakeType.key_update:
+        return explainKeyUpdate(m as KeyUpdate, entry.from);
+      case HandshakeType.end_of_early_data:
+        return make('EndOfEarlyData', [], 'The client says its 0-RTT early data is over; what follows is protected by the handshake keys.');
+      default:
+        return make(messageName(entry.type, m), [['length', `${entry.raw.length} bytes`]], `A ${handshakeTypeName(entry.type)} message.`);
+    }
+  } catch {
+    // a malformed struct in a trace (e.g. from a fuzzer) is described, not thrown
+    return make(messageName(entry.type, m), [['length', `${entry.raw.length} bytes`]], 'This message could not be described.');
+  }
+}
+
+// ------------------------------------------------------------------ records and alerts
+
+/** Summary and sentence for a record. */
+export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' | 'length' | 'protection' | 'from'>): Explanation {
+  const outer = contentTypeName(r.contentType);
+  const inner = contentTypeName(r.innerType);
+  const fields: [string, string][] = [
+    ['type', r.contentType === r.innerType ? outer : `${outer} (inner ${inner})`],
+    ['length', r.length === 1 ? '1 byte' : `${r.length} bytes`],
+  ];
+  if (r.innerType === ContentType.change_cipher_spec) {
+    return make(
+      'ChangeCipherSpec',
+      fields,
+      'A dummy change_cipher_spec for middlebox compatibility (RFC 8446 Appendix D.4): it makes TLS 1.3 look like a resumed ' +
+        'TLS 1.2 session to old middleboxes; TLS 1.3 itself ignores it.',
+    );
+  }
+  if (r.innerType === ContentType.application_data) {
+    const overhead = r.protection === 'plaintext' ? 0 : 17; // inner type byte + 16-byte AEAD tag
+    return make(
+      'application_data',
+      fields,
+      `${Math.max(0, r.length - overhead)} bytes of application data from the ${r.from}, encrypted and authenticated under the ` +
+        `${r.protection} traffic keys (the record adds a 1-byte inner content type and a 16-byte AEAD tag).`,
+    );
+  }
+  if (r.innerType === ContentType.handshake) {
+    return make(
+      'handshake record',
+      fields,
+      r.protection === 'plaintext'
+        ? 'A plaintext record carrying handshake messages (only the hellos travel unencrypted).'
+        : `An encrypted record carrying handshake messages; on the wire it looks like application_data (outer type 23).`,
+    );
+  }
+  if (r.innerType === ContentType.alert) return make('alert record', fields, 'A record carrying an alert.');
+  return make(`${inner} record`, fields, `A record of content type ${inner}.`);
+}
+
+/** What each alert means, in a few words (RFC 8446 §6). */
+const ALERT_MEANINGS: Readonly<Record<string, string>> = {
+  close_notify: 'it will send no more data (a clean close)',
+  unexpected_message: 'it received a message that does not belong at this point of the protocol',
+  bad_record_mac: 'a record failed to decrypt or authenticate',
+  record_overflow: 'a record was longer than allowed',
+  handshake_failure: 'it could not agree on security parameters (no cipher suite, group or signature scheme in common)',
+  bad_certificate: 'a certificate was corrupt or did not verify',
+  unsupported_certificate: 'a certificate was of an unsupported type',
+  certificate_revoked: 'a certificate was revoked',
+  certificate_expired: 'a certificate has expired or is not yet valid',
+  certificate_unknown: 'a certificate could not be accepted',
+  illegal_parameter: 'a field in a message was out of range or inconsistent',
+  unknown_ca: 'the certificate chain does not lead to a CA it trusts',
+  access_denied: 'the peer is not allowed to connect',
+  decode_error: 'a message could not be decoded',
+  decrypt_error: 'a signature or Finished did not verify',
+  protocol_version: 'it does not support the offered protocol version',
+  insufficient_security: 'the offered parameters are too weak',
+  internal_error: 'it failed for a reason unrelated to the peer',
+  inappropriate_fallback: 'the client retried with a lower version without reason',
+  user_canceled: 'the handshake is being canceled',
+  missing_extension: 'a required extension is missing',
+  unsupported_extension: 'an extension appeared that was not offered or is not allowed there',
+  unrecognized_name: 'it has no host by the server_name asked for',
+  bad_certificate_status_response: 'the OCSP response was invalid',
+  unknown_psk_identity: 'it knows no such PSK identity',
+  certificate_required: 'it requires a client certificate and got none',
+  no_application_protocol: 'no ALPN protocol in common',
+  ech_required: 'it requires Encrypted Client Hello',
+};
+
+export function alertMeaning(description: number): string {
+  return ALERT_MEANINGS[alertDescriptionName(description)] ?? 'an alert this tool does not know';
+}
+
+/** Summary and sentence for an alert. */
+export function explainAlert(a: Pick<TraceAlert, 'level' | 'description' | 'from'>): Explanation {
+  const name = alertDescriptionName(a.description);
+  const level = a.level === AlertLevel.fatal ? 'fatal' : a.level === AlertLevel.warning ? 'warning' : `level ${a.level}`;
+  const fields: [string, string][] = [
+    ['level', level],
+    ['description', `${name} (${a.description})`],
+  ];
+  const sentence =
+    name === 'close_notify'
+      ? `The ${a.from} says ${ALERT_MEANINGS.close_notify ?? ''}; the other direction may still send until it closes too.`
+      : `The ${a.from} reports that ${alertMeaning(a.description)}; the connection is over (RFC 8446 §6.2).`;
+  return make(`Alert ${name}`, fields, sentence);
+}
+
+// ------------------------------------------------------------------ key schedule
+
+export interface KeyScheduleStep {
+  /** The secret's RFC name, e.g. `client_handshake_traffic_secret`. */
+  readonly secret: string;
+  /** How it is computed, as RFC 8446 §7.1 writes it. */
+  readonly derivation: string;
+  /** The transcript (messages) hashed into it, or '' for none. */
+  readonly transcript: string;
+  /** Why it exists. */
+  readonly sentence: string;
+  /** The NSS key log label that exports it with --keylog, when there is one. */
+  readonly keylogLabel?: string;
+}
+
+export interface KeyScheduleInfo {
+  readonly cipherSuite?: number | undefined;
+  readonly group?: number | undefined;
+  readonly helloRetryRequest?: boolean | undefined;
+  /** Whether a client certificate was sent (it joins the resumption transcript). */
+  readonly clientAuth?: boolean | undefined;
+}
+
+/** The TLS 1.3 key schedule of a full (EC)DHE handshake, step by step (no PSK, no 0-RTT). */
+export function keyScheduleSteps(info: KeyScheduleInfo = {}): KeyScheduleStep[] {
+  const suite = info.cipherSuite === undefined ? undefined : tls13Suite(info.cipherSuite);
+  const hash = suite === undefined ? 'the suite hash' : suite.hash.toUpperCase().replace('SHA', 'SHA-');
+  const len = suite === undefined ? 'Hash.length' : `${suite.hashLength}`;
+  const group = info.group === undefined ? '(EC)DHE' : namedGroupName(info.group);
+  const hello =
+    info.helloRetryRequest === true
+      ? 'message_hash(ClientHello1), HelloRetryRequest, ClientHello2, ServerHello'
+      : 'ClientHello…ServerHello';
+  const first = info.helloRetryRequest === true ? 'message_hash(ClientHello1) … ' : 'ClientHello … ';
+  const serverFinished = `${first}server Finished`;
+  const clientFinished = `${first}client Finished`;
+  return [
+    {
+      secret: 'early_secret',
+      derivation: `HKDF-Extract(salt: 0, IKM: ${len} zero bytes)`,
+      transcript: '',
+      sentence: `No pre-shared key in a full handshake, so the schedule starts from zeros; ${hash} is the suite's hash for every step.`,
+    },
+    {
+      secret: 'handshake_secret',
+      derivation: `HKDF-Extract(salt: Derive-Secret(early_secret, "derived", ""), IKM: ${group} shared secret)`,
+      transcript: '',
+      sentence: `Mixes in the shared secret of the ${group} key exchange, which only the two endpoints can compute.`,
+    },
+    {
+      secret: 'client_handshake_traffic_secret',
+      derivation: 'Derive-Secret(handshake_secret, "c hs traffic", transcript)',
+      transcript: hello,
+      sentence: 'Keys (HKDF-Expand-Label "key"/"iv") for what the client sends during the handshake, and its Finished key.',
+      keylogLabel: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+    },
+    {
+      secret: 'server_handshake_traffic_secret',
+      derivation: 'Derive-Secret(handshake_secret, "s hs traffic", transcript)',
+      transcript: hello,
+      sentence: 'Keys for EncryptedExtensions, Certificate, CertificateVerify and the server Finished.',
+      keylogLabel: 'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+    },
+    {
+      secret: 'master_secret',
+      derivation: `HKDF-Extract(salt: Derive-Secret(handshake_secret, "derived", ""), IKM: ${len} zero bytes)`,
+      transcript: '',
+      sentence: 'The root of everything after the handshake.',
+    },
+    {
+      secret: 'client_application_traffic_secret_0',
+      derivation: 'Derive-Secret(master_secret, "c ap traffic", transcript)',
+      transcript: serverFinished,
+      sentence: 'Keys for the application data the client sends (KeyUpdate moves it to _1, _2, …).',
+      keylogLabel: 'CLIENT_TRAFFIC_SECRET_0',
+    },
+    {
+      secret: 'server_application_traffic_secret_0',
+      derivation: 'Derive-Secret(master_secret, "s ap traffic", transcript)',
+      transcript: serverFinished,
+      sentence: 'Keys for the application data the server sends.',
+      keylogLabel: 'SERVER_TRAFFIC_SECRET_0',
+    },
+    {
+      secret: 'exporter_master_secret',
+      derivation: 'Derive-Secret(master_secret, "exp master", transcript)',
+      transcript: serverFinished,
+      sentence: 'For keying material exporters (RFC 8446 §7.5), used by protocols built on TLS.',
+      keylogLabel: 'EXPORTER_SECRET',
+    },
+    {
+      secret: 'resumption_master_secret',
+      derivation: 'Derive-Secret(master_secret, "res master", transcript)',
+      transcript: info.clientAuth === true ? `${first}client Certificate, CertificateVerify, Finished` : clientFinished,
+      sentence: 'The base for the pre-shared keys of NewSessionTicket (session resumption).',
+    },
+  ];
+}
