@@ -400,6 +400,10 @@ function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], h
     host.negotiated.peerVerified = true;
   }
   const parsed = parseCertificate(leaf);
+  // RFC 5280 §4.2.1.3: a key that signs CertificateVerify needs digitalSignature when keyUsage is present.
+  if (config.verifier !== null && parsed.keyUsage !== undefined && !parsed.keyUsage.digitalSignature) {
+    throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'the server certificate\'s keyUsage does not allow digitalSignature');
+  }
   return config.provider.importPublicKey(parsed.subjectPublicKeyInfo);
 }
 

@@ -178,9 +178,16 @@ test('bad signature', () => {
   const der = leaf.certDer.slice();
   der[der.length - 5]! ^= 0x01; // inside the signature
   expectError(verify([der, inter]), 'CERT_SIGNATURE_FAILURE', /signature of certificate 0 \(CN=example\.org\) by CN=Intermediate CA does not verify/);
-  // a same-named intermediate with another key
+  // a same-named intermediate with another key is not the issuer (its key identifier differs
+  // from the leaf's authorityKeyIdentifier): "issuer not found", as OpenSSL reports it
   const impostor = gen({ subject: { CN: 'Intermediate CA', O: 'Test' }, key: rsaKey, isCA: true, issuer: root });
-  expectError(verify([leaf, impostor]), 'CERT_SIGNATURE_FAILURE');
+  expectError(verify([leaf, impostor]), 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+  // the same key under a same-named fake root: the leaf's signature checks out, the impostor's does not
+  const fakeRoot = gen({ subject: { CN: 'Root CA', O: 'Test' }, key: rsaKey, isCA: true });
+  const sameKey = gen({ subject: { CN: 'Intermediate CA', O: 'Test' }, key: interKey, isCA: true, issuer: fakeRoot });
+  const forged = sameKey.certDer.slice();
+  forged[forged.length - 5]! ^= 0x01;
+  expectError(verify([leaf, forged]), 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
   // ...but the right one among candidates is found by backtracking
   assert.ok(verify([leaf, impostor, inter]).ok);
 });
@@ -219,8 +226,11 @@ test('unknown critical extension, malformed certificates, bounds', () => {
 });
 
 test('signature check budget bounds the search', () => {
-  // many same-named intermediates with wrong keys: the search gives up instead of trying all
-  const decoys = Array.from({ length: 20 }, () => gen({ subject: { CN: 'Intermediate CA', O: 'Test' }, key: rsaKey, isCA: true, issuer: root }));
+  // many same-named intermediates whose key signed the leaf, each issued by a same-named fake
+  // root: every decoy costs a signature check and leads nowhere; the search gives up instead of
+  // trying all
+  const fakeRoot = gen({ subject: { CN: 'Root CA', O: 'Test' }, key: rsaKey, isCA: true });
+  const decoys = Array.from({ length: 20 }, () => gen({ subject: { CN: 'Intermediate CA', O: 'Test' }, key: interKey, isCA: true, issuer: fakeRoot }));
   const small = createDefaultVerifier({ provider, trustAnchors: root.certPem, maxSignatureChecks: 5 });
   expectError(verify([leaf, ...decoys, inter], {}, small), 'CERT_CHAIN_TOO_LONG', /after 5 signature checks/);
   assert.ok(verify([leaf, ...decoys, inter]).ok);

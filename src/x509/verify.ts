@@ -319,6 +319,12 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
     ];
     for (const [issuer, anchor] of tries) {
       if (issuer === cur || equalBytes(issuer.raw, cur.raw)) continue;
+      // RFC 5280 §4.2.1.1 (and RFC 4158 §3.5.12): when the certificate names its issuer's key
+      // and the candidate names its own, they must agree; a same-named CA with another key is
+      // not the issuer at all (so the result is "unknown issuer", not "bad signature").
+      const aki = cur.authorityKeyIdentifier?.keyIdentifier;
+      const ski = issuer.subjectKeyIdentifier;
+      if (aki !== undefined && ski !== undefined && !equalBytes(aki, ski)) continue;
       nameMatched = true;
       const ok = signedBy(state, cur, issuer, anchor);
       if (state.exhausted !== undefined) return undefined;
