@@ -23,11 +23,6 @@ export interface ConnectionOptions extends Omit<TLSSocketOptions, 'isServer' | '
   keepAliveInitialDelay?: number | undefined;
 }
 
-type ConnectArgs =
-  | [options: ConnectionOptions, callback?: () => void]
-  | [port: number, host?: string, options?: ConnectionOptions, callback?: () => void]
-  | [port: number, options?: ConnectionOptions, callback?: () => void];
-
 function normalize(args: readonly unknown[]): { options: ConnectionOptions; callback: (() => void) | undefined } {
   let options: ConnectionOptions = {};
   let callback: (() => void) | undefined;
@@ -58,7 +53,10 @@ function normalize(args: readonly unknown[]): { options: ConnectionOptions; call
  *   console.log(s.getProtocol(), s.getCipher().name, s.authorized);
  * });
  */
-export function connect(...args: ConnectArgs): TLSSocket {
+export function connect(options: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, host?: string, options?: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, options?: ConnectionOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(...args: unknown[]): TLSSocket {
   const { options, callback } = normalize(args);
   // validate the options before opening anything
   const built = options.config === undefined ? buildClientConfig(options) : undefined;
