@@ -1,4 +1,278 @@
-export const CONNECT_HELP = 'Usage: tlskit connect HOST:PORT [options]\n';
-export function runConnect(_argv: readonly string[]): Promise<number> {
-  return Promise.resolve(2);
+/**
+ * `tlskit connect HOST:PORT` (like `openssl s_client`): a TLS 1.3 handshake with a server, then
+ * what was negotiated, the certificate chain and the verification result (on stderr, so that
+ * stdout carries only the server's data), then stdin → server and server → stdout.
+ */
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import { parseArgs } from 'node:util';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import { TlsError } from '../errors.js';
+import { clientConfig, type ClientConfigOptions } from '../handshake/config.js';
+import { traceJson, type Json } from '../trace/json.js';
+import { LadderRenderer, renderLadder, renderNegotiated, summarizeNegotiated } from '../trace/ladder.js';
+import { commonName } from '../x509/certificate.js';
+import { createDefaultVerifier, type CertificateVerifier } from '../x509/verify.js';
+import { explainFailure } from './errors.js';
+import { UsageError, parseAlpnList, parseCipherList, parseGroupList } from './names.js';
+import { negotiatedJson, renderChain } from './report.js';
+import { openSession, type Session } from './session.js';
+import { EXIT_FAILURE, EXIT_USAGE, keylogWriter, useColor } from './util.js';
+
+export const CONNECT_HELP = `Usage: tlskit connect HOST:PORT [options]
+
+Connects with TLS 1.3 and prints (on stderr) the version, cipher suite, group, ALPN, the
+certificate chain and the verification result; then relays stdin to the server and the server's
+data to stdout until either side ends.
+
+Options:
+  --servername NAME  SNI and the name the certificate must match (default: HOST; an IP address
+                     is matched against the certificate's IP addresses and not sent as SNI)
+  --cafile FILE      trust the CA certificates in FILE (PEM) instead of the system roots
+  --insecure         do not verify the server's certificate (loud warning)
+  --tls1.3           TLS 1.3 only (the default, and the only version for now)
+  --tls1.2           TLS 1.2 (not available yet)
+  --ciphers LIST     TLS 1.3 cipher suites, comma separated (e.g. TLS_AES_256_GCM_SHA384)
+  --groups LIST      key exchange groups, comma separated (e.g. x25519,secp256r1)
+  --alpn LIST        ALPN protocols, comma separated (e.g. h2,http/1.1)
+  --keylog FILE      append the secrets to FILE in NSS key log format (for Wireshark)
+  --trace            print the handshake ladder to stderr as it happens
+  --json             print one JSON object describing the connection and exit
+  --timeout SECONDS  give up when the handshake takes longer (default 15)
+  -h, --help         this help
+
+Exit status: 0 on success, 1 when the connection or the handshake fails, 2 on usage errors.
+`;
+
+/** HOST:PORT, [IPv6]:PORT. */
+export function parseTarget(target: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(target) ?? /^([^:]+):(\d+)$/.exec(target);
+  const host = m?.[1];
+  const port = Number(m?.[2]);
+  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`expected HOST:PORT, got "${target}"`);
+  }
+  return { host, port };
+}
+
+function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error(`TCP connection to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+interface VerificationReport {
+  readonly ok: boolean;
+  readonly enabled: boolean;
+  readonly text: string;
+  readonly code?: string;
+}
+
+function verificationReport(verifier: CertificateVerifier, chain: readonly Uint8Array[], name: string, enabled: boolean): VerificationReport {
+  const target = isIP(name) !== 0 ? { ip: name } : { hostname: name };
+  const r = verifier.verify({ chain, purpose: 'serverAuth', time: new Date(), ...target });
+  if (r.ok) {
+    const root = r.chain[r.chain.length - 1];
+    const rootName = root === undefined ? '?' : (commonName(root.subject) ?? root.subject.text);
+    const text = `OK: the chain leads to the trusted root "${rootName}" and the certificate names ${name}`;
+    return enabled ? { ok: true, enabled, text } : { ok: true, enabled, text: `disabled by --insecure (it would have passed: ${text})` };
+  }
+  const why = explainFailure(r.error, 'client').cause;
+  return enabled
+    ? { ok: false, enabled, text: `FAILED: ${r.error.message}`, code: r.error.code }
+    : { ok: false, enabled, text: `disabled by --insecure; it would have FAILED: ${r.error.message} — ${why}`, code: r.error.code };
+}
+
+export async function runConnect(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      servername: { type: 'string' },
+      cafile: { type: 'string' },
+      insecure: { type: 'boolean', default: false },
+      'tls1.3': { type: 'boolean', default: false },
+      'tls1.2': { type: 'boolean', default: false },
+      ciphers: { type: 'string' },
+      groups: { type: 'string' },
+      alpn: { type: 'string' },
+      keylog: { type: 'string' },
+      trace: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    process.stdout.write(CONNECT_HELP);
+    return 0;
+  }
+  if (values['tls1.2']) {
+    process.stderr.write('tlskit connect: TLS 1.2 is not available yet; use --tls1.3 (the default).\n');
+    return EXIT_USAGE;
+  }
+  if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('expected exactly one HOST:PORT');
+  const { host, port } = parseTarget(positionals[0]);
+  const timeoutSeconds = values.timeout === undefined ? 15 : Number(values.timeout);
+  if (!(timeoutSeconds > 0)) throw new UsageError('--timeout must be a positive number of seconds');
+  const provider = nodeCryptoProvider;
+  const serverName = values.servername ?? host;
+
+  let anchors: string | readonly string[] = rootCertificates;
+  if (values.cafile !== undefined) {
+    try {
+      anchors = readFileSync(values.cafile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read --cafile ${values.cafile}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const verifier = createDefaultVerifier({ provider, trustAnchors: typeof anchors === 'string' ? anchors : anchors.join('\n') });
+  if (values.insecure) {
+    process.stderr.write(
+      '\n*** WARNING: certificate verification is DISABLED (--insecure). ***\n' +
+        '*** Anyone on the path can impersonate the server; use this only to look. ***\n\n',
+    );
+  }
+
+  const options: ClientConfigOptions = {
+    provider,
+    verifier: values.insecure ? null : verifier,
+    serverName,
+    ...(values.ciphers === undefined ? {} : { cipherSuites: parseCipherList(values.ciphers) }),
+    ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
+    ...(values.alpn === undefined ? {} : { alpnProtocols: parseAlpnList(values.alpn) }),
+  };
+  const config = clientConfig(options);
+  const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);
+  const colorErr = useColor(process.stderr);
+  const ladder = values.trace ? new LadderRenderer({ color: colorErr }) : undefined;
+
+  const fail = (err: unknown, session?: Session): number => {
+    const report = explainFailure(err, 'client');
+    if (values.json) {
+      const out: Json = {
+        ok: false,
+        host,
+        port,
+        server_name: serverName,
+        error: {
+          code: err instanceof TlsError ? err.code : err !== null && typeof err === 'object' && 'code' in err ? String(err.code) : null,
+          alert: report.alert,
+          sent_by: report.alert === null ? null : report.sentBy,
+          message: err instanceof Error ? err.message : String(err),
+          explanation: report.line,
+        },
+        ...(session === undefined ? {} : { messages: traceJson(session.trace.entries) }),
+      };
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      if (session !== undefined && !values.trace && session.trace.entries.length > 0) {
+        process.stderr.write(`${renderLadder(session.trace.entries, { color: colorErr, brief: true })}\n`);
+      }
+      process.stderr.write(`tlskit connect: handshake with ${host}:${port} failed: ${report.line}\n`);
+    }
+    return EXIT_FAILURE;
+  };
+
+  let socket: Socket;
+  try {
+    socket = await tcpConnect(host, port, timeoutSeconds * 1000);
+  } catch (e) {
+    return fail(e);
+  }
+  if (ladder !== undefined) process.stderr.write(ladder.header());
+
+  let onEnd: () => void = () => undefined;
+  const peerEnded = new Promise<void>((resolve) => (onEnd = resolve));
+  const session = openSession(
+    socket,
+    config,
+    {
+      data: (d) => {
+        if (!values.json) process.stdout.write(d);
+      },
+      end: () => {
+        onEnd();
+      },
+      ...(keylog === undefined ? {} : { keylog }),
+      ...(ladder === undefined ? {} : { trace: (e) => process.stderr.write(ladder.entry(e)) }),
+    },
+    timeoutSeconds * 1000,
+  );
+  try {
+    await session.secure;
+  } catch (e) {
+    return fail(e, session);
+  }
+
+  const neg = session.conn.negotiated;
+  const verification = verificationReport(verifier, neg.peerCertificates, serverName, !values.insecure);
+  const base = summarizeNegotiated(neg, 'client', verification.text);
+  // RFC 6066 §3: an IP address is not sent as SNI
+  const summary = isIP(serverName) !== 0 ? { ...base, serverName: `(none: ${serverName} is an IP address, matched against the certificate's IP addresses)` } : base;
+
+  if (values.json) {
+    session.end();
+    await Promise.race([session.closed, new Promise((r) => setTimeout(r, 2000).unref())]);
+    const out: Json = {
+      ok: true,
+      host,
+      port,
+      server_name: serverName,
+      ...(negotiatedJson(isIP(serverName) !== 0 ? { ...base, serverName: undefined } : base, provider) as Record<string, Json>),
+      verification: { enabled: verification.enabled, ok: verification.ok, result: verification.text, ...(verification.code === undefined ? {} : { code: verification.code }) },
+      messages: traceJson(session.trace.entries),
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    session.destroy();
+    return 0;
+  }
+
+  process.stderr.write(
+    `Connected to ${host}:${port}\n${renderNegotiated(summary, { color: colorErr })}${renderChain(provider, neg.peerCertificates)}` +
+      `Verification: ${verification.text}\n---\n`,
+  );
+
+  // relay: stdin → server, server → stdout, until either side ends
+  const stdinEnded = new Promise<void>((resolve) => {
+    process.stdin.on('data', (chunk: Buffer) => {
+      try {
+        session.write(chunk);
+      } catch {
+        resolve();
+      }
+    });
+    process.stdin.on('end', () => { resolve(); });
+    process.stdin.on('error', () => { resolve(); });
+  });
+  const first = await Promise.race([peerEnded.then(() => 'peer' as const), stdinEnded.then(() => 'stdin' as const), session.closed.then(() => 'closed' as const)]);
+  if (first === 'stdin') {
+    // our side is done: close_notify, then give the server a moment to answer and close
+    session.end();
+    await Promise.race([peerEnded, session.closed, new Promise((r) => setTimeout(r, 3000).unref())]);
+  } else if (first === 'peer') {
+    session.end();
+  }
+  process.stdin.pause();
+  session.destroy();
+  const err = session.error();
+  if (err !== null) {
+    process.stderr.write(`tlskit connect: connection failed: ${explainFailure(err, 'client').line}\n`);
+    return EXIT_FAILURE;
+  }
+  return 0;
 }

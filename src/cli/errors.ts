@@ -115,6 +115,10 @@ export function explainFailure(err: unknown, side: Side): FailureReport {
     return { alert: null, sentBy: 'us', peer, cause, line: cause };
   }
   const sentBy = err.source === 'peer' ? 'peer' : 'us';
+  if (/plaintext protocol/i.test(err.message)) {
+    const cause = `the ${peer} does not speak TLS on this port (it answered in plaintext, e.g. HTTP) — check the port`;
+    return { alert: err.alert, sentBy, peer, cause, line: `${cause} (${err.message})` };
+  }
   const cause = pick(CAUSES[err.code], side) ?? (err.alert === null ? undefined : pick(CAUSES[err.alert], side)) ?? err.message;
   let line: string;
   if (err.alert !== null && err.alert !== 'close_notify') {

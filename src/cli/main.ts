@@ -46,10 +46,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (status) => {
-    process.exitCode = status;
+    // stdin (connect) or a lingering socket must not keep the process alive
+    process.exit(status);
   },
   (e: unknown) => {
     process.stderr.write(`tlskit: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = EXIT_FAILURE;
+    process.exit(EXIT_FAILURE);
   },
 );

@@ -1,4 +1,263 @@
-export const SERVE_HELP = 'Usage: tlskit serve [options]\n';
-export function runServe(_argv: readonly string[]): Promise<number> {
-  return Promise.resolve(2);
+/**
+ * `tlskit serve` (like `openssl s_server`): a TLS 1.3 server that echoes, or with --www answers
+ * every HTTP request with an HTML page describing the connection and the client's ClientHello.
+ * Prints "listening on HOST:PORT" on stdout when ready; one log line per connection on stderr.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, isIP, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { serverConfig, type CertifiedKey, type ServerConfigOptions } from '../handshake/config.js';
+import type { ClientHello } from '../messages/client-hello.js';
+import { HandshakeType } from '../registry/codepoints.js';
+import { cipherSuiteName, extensionTypeName, namedGroupName, protocolVersionName, signatureSchemeName } from '../registry/names.js';
+import type { TraceEntry } from '../trace/events.js';
+import { clientHelloOffer } from '../trace/explain.js';
+import { LadderRenderer, renderLadder } from '../trace/ladder.js';
+import { commonName, fingerprint256, parseCertificate } from '../x509/certificate.js';
+import { decodeCertificatesPem } from '../x509/pem.js';
+import { explainFailure } from './errors.js';
+import { UsageError, parseAlpnList, parseCipherList, parseGroupList } from './names.js';
+import { openSession, type Session } from './session.js';
+import { EXIT_USAGE, generatePki, keylogWriter, useColor } from './util.js';
+
+export const SERVE_HELP = `Usage: tlskit serve [options]
+
+Runs a TLS 1.3 server. Without --cert it generates a CA and a certificate for localhost,
+127.0.0.1 and ::1, prints its SHA-256 fingerprint and writes the CA to a file for --cafile.
+
+Options:
+  --cert FILE      certificate chain (PEM, leaf first); repeatable, paired in order with --key
+  --key FILE       private key (PEM) of the --cert at the same position
+  --port N         port to listen on (default 8443; 0 picks a free one)
+  --host ADDR      address to listen on (default 127.0.0.1)
+  --www            answer any HTTP request with an HTML page describing the connection
+                   (ALPN defaults to http/1.1); without it, echo what the client sends
+  --ciphers LIST   TLS 1.3 cipher suites in preference order, comma separated
+  --groups LIST    key exchange groups in preference order, comma separated
+  --alpn LIST      ALPN protocols, comma separated
+  --keylog FILE    append the secrets to FILE in NSS key log format (for Wireshark)
+  --trace          print each handshake as a ladder to stderr as it happens
+  --tls1.3         TLS 1.3 only (the default, and the only version for now)
+  --tls1.2         TLS 1.2 (not available yet)
+  -h, --help       this help
+
+Prints "listening on HOST:PORT" when ready. Stops cleanly on SIGINT/SIGTERM.
+`;
+
+const MAX_REQUEST = 64 * 1024;
+
+function loadCertificates(provider: CryptoProvider, certs: readonly string[], keys: readonly string[]): CertifiedKey[] {
+  if (certs.length !== keys.length) throw new UsageError('--cert and --key must come in pairs');
+  return certs.map((certFile, i) => {
+    const keyFile = keys[i] as string;
+    let chain: Uint8Array[];
+    let keyPem: string;
+    try {
+      chain = decodeCertificatesPem(readFileSync(certFile, 'utf8'));
+      keyPem = readFileSync(keyFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${certFile} / ${keyFile}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (chain.length === 0) throw new UsageError(`${certFile} holds no CERTIFICATE`);
+    const key = provider.importPrivateKey(keyPem);
+    const leaf = parseCertificate(chain[0] as Uint8Array);
+    const names = [...(leaf.subjectAltName?.dnsNames ?? []), ...(leaf.subjectAltName?.ipAddresses ?? [])];
+    const cn = commonName(leaf.subject);
+    if (names.length === 0 && cn !== undefined) names.push(cn);
+    return { chain, key, names };
+  });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The --www page: the connection's parameters and the client's ClientHello. */
+export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: string, peer: string): string {
+  const neg = session.conn.negotiated;
+  const hellos = session.trace.entries.filter((e): e is Extract<TraceEntry, { kind: 'handshake' }> => e.kind === 'handshake' && e.type === HandshakeType.client_hello && e.from === 'client');
+  const hello = hellos[hellos.length - 1];
+  const rows: [string, string][] = [
+    ['Client', peer],
+    ['Request', requestLine],
+    ['Protocol', neg.version === 0 ? '?' : protocolVersionName(neg.version)],
+    ['Cipher suite', cipherSuiteName(neg.cipherSuite)],
+    ['Key exchange group', neg.group === undefined ? '(none)' : namedGroupName(neg.group)],
+    ['Signature scheme', neg.localSignatureScheme === undefined ? '(none)' : signatureSchemeName(neg.localSignatureScheme)],
+    ['SNI (server_name)', neg.serverName ?? '(none)'],
+    ['ALPN', neg.alpnProtocol ?? '(none)'],
+    ['HelloRetryRequest', neg.helloRetryRequest ? 'yes' : 'no'],
+  ];
+  const offerRows: [string, string][] = [];
+  if (hello !== undefined) {
+    const o = clientHelloOffer(hello.message as ClientHello);
+    offerRows.push(
+      ['cipher_suites', o.cipherSuites.map(cipherSuiteName).join(', ')],
+      ['supported_versions', (o.versions ?? []).map(protocolVersionName).join(', ') || '(none)'],
+      ['supported_groups', (o.groups ?? []).map(namedGroupName).join(', ') || '(none)'],
+      ['key_share', (o.keyShares ?? []).map((s) => `${namedGroupName(s.group)} (${s.length} bytes)`).join(', ') || '(none)'],
+      ['signature_algorithms', (o.signatureAlgorithms ?? []).map(signatureSchemeName).join(', ') || '(none)'],
+      ['application_layer_protocol_negotiation', (o.alpn ?? []).join(', ') || '(none)'],
+      ['extensions (in order)', o.extensions.map(extensionTypeName).join(', ')],
+    );
+  }
+  const table = (r: readonly (readonly [string, string])[]): string =>
+    `<table>\n${r.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n')}\n</table>`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>tlskit serve</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}th{text-align:left;padding-right:1em;vertical-align:top}td{font-family:monospace}pre{background:#f4f4f4;padding:1em;overflow-x:auto}</style>
+</head><body>
+<h1>tlskit: your TLS connection</h1>
+${table(rows)}
+<h2>Your ClientHello</h2>
+${hello === undefined ? '<p>(not recorded)</p>' : table(offerRows)}
+<h2>The handshake</h2>
+<pre>${escapeHtml(renderLadder(session.trace.entries, { brief: true }))}</pre>
+</body></html>
+`;
+}
+
+export async function runServe(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      cert: { type: 'string', multiple: true },
+      key: { type: 'string', multiple: true },
+      port: { type: 'string', default: '8443' },
+      host: { type: 'string', default: '127.0.0.1' },
+      www: { type: 'boolean', default: false },
+      ciphers: { type: 'string' },
+      groups: { type: 'string' },
+      alpn: { type: 'string' },
+      keylog: { type: 'string' },
+      trace: { type: 'boolean', default: false },
+      'tls1.3': { type: 'boolean', default: false },
+      'tls1.2': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  if (values['tls1.2']) {
+    process.stderr.write('tlskit serve: TLS 1.2 is not available yet; the server speaks TLS 1.3 (--tls1.3, the default).\n');
+    return EXIT_USAGE;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port ${values.port}`);
+  const host = values.host;
+  const provider = nodeCryptoProvider;
+
+  let certificates: CertifiedKey[];
+  const certs = values.cert ?? [];
+  if (certs.length > 0 || (values.key ?? []).length > 0) {
+    certificates = loadCertificates(provider, certs, values.key ?? []);
+  } else {
+    const dns = ['localhost'];
+    const ips = ['127.0.0.1', '::1'];
+    if (isIP(host) !== 0 && !ips.includes(host) && host !== '0.0.0.0' && host !== '::') ips.push(host);
+    else if (isIP(host) === 0 && !dns.includes(host)) dns.push(host);
+    const pki = generatePki(provider, 'tlskit serve CA', dns, ips);
+    const dir = mkdtempSync(join(tmpdir(), 'tlskit-serve-'));
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, pki.ca.certPem);
+    certificates = [pki.certified];
+    process.stdout.write(
+      `generated a certificate for ${[...dns, ...ips].join(', ')}\n` +
+        `  SHA-256 fingerprint ${fingerprint256(provider, pki.leaf.certDer)}\n` +
+        `  its CA is in ${caFile} (tlskit connect ${host}:${port === 0 ? 'PORT' : port} --cafile ${caFile})\n`,
+    );
+  }
+
+  const alpn = values.alpn === undefined ? (values.www ? ['http/1.1'] : []) : parseAlpnList(values.alpn);
+  const options: ServerConfigOptions = {
+    provider,
+    certificates,
+    alpnProtocols: alpn,
+    ...(values.ciphers === undefined ? {} : { cipherSuites: parseCipherList(values.ciphers) }),
+    ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
+  };
+  const config = serverConfig(options);
+  const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);
+  const color = useColor(process.stderr);
+
+  const sockets = new Set<Socket>();
+  let counter = 0;
+  const server = createServer((socket) => {
+    const id = ++counter;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const ladder = values.trace ? new LadderRenderer({ color, brief: true }) : undefined;
+    if (ladder !== undefined) process.stderr.write(`\n── connection #${id} from ${peer}\n${ladder.header()}`);
+    let request = Buffer.alloc(0);
+    let answered = false;
+    const session: Session = openSession(socket, config, {
+      data: (d) => {
+        if (!values.www) {
+          session.write(d); // echo
+          return;
+        }
+        if (answered) return;
+        request = Buffer.concat([request, d]);
+        const end = request.indexOf('\r\n\r\n');
+        if (end < 0 && request.length < MAX_REQUEST) return;
+        answered = true;
+        const requestLine = request.toString('latin1').split('\r\n')[0] ?? '';
+        const body = wwwPage(session, requestLine, peer);
+        session.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+        session.end();
+      },
+      end: () => {
+        session.end();
+      },
+      ...(keylog === undefined ? {} : { keylog }),
+      ...(ladder === undefined ? {} : { trace: (e: TraceEntry) => process.stderr.write(ladder.entry(e)) }),
+    });
+    session.secure.then(
+      () => {
+        const n = session.conn.negotiated;
+        process.stderr.write(
+          `#${id} ${peer}: ${protocolVersionName(n.version)} ${cipherSuiteName(n.cipherSuite)} ${n.group === undefined ? '' : namedGroupName(n.group)}` +
+            ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}\n`,
+        );
+      },
+      (e: unknown) => {
+        process.stderr.write(`#${id} ${peer}: handshake failed: ${explainFailure(e, 'server').line}\n`);
+      },
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    throw new UsageError(explainFailure(e, 'server').line);
+  });
+  const address = server.address() as AddressInfo;
+  const shown = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  process.stdout.write(`listening on ${shown}:${address.port}\n`);
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      process.stderr.write(`${signal}: shutting down\n`);
+      server.close();
+      for (const s of sockets) s.destroy();
+      resolve(0);
+    };
+    process.once('SIGINT', () => { stop('SIGINT'); });
+    process.once('SIGTERM', () => { stop('SIGTERM'); });
+  });
 }
