@@ -380,7 +380,7 @@ describe('tlskit client → node:tls server', () => {
       const ours = c.getPeerCertificate() as tlskit.PeerCertificate;
       const theirs = n.getPeerCertificate();
       for (const key of Object.keys(theirs) as (keyof tls.PeerCertificate)[]) {
-        assert.deepEqual(ours[key as keyof tlskit.PeerCertificate], theirs[key], `getPeerCertificate().${key}`);
+        assert.deepEqual((ours as unknown as Record<string, unknown>)[key], theirs[key], `getPeerCertificate().${key}`);
       }
       const d = c.getPeerCertificate(true) as tlskit.DetailedPeerCertificate;
       const nd = n.getPeerCertificate(true);
@@ -432,7 +432,7 @@ describe('tlskit client → node:tls server', () => {
   });
 
   it('half-close against node:tls (allowHalfOpen)', async () => {
-    const { server, port } = await nodeServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256'), allowHalfOpen: true } as tls.TlsOptions, (s) => {
+    const { server, port } = await nodeServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256'), allowHalfOpen: true }, (s) => {
       const got: Buffer[] = [];
       s.on('data', (d: Buffer) => got.push(d));
       s.on('end', () => s.end(`got ${Buffer.concat(got).toString()}`));
@@ -507,7 +507,7 @@ describe('node:tls client → tlskit server', () => {
     n2.destroy();
     await assert.rejects(nodeConnect({ port, ALPNProtocols: ['spdy/3'] }), /no application protocol/i);
     // (earlier clients that closed right after their handshake may show up as ERR_TLS_CONNECTION_CLOSED)
-    assert.ok(errors.some((e) => (e as tlskit.TlsError).code === 'ERR_TLS_NO_APPLICATION_PROTOCOL'));
+    assert.ok(errors.some((e) => (e as { code?: string }).code === 'ERR_TLS_NO_APPLICATION_PROTOCOL'));
     await closeServer(server);
   });
 });
@@ -515,7 +515,7 @@ describe('node:tls client → tlskit server', () => {
 describe('HTTPS through tlskit', () => {
   it('https.request with createConnection: tlskit.connect → node https server', async () => {
     const hs = https.createServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256') }, (req, res) => {
-      res.end(`hello ${req.url ?? ''} over ${(req.socket as tls.TLSSocket).getProtocol() ?? ''}`);
+      res.end(`hello ${req.url ?? ''} over ${(req.socket as unknown as tls.TLSSocket).getProtocol() ?? ''}`);
     });
     const port = await listen(hs);
     const body = await bounded(
@@ -611,11 +611,11 @@ describe('certificate verification and failures', () => {
     const { server, port, errors } = await nodeServer({ key: selfSigned.keyPem, cert: selfSigned.certPem }, echo);
     const nodeErr = await nodeConnect({ port, ca: undefined }).then(
       () => assert.fail('node accepted'),
-      (e: NodeJS.ErrnoException) => e,
+      (e: unknown) => e as NodeJS.ErrnoException,
     );
     const err = await tlskitConnect({ port, ca: undefined }).then(
       () => assert.fail('tlskit accepted'),
-      (e: tlskit.TlsError) => e,
+      (e: unknown) => e as tlskit.TlsError,
     );
     assert.ok(err instanceof tlskit.TlsError);
     assert.equal(err.code, nodeErr.code);
@@ -635,7 +635,7 @@ describe('certificate verification and failures', () => {
     const other = await nodeServer({ key: leaf('p256').keyPem, cert: leaf('p256').certPem }, echo);
     const e2 = await tlskitConnect({ port: other.port, ca: selfSigned.certPem }).then(
       () => assert.fail('tlskit accepted'),
-      (e: tlskit.TlsError) => e,
+      (e: unknown) => e as tlskit.TlsError,
     );
     assert.equal(e2.code, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
     await closeServer(other.server);
