@@ -8,6 +8,7 @@
  * writev). Buffers are views of the core's Uint8Arrays: no copies in the adapter.
  */
 import { Buffer } from 'node:buffer';
+import { X509Certificate } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { Socket as NetSocket, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -160,6 +161,8 @@ export class TLSSocket extends Duplex {
           this.failWith(new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_TIMEOUT, `TLS handshake not complete after ${timeout} ms`));
         }
       }, timeout);
+      // the socket keeps the process alive while it is open; the timer alone must not
+      this.handshakeTimer.unref();
     }
 
     socket.on('data', this.onRawData);
@@ -533,6 +536,18 @@ export class TLSSocket extends Duplex {
     return bufferView(out);
   }
 
+  /** node:crypto X509Certificate of the peer's leaf. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const leaf = this.connection.negotiated.peerCertificates[0];
+    return leaf === undefined ? undefined : new X509Certificate(bufferView(leaf));
+  }
+
+  /** node:crypto X509Certificate of our leaf. */
+  getX509Certificate(): X509Certificate | undefined {
+    const leaf = this.connection.negotiated.localCertificates[0];
+    return leaf === undefined ? undefined : new X509Certificate(bufferView(leaf));
+  }
+
   isSessionReused(): boolean {
     return false;
   }
@@ -568,6 +583,22 @@ export class TLSSocket extends Duplex {
   }
 
   // ------------------------------------------------------------------ net.Socket pass-throughs
+
+  /** net.Socket's: end, then destroy once everything is written. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** net.Socket's readyState. */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
 
   private get net(): NetSocket | undefined {
     return this.underlying instanceof NetSocket ? this.underlying : undefined;
