@@ -60,7 +60,8 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     sent: new Set(),
   };
   neg.clientRandom = state.random;
-  neg.serverName = config.serverName;
+  // RFC 6066 §3: an IP address is never sent as SNI, so it is not the negotiated server name.
+  neg.serverName = config.serverName !== undefined && !isIpAddress(config.serverName) ? config.serverName : undefined;
   neg.middleboxCompatibility = config.middleboxCompatibility;
   const transcript = new Transcript(p);
 
