@@ -5,6 +5,18 @@
  * @example
  * import * as tlskit from 'tlskit';
  * const s = tlskit.connect({ host: 'example.com', port: 443 }, () => console.log(s.getProtocol()));
+ *
+ * Works as the transport of node's HTTP stack:
+ * - `https.request({ ..., createConnection: () => tlskit.connect({ host, port, servername }) })`,
+ *   or an `https.Agent` subclass whose `createConnection()` returns `tlskit.connect(...)`;
+ * - undici: `new Agent({ connect: (opts, cb) => { const s = tlskit.connect({ host: opts.hostname,
+ *   port: Number(opts.port), servername: opts.servername, ALPNProtocols: ['http/1.1'] },
+ *   () => cb(null, s)); s.once('error', (e) => cb(e, null)); } })` (not tested here: undici is not
+ *   a dependency);
+ * - servers: `tlskitServer.on('secureConnection', (s) => httpServer.emit('connection', s))`.
+ *
+ * Not yet: TLS 1.2, session resumption (`isSessionReused()` is false), client certificate
+ * authentication on the server (`requestCert` / `rejectUnauthorized` are accepted and ignored).
  */
 import { rootCertificates } from 'node:tls';
 

@@ -183,6 +183,30 @@ describe('tlskit client ↔ tlskit server', () => {
     await closeServer(server);
   });
 
+  it('connect(port, host, options, cb) and connect({ socket }) over an existing TCP socket', async () => {
+    const { server, port } = await tlskitServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256') }, echo);
+    const s1 = track(
+      await bounded(
+        new Promise<tlskit.TLSSocket>((resolve, reject) => {
+          const s = tlskit.connect(port, HOST, { servername: 'localhost', ca }, () => resolve(s));
+          s.on('error', reject);
+        }),
+        5000,
+        'connect(port, host, options, cb)',
+      ),
+    );
+    assert.equal(s1.authorized, true);
+    s1.destroy();
+    const raw = track(net.connect(port, HOST));
+    const s2 = await tlskitConnect({ socket: raw, host: undefined });
+    assert.equal(s2.authorized, true);
+    s2.write('over an existing socket');
+    assert.equal(String(((await onceBounded(s2, 'data')) as [Buffer])[0]), 'over an existing socket');
+    s2.destroy();
+    await onceBounded(raw, 'close');
+    await closeServer(server);
+  });
+
   it('observes handshake messages and records; keylog lines like node', async () => {
     const { server, port } = await tlskitServer({ key: leaf('ed25519').keyPem, cert: pki.chainPem('ed25519') }, echo);
     const keylogServer: string[] = [];
@@ -548,6 +572,8 @@ describe('HTTPS through tlskit', () => {
         return tlskit.connect({ host: HOST, port, servername: 'localhost', ca });
       }
     }
+    let tlsConnections = 0;
+    hs.on('secureConnection', () => tlsConnections++);
     const agent = new TlskitAgent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string): Promise<string> =>
       bounded(
@@ -566,6 +592,7 @@ describe('HTTPS through tlskit', () => {
       );
     assert.equal(await get('/b'), 'hello /b over TLSv1.3');
     assert.equal(await get('/c'), 'hello /c over TLSv1.3');
+    assert.equal(tlsConnections, 1); // the keep-alive agent reused the tlskit socket
     agent.destroy();
     await closeServer(hs);
   });
