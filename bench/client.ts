@@ -101,6 +101,7 @@ async function handle(req: Request): Promise<unknown> {
       const tls = await impl();
       const s = await connect(tls, options(req.files, req.port, { ciphers: BULK_SUITE }));
       const cipher = s.getCipher();
+      s.resume(); // consume whatever the server sends (tickets, close) so 'end'/'close' can come
       const chunk = new Uint8Array(64 * 1024).fill(0x61);
       let sent = 0;
       const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
@@ -112,13 +113,18 @@ async function handle(req: Request): Promise<unknown> {
             const ok = s.write(n === chunk.length ? chunk : chunk.subarray(0, n));
             if (!ok) await new Promise<void>((resolve) => s.once('drain', () => resolve()));
           }
-          s.end();
-          await closed;
         })(),
         600_000,
         'bulk send',
       );
-      return { sent, cipher: cipher.standardName ?? cipher.name };
+      s.end();
+      // the receiver measures; a close that never comes is reported, not waited for forever
+      const cleanClose = await timeout(closed, 10_000, 'close').then(
+        () => true,
+        () => false,
+      );
+      s.destroy();
+      return { sent, cipher: cipher.standardName ?? cipher.name, cleanClose };
     }
     case 'memOpen': {
       const tls = await impl();

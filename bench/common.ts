@@ -1,4 +1,7 @@
 // Shared by the bench orchestrator (main.ts) and its child processes (server.ts, client.ts).
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
 import { asTlsImpl, type TlsImpl } from '../test/helpers/impl.js';
 
 export const IMPLS = ['node:tls', 'tlskit'] as const;
@@ -8,11 +11,20 @@ export function isImplName(s: string | undefined): s is ImplName {
   return s === 'node:tls' || s === 'tlskit';
 }
 
-/** Load an implementation by name. tlskit comes from dist/node/index.js (relative to dist/bench/). */
+/** Where tlskit's node:tls look-alike may be, relative to dist/bench/: dist/node/index.js is what
+ *  package.json "exports" names; with tsconfig's rootDir "." tsc actually emits dist/src/node/index.js. */
+const TLSKIT_CANDIDATES = ['../node/index.js', '../src/node/index.js'];
+
+/** Load an implementation by name. BENCH_TLSKIT_MODULE (a path) overrides where tlskit comes from,
+ *  to exercise the bench itself with a stand-in. */
 export async function loadImpl(name: ImplName): Promise<TlsImpl> {
   if (name === 'node:tls') return asTlsImpl(await import('node:tls'));
-  const url = new URL('../node/index.js', import.meta.url).href;
-  return asTlsImpl(await import(url));
+  const override = process.env.BENCH_TLSKIT_MODULE;
+  if (override !== undefined && override !== '') return asTlsImpl(await import(pathToFileURL(resolve(override)).href));
+  const urls = TLSKIT_CANDIDATES.map((rel) => new URL(rel, import.meta.url));
+  const found = urls.find((u) => existsSync(u));
+  if (found === undefined) throw new Error(`tlskit not built (looked for ${urls.map((u) => fileURLToPath(u)).join(', ')})`);
+  return asTlsImpl(await import(found.href));
 }
 
 /** The files a child needs (PEM text is read by the child itself). */

@@ -57,7 +57,9 @@ export interface ImplServer {
 
 /** A module with node:tls's connect/createServer (node:tls itself, or tlskit's dist/node/index.js). */
 export interface TlsImpl {
-  connect(options: ImplConnectOptions, secureConnectListener?: () => void): ImplSocket;
+  // The listener is required here (callers always pass one) so that an implementation typing its
+  // arguments as a tuple union with an optional callback (under exactOptionalPropertyTypes) fits.
+  connect(options: ImplConnectOptions, secureConnectListener: () => void): ImplSocket;
   createServer(options: ImplServerOptions, secureConnectionListener?: (socket: ImplSocket) => void): ImplServer;
 }
 
