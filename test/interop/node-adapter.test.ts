@@ -435,6 +435,19 @@ describe('tlskit client → node:tls server', () => {
     await closeServer(server);
   });
 
+  it('client certificate (cert/key) to a node server with requestCert', async () => {
+    const { server, port } = await nodeServer(
+      { key: leaf('p256').keyPem, cert: pki.chainPem('p256'), requestCert: true, rejectUnauthorized: true, ca },
+      (s) => {
+        const peer = s.getPeerCertificate();
+        s.end(`${String(s.authorized)} ${String(peer.subject.CN)} ${String(peer.fingerprint256 === new X509Certificate(leaf('ed25519').certPem).fingerprint256)}`);
+      },
+    );
+    const c = await tlskitConnect({ port, key: leaf('ed25519').keyPem, cert: pki.chainPem('ed25519') });
+    assert.equal((await readAll(c)).toString(), 'true localhost true');
+    await closeServer(server);
+  });
+
   it('KeyUpdate with update_requested: node answers, data flows after it', async () => {
     const { server, port } = await nodeServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256') }, echo);
     const c = await tlskitConnect({ port });
