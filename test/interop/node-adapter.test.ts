@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { once, type EventEmitter } from 'node:events';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -637,6 +638,46 @@ describe('HTTPS through tlskit', () => {
     }
     httpServer.close();
     httpServer.closeAllConnections();
+    await closeServer(server);
+  });
+});
+
+describe('HTTP/2 through tlskit', () => {
+  const h2get = (client: http2.ClientHttp2Session, path: string): Promise<string> =>
+    bounded(
+      new Promise<string>((resolve, reject) => {
+        client.on('error', reject);
+        const req = client.request({ ':path': path });
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => (body += d));
+        req.on('end', () => resolve(body));
+        req.on('error', reject);
+      }),
+      10_000,
+      'http2 request',
+    );
+
+  it('http2.connect with createConnection: tlskit.connect (ALPN h2) → node http2 secure server', async () => {
+    const hs = http2.createSecureServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256') }, (req, res) => res.end(`h2 ${req.url}`));
+    const port = await listen(hs);
+    const client = http2.connect(`https://localhost:${port}`, {
+      createConnection: () => tlskit.connect({ host: HOST, port, servername: 'localhost', ca, ALPNProtocols: ['h2'] }),
+    });
+    assert.equal(await h2get(client, '/one'), 'h2 /one');
+    assert.equal(await h2get(client, '/two'), 'h2 /two');
+    client.close();
+    await closeServer(hs);
+  });
+
+  it('node http2 client → tlskit server (ALPN h2) behind http2.createServer()', async () => {
+    const h2 = http2.createServer((req, res) => res.end(`tlskit h2 ${req.url}`));
+    const { server, port } = await tlskitServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256'), ALPNProtocols: ['h2'] }, (s) => {
+      h2.emit('connection', s);
+    });
+    const client = http2.connect(`https://localhost:${port}`, { ca });
+    assert.equal(await h2get(client, '/y'), 'tlskit h2 /y');
+    client.close();
     await closeServer(server);
   });
 });
