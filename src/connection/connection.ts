@@ -56,21 +56,21 @@ export interface AlertEvent {
 
 /** Listeners; every one is optional. The core calls them synchronously. */
 export interface ConnectionEvents {
-  handshakeMessage?(event: HandshakeEvent): void;
-  record?(event: RecordEvent): void;
-  alert?(event: AlertEvent): void;
+  handshakeMessage?: (event: HandshakeEvent) => void;
+  record?: (event: RecordEvent) => void;
+  alert?: (event: AlertEvent) => void;
   /** NSS key log lines. Only produced when this listener is set (RFC: secrets are opt-in). */
-  keylog?(line: string): void;
+  keylog?: (line: string) => void;
   /** The handshake completed. */
-  secure?(): void;
+  secure?: () => void;
   /** Application data from the peer. */
-  data?(data: Uint8Array): void;
+  data?: (data: Uint8Array) => void;
   /** The peer sent close_notify. */
-  end?(): void;
+  end?: () => void;
   /** The connection failed; the error is sticky (`connection.error`). */
-  error?(error: TlsError): void;
+  error?: (error: TlsError) => void;
   /** Output became available outside a `receive()` call (after an asynchronous callback). */
-  output?(): void;
+  output?: () => void;
 }
 
 /** Bounds on what a peer can make us do (each with its reason). */
@@ -170,7 +170,9 @@ export class Connection {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.guard(() => this.advance(undefined));
+    this.guard(() => {
+      this.advance(undefined);
+    });
   }
 
   /** Feeds bytes received from the peer. Errors are reported through `error` and the `error` event. */
@@ -373,7 +375,9 @@ export class Connection {
     if (this.step.kind === 'await') {
       this.awaiting = true;
       this.step.promise.then(
-        (value) => this.resume({ settled: value }),
+        (value: unknown) => {
+          this.resume({ settled: value });
+        },
         (err: unknown) => {
           this.awaiting = false;
           this.fail(err);
@@ -393,56 +397,60 @@ export class Connection {
   }
 
   private host(): HandshakeHost {
-    const conn = this;
     return {
       negotiated: this.negotiated,
-      send(type, body, decoded): HandshakeMessage {
+      send: (type, body, decoded): HandshakeMessage => {
         const raw = encodeHandshake(type, body);
-        if (type === HandshakeType.client_hello) conn.helloSeen = true;
-        conn.pendingHandshake.push(raw);
-        conn.events.handshakeMessage?.({ direction: 'sent', type, message: decoded, raw, protection: conn.writeLevel });
+        if (type === HandshakeType.client_hello) this.helloSeen = true;
+        this.pendingHandshake.push(raw);
+        this.events.handshakeMessage?.({ direction: 'sent', type, message: decoded, raw, protection: this.writeLevel });
         return { type, body: raw.subarray(4), raw };
       },
-      received(message, decoded): void {
-        conn.events.handshakeMessage?.({
+      received: (message, decoded): void => {
+        this.events.handshakeMessage?.({
           direction: 'received',
           type: message.type,
           message: decoded,
           raw: message.raw,
-          protection: conn.readLevel,
+          protection: this.readLevel,
         });
       },
-      sendChangeCipherSpec(): void {
-        conn.flushHandshake();
-        conn.out.push(encodePlaintextRecords(ContentType.change_cipher_spec, Uint8Array.of(1)));
-        conn.events.record?.({ direction: 'sent', contentType: ContentType.change_cipher_spec, innerType: ContentType.change_cipher_spec, length: 1, protection: 'plaintext' });
+      sendChangeCipherSpec: (): void => {
+        this.flushHandshake();
+        this.out.push(encodePlaintextRecords(ContentType.change_cipher_spec, Uint8Array.of(1)));
+        this.events.record?.({
+          direction: 'sent',
+          contentType: ContentType.change_cipher_spec,
+          innerType: ContentType.change_cipher_spec,
+          length: 1,
+          protection: 'plaintext',
+        });
       },
-      setReadKeys(level, suite, secret): void {
-        conn.installReadKeys(level, suite, secret);
+      setReadKeys: (level, suite, secret): void => {
+        this.installReadKeys(level, suite, secret);
       },
-      setWriteKeys(level, suite, secret): void {
-        conn.flushHandshake();
-        conn.installWriteKeys(level, suite, secret);
+      setWriteKeys: (level, suite, secret): void => {
+        this.flushHandshake();
+        this.installWriteKeys(level, suite, secret);
       },
-      keyLog(label, secret): void {
-        const log = conn.events.keylog;
-        const random = conn.negotiated.clientRandom;
-        if (log === undefined || random === undefined) return;
-        log(`${label} ${toHex(random)} ${toHex(secret)}`);
+      keyLog: (label, secret): void => {
+        const random = this.negotiated.clientRandom;
+        if (this.events.keylog === undefined || random === undefined) return;
+        this.events.keylog(`${label} ${toHex(random)} ${toHex(secret)}`);
       },
-      complete(secrets): void {
-        conn.exporterSecret = secrets.exporterMasterSecret;
-        conn.state = 'connected';
-        conn.flushHandshake();
-        conn.events.secure?.();
+      complete: (secrets): void => {
+        this.exporterSecret = secrets.exporterMasterSecret;
+        this.state = 'connected';
+        this.flushHandshake();
+        this.events.secure?.();
       },
-      keyUpdateReceived(updateRequested): void {
-        conn.checkKeyUpdateRate();
-        if (conn.readSuite === null || conn.readSecret === null) throw unexpectedMessage('KeyUpdate before keys');
+      keyUpdateReceived: (updateRequested): void => {
+        this.checkKeyUpdateRate();
+        if (this.readSuite === null || this.readSecret === null) throw unexpectedMessage('KeyUpdate before keys');
         // RFC 8446 §4.6.3 / §7.2: the next generation of the peer's traffic secret.
-        conn.installReadKeys('application', conn.readSuite, nextTrafficSecret(conn.config.provider, conn.readSuite, conn.readSecret));
+        this.installReadKeys('application', this.readSuite, nextTrafficSecret(this.config.provider, this.readSuite, this.readSecret));
         // RFC 8446 §4.6.3: answer update_requested with our own KeyUpdate before more data.
-        if (updateRequested && !conn.writeClosed) conn.sendKeyUpdate(false);
+        if (updateRequested && !this.writeClosed) this.sendKeyUpdate(false);
       },
     };
   }
@@ -512,12 +520,12 @@ export class Connection {
     const sealer = this.sealer;
     if (sealer === null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'no write keys');
     const max = this.maxContent();
-    const listener = this.events.record;
+    const events = this.events;
     for (let at = 0; at < data.length || (at === 0 && data.length === 0); ) {
       const n = Math.min(max, data.length - at);
       const record = sealer.seal(type, at === 0 && n === data.length ? data : data.subarray(at, at + n));
       this.out.push(record);
-      listener?.({ direction: 'sent', contentType: ContentType.application_data, innerType: type, length: record.length - 5, protection: this.writeLevel });
+      events.record?.({ direction: 'sent', contentType: ContentType.application_data, innerType: type, length: record.length - 5, protection: this.writeLevel });
       at += n;
       if (n === 0) break;
     }

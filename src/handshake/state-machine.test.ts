@@ -95,7 +95,7 @@ function replay(start: () => HandshakeGenerator, peer: readonly HandshakeMessage
     r = gen.next(peer[i] as HandshakeMessage);
   }
   assert.equal(r.done, false, 'the generator ended early');
-  const step = r.value as HandshakeStep;
+  const step = r.value;
   assert.equal(step.kind, 'expect');
   return { gen, step };
 }
