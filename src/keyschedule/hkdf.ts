@@ -126,17 +126,8 @@ export class Hkdf {
    */
   expandLabel(secret: Uint8Array, label: Tls13Label, context: Uint8Array, length: number): Uint8Array {
     checkLength(length, this.hashLength);
-    if (context.length > 255) throw internalError('HKDF-Expand-Label: context longer than 255 bytes');
-    const enc = label.encoded;
-    const infoLength = 2 + enc.length + 1 + context.length;
-    const buf = new Uint8Array(infoLength + 1);
-    buf[0] = length >>> 8;
-    buf[1] = length & 0xff;
-    buf.set(enc, 2);
-    buf[2 + enc.length] = context.length;
-    buf.set(context, 3 + enc.length);
-    buf[infoLength] = 1;
-    return this.expandBuffer(secret, buf, infoLength, length);
+    const buf = writeHkdfLabel(label, context, length, 1);
+    return this.expandBuffer(secret, buf, buf.length - 1, length);
   }
 
   /**
@@ -170,6 +161,29 @@ export class Hkdf {
     }
     return out;
   }
+}
+
+/** HkdfLabel (RFC 8446 §7.1) followed by `extra` spare bytes (HKDF-Expand's counter byte, set to 1). */
+function writeHkdfLabel(label: Tls13Label, context: Uint8Array, length: number, extra: number): Uint8Array {
+  if (context.length > 255) throw internalError('HKDF-Expand-Label: context longer than 255 bytes');
+  const enc = label.encoded;
+  const infoLength = 2 + enc.length + 1 + context.length;
+  const buf = new Uint8Array(infoLength + extra);
+  buf[0] = length >>> 8;
+  buf[1] = length & 0xff;
+  buf.set(enc, 2);
+  buf[2 + enc.length] = context.length;
+  buf.set(context, 3 + enc.length);
+  if (extra > 0) buf[infoLength] = 1;
+  return buf;
+}
+
+/**
+ * The encoded HkdfLabel structure (the HKDF `info` of HKDF-Expand-Label), for traces and tests:
+ * `uint16 length || opaque label<7..255> || opaque context<0..255>` (RFC 8446 §7.1).
+ */
+export function encodeHkdfLabel(label: string | Tls13Label, context: Uint8Array, length: number): Uint8Array {
+  return writeHkdfLabel(typeof label === 'string' ? tls13Label(label) : label, context, length, 0);
 }
 
 function checkLength(length: number, hashLength: number): void {
