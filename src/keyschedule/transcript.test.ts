@@ -1,40 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as nodeCrypto from 'node:crypto';
-import type { CryptoProvider, HashAlgorithm, HashContext } from '../crypto/provider.js';
+import type { HashAlgorithm } from '../crypto/provider.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { concat, toHex, utf8 } from '../wire/bytes.js';
 import { messageHash, Transcript } from './transcript.js';
 
-// Until src/crypto/node-provider.ts lands: just the hash functions, from node:crypto.
-function wrap(h: nodeCrypto.Hash, algorithm: HashAlgorithm): HashContext {
-  return {
-    algorithm,
-    update: (d) => void h.update(d),
-    digest: () => new Uint8Array(h.copy().digest()),
-    clone: () => wrap(h.copy(), algorithm),
-  };
-}
-const unsupported = (): never => {
-  throw new Error('not in this test provider');
-};
-const provider: CryptoProvider = {
-  name: 'hash-only test provider',
-  randomBytes: (n) => new Uint8Array(nodeCrypto.randomBytes(n)),
-  hash: (a, d) => new Uint8Array(nodeCrypto.createHash(a).update(d).digest()),
-  createHash: (a) => wrap(nodeCrypto.createHash(a), a),
-  hmac: (a, k, d) => new Uint8Array(nodeCrypto.createHmac(a, k).update(d).digest()),
-  aead: unsupported,
-  supportsGroup: () => false,
-  generateKeyShare: unsupported,
-  respondToKeyShare: unsupported,
-  importPublicKey: unsupported,
-  importPrivateKey: unsupported,
-  publicKeyOf: unsupported,
-  generateSigningKey: unsupported,
-  exportPrivateKeyPem: unsupported,
-  sign: unsupported,
-  verify: unsupported,
-};
+const provider = nodeCryptoProvider;
 
 const m1 = utf8('\x01\x00\x00\x03abc');
 const m2 = utf8('\x02\x00\x00\x02xy');

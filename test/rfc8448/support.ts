@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as nodeCrypto from 'node:crypto';
-import type { CryptoProvider, HashAlgorithm, HashContext } from '../../src/crypto/provider.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { createScriptedProvider } from '../../src/crypto/test-provider.js';
+import { NamedGroup } from '../../src/registry/codepoints.js';
 import { fromHex } from '../../src/wire/bytes.js';
 
 export interface Rfc8448Entry {
@@ -79,58 +82,34 @@ export function handshakeMessages(v: Rfc8448Vectors): Message[] {
   return out;
 }
 
-/** X25519 (RFC 7748) shared secret from a raw private key and the peer's raw public key. */
-export function x25519(privateKey: Uint8Array, peerPublic: Uint8Array, ownPublic: Uint8Array): Uint8Array {
-  const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
-  const priv = nodeCrypto.createPrivateKey({
-    key: { kty: 'OKP', crv: 'X25519', d: b64(privateKey), x: b64(ownPublic) },
-    format: 'jwk',
-  });
-  const pub = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64(peerPublic) }, format: 'jwk' });
-  return new Uint8Array(nodeCrypto.diffieHellman({ privateKey: priv, publicKey: pub }));
+/**
+ * X25519 (RFC 7748) through the provider: the scripted provider (src/crypto/test-provider.ts) uses
+ * the RFC's fixed private keys for the client's generateKeyShare and the server's respondToKeyShare.
+ */
+export function x25519Exchange(
+  clientPrivate: Uint8Array,
+  serverPrivate: Uint8Array,
+): { clientPublic: Uint8Array; serverPublic: Uint8Array; clientShared: Uint8Array; serverShared: Uint8Array } {
+  const client = createScriptedProvider(provider, { x25519PrivateKeys: [clientPrivate] });
+  const server = createScriptedProvider(provider, { x25519PrivateKeys: [serverPrivate] });
+  const share = client.generateKeyShare(NamedGroup.x25519);
+  const response = server.respondToKeyShare(NamedGroup.x25519, share.publicKey);
+  return {
+    clientPublic: share.publicKey,
+    serverPublic: response.publicKey,
+    clientShared: share.deriveSecret(response.publicKey),
+    serverShared: response.sharedSecret,
+  };
 }
 
-/** The raw X25519 public key of a raw private key. */
-export function x25519Public(privateKey: Uint8Array): Uint8Array {
-  const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), Buffer.from(privateKey)]);
-  const jwk = nodeCrypto.createPublicKey(nodeCrypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' });
-  return new Uint8Array(Buffer.from(jwk.x ?? '', 'base64url'));
-}
-
-/** P-256 ECDH shared secret (the x coordinate) from a raw private scalar and the peer's uncompressed point. */
+/**
+ * P-256 ECDH shared secret (the x coordinate) from a raw private scalar and the peer's uncompressed
+ * point. The scripted provider has no fixed-key path for P-256, so this uses node:crypto directly.
+ */
 export function p256(privateKey: Uint8Array, peerPublic: Uint8Array): { shared: Uint8Array; ownPublic: Uint8Array } {
   const ecdh = nodeCrypto.createECDH('prime256v1');
   ecdh.setPrivateKey(privateKey);
   return { shared: new Uint8Array(ecdh.computeSecret(peerPublic)), ownPublic: new Uint8Array(ecdh.getPublicKey()) };
 }
 
-// The hash functions the key schedule needs, from node:crypto (the full provider is not needed here).
-function wrap(h: nodeCrypto.Hash, algorithm: HashAlgorithm): HashContext {
-  return {
-    algorithm,
-    update: (d) => void h.update(d),
-    digest: () => new Uint8Array(h.copy().digest()),
-    clone: () => wrap(h.copy(), algorithm),
-  };
-}
-const unsupported = (): never => {
-  throw new Error('not in this test provider');
-};
-export const provider: CryptoProvider = {
-  name: 'rfc8448 hash-only provider',
-  randomBytes: unsupported,
-  hash: (a, d) => new Uint8Array(nodeCrypto.createHash(a).update(d).digest()),
-  createHash: (a) => wrap(nodeCrypto.createHash(a), a),
-  hmac: (a, k, d) => new Uint8Array(nodeCrypto.createHmac(a, k).update(d).digest()),
-  aead: unsupported,
-  supportsGroup: () => false,
-  generateKeyShare: unsupported,
-  respondToKeyShare: unsupported,
-  importPublicKey: unsupported,
-  importPrivateKey: unsupported,
-  publicKeyOf: unsupported,
-  generateSigningKey: unsupported,
-  exportPrivateKeyPem: unsupported,
-  sign: unsupported,
-  verify: unsupported,
-};
+export const provider: CryptoProvider = nodeCryptoProvider;
