@@ -6,7 +6,7 @@ import { TlsError } from '../errors.js';
 import { SignatureScheme as S } from '../registry/codepoints.js';
 import { fromHex, toHex, utf8 } from '../wire/bytes.js';
 import { importPublicKey } from './node-keys.js';
-import { nodeCryptoProvider as p } from './node-provider.js';
+import { createNodeCryptoProvider, nodeCryptoProvider as p } from './node-provider.js';
 import type { KeyInfo, PrivateKey } from './provider.js';
 
 const internal = (e: unknown): boolean => e instanceof TlsError && e.code === 'ERR_TLS_INTERNAL_ERROR';
@@ -207,4 +207,20 @@ test('importPublicKey: fallback path for compressed points; invalid keys are bad
   assert.throws(() => p.importPublicKey(new Uint8Array(dsa)), badCert);
   const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ type: 'spki', format: 'der' });
   assert.throws(() => p.importPublicKey(new Uint8Array(k1)), badCert);
+});
+
+test('public key cache: same SPKI gives the same key object; bounded; failures are not cached', () => {
+  const provider = createNodeCryptoProvider({ publicKeyCacheSize: 2 });
+  const spkis = [keys.p256, keys.ed25519, keys.rsa].map((k) => p.publicKeyOf(k));
+  const a = provider.importPublicKey(spkis[0]!);
+  assert.equal(provider.importPublicKey(spkis[0]!.slice()), a);
+  provider.importPublicKey(spkis[1]!);
+  provider.importPublicKey(spkis[2]!); // evicts the least recently used (spkis[0])
+  assert.notEqual(provider.importPublicKey(spkis[0]!), a);
+  const bad = spkis[0]!.slice();
+  bad[bad.length - 1]! ^= 1;
+  assert.throws(() => provider.importPublicKey(bad), badCert);
+  assert.throws(() => provider.importPublicKey(bad), badCert);
+  const uncached = createNodeCryptoProvider({ publicKeyCacheSize: 0 });
+  assert.notEqual(uncached.importPublicKey(spkis[0]!), uncached.importPublicKey(spkis[0]!));
 });

@@ -9,8 +9,8 @@ import {
   exportPrivateKeyPem,
   generateSigningKey,
   importPrivateKey,
-  importPublicKey,
   NodePrivateKey,
+  PublicKeyCache,
   sign,
   verify,
 } from './node-keys.js';
@@ -72,13 +72,16 @@ class RandomPool {
 export interface NodeCryptoProviderOptions {
   /** Provider name reported in `name` (default `node:crypto`). */
   readonly name?: string;
+  /** How many imported public keys to keep, keyed by SPKI bytes (default 256; 0 disables). */
+  readonly publicKeyCacheSize?: number;
 }
 
-/** A CryptoProvider over node:crypto. Stateless apart from its random pool. */
+/** A CryptoProvider over node:crypto. Stateless apart from its random pool and public key cache. */
 export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}): CryptoProvider {
   const pool = new RandomPool();
   const randomBytes = (length: number): Uint8Array => pool.take(length);
   const kex: KexContext = { random: randomBytes, x25519: () => okpGenerate('x25519') };
+  const publicKeys = new PublicKeyCache(options.publicKeyCacheSize ?? 256);
 
   return {
     name: options.name ?? 'node:crypto',
@@ -90,7 +93,7 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
     supportsGroup,
     generateKeyShare: (group) => generateKeyShare(group, kex),
     respondToKeyShare: (group, peerShare) => respondToKeyShare(group, peerShare, kex),
-    importPublicKey: (spki) => importPublicKey(spki),
+    importPublicKey: (spki) => publicKeys.import(spki),
     importPrivateKey: (key, passphrase) => importPrivateKey(key, passphrase),
     publicKeyOf: (key) => NodePrivateKey.spkiOf(key),
     generateSigningKey,
