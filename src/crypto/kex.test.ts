@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import fc from 'fast-check';
 import { TlsError } from '../errors.js';
 import { NamedGroup } from '../registry/codepoints.js';
 import { fromHex, toHex } from '../wire/bytes.js';
@@ -184,5 +185,38 @@ test('supportsGroup and unsupported groups', () => {
   for (const g of [NamedGroup.ffdhe2048, NamedGroup.MLKEM768, NamedGroup.SecP256r1MLKEM768, 0x0a0a]) {
     assert.equal(p.supportsGroup(g), false);
     assert.throws(() => p.generateKeyShare(g), (e: unknown) => e instanceof TlsError && e.code === 'ERR_TLS_INTERNAL_ERROR');
+  }
+});
+
+test('random peer shares give a secret or illegal_parameter, never another exception', () => {
+  const runs = Number(process.env['FUZZ_RUNS'] ?? 100);
+  const sizes: Record<number, readonly [number, number]> = {
+    [NamedGroup.x25519]: [32, 32],
+    [NamedGroup.secp256r1]: [65, 65],
+    [NamedGroup.secp384r1]: [97, 97],
+    [NamedGroup.X25519MLKEM768]: [1216, 1120],
+  };
+  for (const [groupKey, [clientLen, serverLen]] of Object.entries(sizes)) {
+    const group = Number(groupKey);
+    const share = p.generateKeyShare(group);
+    const lengths = fc.oneof(fc.constant(clientLen), fc.constant(serverLen), fc.nat({ max: clientLen + 2 }));
+    const bytes = lengths.chain((n) =>
+      fc.tuple(fc.uint8Array({ minLength: n, maxLength: n }), fc.boolean()).map(([b, uncompressed]) => {
+        if (uncompressed && b.length > 0 && (group === NamedGroup.secp256r1 || group === NamedGroup.secp384r1)) b[0] = 4;
+        return b;
+      }),
+    );
+    fc.assert(
+      fc.property(bytes, (b) => {
+        for (const run of [() => p.respondToKeyShare(group, b).sharedSecret, () => share.deriveSecret(b)]) {
+          try {
+            assert.ok(run().length > 0);
+          } catch (e) {
+            assert.ok(illegal(e), String(e));
+          }
+        }
+      }),
+      { numRuns: group === NamedGroup.X25519MLKEM768 ? Math.max(10, runs >> 3) : runs },
+    );
   }
 });
