@@ -1,7 +1,8 @@
 import type { CryptoProvider, KeyInfo, PrivateKey } from '../crypto/provider.js';
-import { CipherSuite, NamedGroup, SignatureScheme } from '../registry/codepoints.js';
+import { CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme } from '../registry/codepoints.js';
 import type { CertificateVerifier } from '../x509/verify.js';
 import { TLSKIT_DEFAULT_PROFILE, type ClientHelloProfile } from './hello-profile.js';
+import { DEFAULT_CIPHER_SUITES_12 } from './suites12.js';
 
 /** A certificate chain with its private key, as the server (or a client) presents it. */
 export interface CertifiedKey {
@@ -41,6 +42,13 @@ export interface CommonConfig {
   readonly now: () => Date;
   /** Largest handshake message accepted (bytes). */
   readonly maxHandshakeMessageSize: number;
+  /** Lowest and highest protocol version (0x0303 TLS 1.2, 0x0304 TLS 1.3). Default 1.2–1.3, as node:tls. */
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** TLS 1.2 cipher suites in preference order (`suites12.ts`). Default: the ECDHE AEAD suites. */
+  readonly cipherSuites12: readonly number[];
+  /** TLS 1.2: refuse a handshake without extended_master_secret (RFC 7627 §5.2, §5.3). Default false. */
+  readonly requireExtendedMasterSecret: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -69,6 +77,8 @@ export interface ServerConfig extends CommonConfig {
   readonly helloRetryCookie: boolean;
   /** ALPN mismatch: true sends no_application_protocol (RFC 7301 §3.2), false continues without ALPN. */
   readonly alpnStrict: boolean;
+  /** Groups announced in EncryptedExtensions (RFC 8446 §4.2.7); undefined: none are announced. */
+  readonly advertisedGroups: readonly number[] | undefined;
 }
 
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [
@@ -173,6 +183,10 @@ function commonDefaults(o: Partial<CommonConfig> & Pick<CommonConfig, 'provider'
     recordSizeLimit: o.recordSizeLimit,
     now: o.now ?? (() => new Date()),
     maxHandshakeMessageSize: o.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE,
+    minVersion: o.minVersion ?? ProtocolVersion.TLS1_2,
+    maxVersion: o.maxVersion ?? ProtocolVersion.TLS1_3,
+    cipherSuites12: o.cipherSuites12 ?? DEFAULT_CIPHER_SUITES_12,
+    requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? false,
   };
 }
 
@@ -213,5 +227,6 @@ export function serverConfig(o: ServerConfigOptions): ServerConfig {
     selectCertificate: o.selectCertificate,
     helloRetryCookie: o.helloRetryCookie ?? false,
     alpnStrict: o.alpnStrict ?? true,
+    advertisedGroups: o.advertisedGroups,
   };
 }

@@ -11,7 +11,7 @@ import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import { decodeKeyUpdate } from '../messages/key-update.js';
 import { findExtension, type Extension } from '../extensions/extension.js';
 import { decodeServerNameClient } from '../extensions/server-name.js';
-import { decodeSupportedGroups } from '../extensions/supported-groups.js';
+import { decodeSupportedGroups, encodeSupportedGroups } from '../extensions/supported-groups.js';
 import { decodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
 import { decodeAlpn, encodeAlpnServer } from '../extensions/alpn.js';
 import { decodeSupportedVersionsClient, encodeSupportedVersionsServer } from '../extensions/supported-versions.js';
@@ -141,9 +141,10 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     legacySessionIdEcho: hello.legacySessionId,
     cipherSuite: suite.suite,
     legacyCompressionMethod: 0,
+    // (key_share before supported_versions, the order of the RFC 8448 traces)
     extensions: [
-      { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS1_3) },
       { type: ExtensionType.key_share, data: encodeKeyShareServer({ group: entry.group, keyExchange: response.publicKey }) },
+      { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS1_3) },
     ],
   };
   transcript.add(host.send(HandshakeType.server_hello, encodeServerHello(sh), sh).raw);
@@ -160,16 +161,20 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
 
   // --- EncryptedExtensions (§4.3.1)
   const eeExtensions: Extension[] = [];
-  // RFC 6066 §3: acknowledge a server_name we used, with an empty extension.
-  if (offer.serverName !== undefined) eeExtensions.push({ type: ExtensionType.server_name, data: EMPTY });
-  if (alpn !== undefined) {
-    eeExtensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnServer(alpn) });
+  // RFC 8446 §4.2.7: the server may tell the client which groups it prefers (for later connections).
+  if (config.advertisedGroups !== undefined && config.advertisedGroups.length > 0) {
+    eeExtensions.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(config.advertisedGroups) });
   }
   if (offer.recordSizeLimit !== undefined) {
     neg.peerRecordSizeLimit = offer.recordSizeLimit;
     // RFC 8449 §4: we answer with our own limit (the protocol maximum unless configured lower).
     const ours = Math.min(config.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_13, MAX_RECORD_SIZE_LIMIT_13);
     eeExtensions.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ours) });
+  }
+  // RFC 6066 §3: acknowledge a server_name we used, with an empty extension.
+  if (offer.serverName !== undefined) eeExtensions.push({ type: ExtensionType.server_name, data: EMPTY });
+  if (alpn !== undefined) {
+    eeExtensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnServer(alpn) });
   }
   const ee = { extensions: eeExtensions };
   transcript.add(host.send(HandshakeType.encrypted_extensions, encodeEncryptedExtensions(ee), ee).raw);
