@@ -19,6 +19,10 @@ import { alertIsClosure, alertReceivedError, decodeAlert } from '../record/alert
 import { RecordDeframer, type TlsRecord } from '../record/deframer.js';
 import { checkPlaintextRecord, encodePlaintextRecords } from '../record/plaintext.js';
 import { RecordOpener13, RecordSealer13 } from '../record/protection13.js';
+import { RecordOpener12, RecordSealer12 } from '../record/protection12.js';
+import { MAX_CIPHERTEXT_LENGTH_TLS12 } from '../record/deframer.js';
+import { CHANGE_CIPHER_SPEC_MESSAGE, type Exporter12 } from '../handshake/host.js';
+import type { Tls12Suite } from '../handshake/suites12.js';
 import { HandshakeReassembler } from '../record/reassembler.js';
 import { AlertDescription, AlertLevel } from '../registry/alerts.js';
 import { ContentType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
@@ -117,7 +121,10 @@ export class Connection {
   private pendingHandshake: Uint8Array[] = [];
 
   private opener: RecordOpener13 | null = null;
-  private sealer: RecordSealer13 | null = null;
+  /** TLS 1.2 record protection (RFC 5246 §6.2.3.3), once the peer's ChangeCipherSpec arrived. */
+  private opener12: RecordOpener12 | null = null;
+  private sealer: RecordSealer13 | RecordSealer12 | null = null;
+  private exporter12: Exporter12 | null = null;
   private readLevel: 'plaintext' | KeyLevel = 'plaintext';
   private writeLevel: 'plaintext' | KeyLevel = 'plaintext';
   private readSuite: Tls13Suite | null = null;
@@ -205,7 +212,7 @@ export class Connection {
     }
     if (this.writeClosed) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'write() after end()');
     // RFC 8446 §5.5: rekey before the AEAD's usage limit.
-    if (this.sealer.sequenceNumber >= LIMITS.keyUpdateAfterRecords) this.sendKeyUpdate(false);
+    if (this.sealer instanceof RecordSealer13 && this.sealer.sequenceNumber >= LIMITS.keyUpdateAfterRecords) this.sendKeyUpdate(false);
     this.sealRecords(ContentType.application_data, data);
   }
 
@@ -222,11 +229,13 @@ export class Connection {
   keyUpdate(requestPeer = false): void {
     if (this.failure !== null) throw this.failure;
     if (this.state !== 'connected') throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'keyUpdate() before the handshake completed');
+    if (this.exporter12 !== null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'keyUpdate() is TLS 1.3 only');
     this.sendKeyUpdate(requestPeer);
   }
 
   /** RFC 8446 §7.5 exporter (RFC 5705 interface). */
   exportKeyingMaterial(length: number, label: string, context: Uint8Array | null = null): Uint8Array {
+    if (this.exporter12 !== null) return this.exporter12(label, context, length);
     if (this.exporterSecret === null || this.writeSuite === null) {
       throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'exportKeyingMaterial() before the handshake completed');
     }
@@ -254,7 +263,11 @@ export class Connection {
       this.receiveChangeCipherSpec(content);
       return;
     }
-    if (this.opener !== null && type === ContentType.application_data) {
+    if (this.opener12 !== null) {
+      // RFC 5246 §6.2.3.3: after the ChangeCipherSpec every TLS 1.2 record is protected, whatever its type.
+      const plain = this.opener12.open(record.header, record.fragment);
+      content = plain.content;
+    } else if (this.opener !== null && type === ContentType.application_data) {
       const inner = this.opener.open(record.header, record.fragment);
       type = inner.type;
       content = inner.content;
@@ -276,7 +289,7 @@ export class Connection {
       contentType: record.type,
       innerType: type,
       length: record.fragment.length,
-      protection: this.opener === null ? 'plaintext' : this.readLevel,
+      protection: this.opener === null && this.opener12 === null ? 'plaintext' : this.readLevel,
     });
     // RFC 8446 §5.1: handshake messages must not be interleaved with other record types.
     if (type !== ContentType.handshake && this.reassembler.hasPartial) {
@@ -326,6 +339,14 @@ export class Connection {
   }
 
   private receiveChangeCipherSpec(content: Uint8Array): void {
+    if (this.negotiated.version === ProtocolVersion.TLS1_2 || this.config.maxVersion < ProtocolVersion.TLS1_3) {
+      // RFC 5246 §7.1: one byte of value 1, between handshake messages (not inside a fragmented
+      // one), exactly where the handshake expects it (anywhere else: unexpected_message).
+      if (content.length !== 1 || content[0] !== 1 || this.reassembler.hasPartial) throw unexpectedMessage('malformed or misplaced change_cipher_spec');
+      this.events.record?.({ direction: 'received', contentType: ContentType.change_cipher_spec, innerType: ContentType.change_cipher_spec, length: 1, protection: this.opener12 === null ? 'plaintext' : this.readLevel });
+      this.advance({ type: CHANGE_CIPHER_SPEC_MESSAGE, body: content, raw: content });
+      return;
+    }
     // RFC 8446 §5 / Appendix D.4: after the first ClientHello and before the peer's Finished, a
     // single-byte 0x01 change_cipher_spec is dropped; anything else is unexpected_message.
     const peerFinished = this.side === 'client' ? this.negotiated.serverFinished : this.negotiated.clientFinished;
@@ -444,6 +465,26 @@ export class Connection {
         this.flushHandshake();
         this.events.secure?.();
       },
+      setReadKeys12: (suite, key, iv): void => {
+        this.installReadKeys12(suite, key, iv);
+      },
+      setWriteKeys12: (suite, key, iv): void => {
+        this.flushHandshake();
+        const peer = this.negotiated.peerRecordSizeLimit;
+        // RFC 8449 §4: in TLS 1.2 the peer's record_size_limit bounds our plaintext (at most 2^14).
+        this.sealer = new RecordSealer12(this.config.provider.aead(suite.aead, key), iv, { maxPlaintext: Math.min(peer ?? 1 << 14, 1 << 14) });
+        this.writeLevel = 'application';
+      },
+      complete12: (exporter): void => {
+        this.exporter12 = exporter;
+        this.state = 'connected';
+        this.flushHandshake();
+        this.events.secure?.();
+      },
+      sendWarningAlert: (description): void => {
+        this.flushHandshake();
+        this.sendAlert(AlertLevel.warning, description);
+      },
       keyUpdateReceived: (updateRequested): void => {
         this.checkKeyUpdateRate();
         if (this.readSuite === null || this.readSecret === null) throw unexpectedMessage('KeyUpdate before keys');
@@ -485,6 +526,16 @@ export class Connection {
     this.readKeyChanged = true;
   }
 
+  private installReadKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): void {
+    const limit = this.config.recordSizeLimit;
+    // RFC 8449 §4: our advertised limit bounds the peer's plaintext (at most 2^14 in TLS 1.2).
+    this.opener12 = new RecordOpener12(this.config.provider.aead(suite.aead, key), iv, { maxPlaintext: Math.min(limit ?? 1 << 14, 1 << 14) });
+    // RFC 5246 §6.2.3: TLSCiphertext.length may be up to 2^14 + 2048.
+    this.deframer.setMaxRecordLength(MAX_CIPHERTEXT_LENGTH_TLS12);
+    this.readLevel = 'application';
+    this.readKeyChanged = true;
+  }
+
   private installWriteKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void {
     const { key, iv } = trafficKeys(this.config.provider, suite, secret);
     this.sealer = new RecordSealer13(this.config.provider.aead(suite.aead, key), iv);
@@ -513,7 +564,8 @@ export class Connection {
   /** The most content one protected record may carry: RFC 8449 §4 (limit includes the type byte). */
   private maxContent(): number {
     const peer = this.negotiated.peerRecordSizeLimit;
-    return peer === undefined ? 1 << 14 : Math.min(1 << 14, peer - 1);
+    // RFC 8449 §4: the TLS 1.3 limit counts the inner content type byte; the TLS 1.2 one does not.
+    return peer === undefined ? 1 << 14 : Math.min(1 << 14, this.sealer instanceof RecordSealer12 ? peer : peer - 1);
   }
 
   private sealRecords(type: number, data: Uint8Array): void {
@@ -525,7 +577,7 @@ export class Connection {
       const n = Math.min(max, data.length - at);
       const record = sealer.seal(type, at === 0 && n === data.length ? data : data.subarray(at, at + n));
       this.out.push(record);
-      events.record?.({ direction: 'sent', contentType: ContentType.application_data, innerType: type, length: record.length - 5, protection: this.writeLevel });
+      events.record?.({ direction: 'sent', contentType: sealer instanceof RecordSealer12 ? type : ContentType.application_data, innerType: type, length: record.length - 5, protection: this.writeLevel });
       at += n;
       if (n === 0) break;
     }

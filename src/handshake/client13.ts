@@ -30,6 +30,11 @@ import type { ClientConfig, CertifiedKey } from './config.js';
 import { certificateVerifyContent, chooseSignatureScheme, isIpAddress, verifyPeerSignature } from './common13.js';
 import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
 import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
+import { clientHandshake12 } from './client12.js';
+import { isEcdheGroup12 } from './common12.js';
+import { encodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-formats.js';
+import { encodeExtendedMasterSecret } from '../extensions/empty-extensions.js';
+import { encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -55,7 +60,7 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   const state: HelloState = {
     random: p.randomBytes(32),
     sessionId: config.middleboxCompatibility ? p.randomBytes(32) : EMPTY,
-    shares: config.keyShareGroups.map((g) => p.generateKeyShare(g)),
+    shares: config.maxVersion >= ProtocolVersion.TLS1_3 ? config.keyShareGroups.map((g) => p.generateKeyShare(g)) : [],
     cookie: undefined,
     sent: new Set(),
   };
@@ -67,12 +72,18 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
 
   // --- ClientHello (RFC 8446 §4.1.2)
   const ch1 = buildClientHello(config, state);
-  transcript.add(host.send(HandshakeType.client_hello, encodeClientHello(ch1), ch1).raw);
+  const ch1Raw = host.send(HandshakeType.client_hello, encodeClientHello(ch1), ch1).raw;
+  transcript.add(ch1Raw);
 
   // --- ServerHello or HelloRetryRequest (§4.1.3, §4.1.4)
   let shMsg = yield* expect(HandshakeType.server_hello);
   let sh = decodeServerHello(shMsg.body);
   host.received(shMsg, sh);
+  // §4.2.1: a ServerHello without supported_versions chose TLS 1.2 (or older): the TLS 1.2 client takes over.
+  if (config.minVersion <= ProtocolVersion.TLS1_2 && findExtension(sh.extensions, ExtensionType.supported_versions) === undefined) {
+    yield* clientHandshake12(host, config, { clientHello: ch1Raw, random: state.random, sent: state.sent }, shMsg, sh);
+    return;
+  }
   let suite = checkServerHelloCommon(config, state, sh);
   let ccsSent = false;
 
@@ -236,7 +247,11 @@ function buildClientHello(config: ClientConfig, state: HelloState): ClientHello 
     sent.add(spec.type);
   }
   state.sent = sent;
-  const cipherSuites = profile.greaseCipherSuite ? [grease(0), ...config.cipherSuites] : [...config.cipherSuites];
+  const suites = [
+    ...(config.maxVersion >= ProtocolVersion.TLS1_3 ? config.cipherSuites : []),
+    ...(config.minVersion <= ProtocolVersion.TLS1_2 ? config.cipherSuites12 : []),
+  ];
+  const cipherSuites = profile.greaseCipherSuite ? [grease(0), ...suites] : suites;
   return {
     legacyVersion: ProtocolVersion.TLS1_2,
     random: state.random,
@@ -254,26 +269,44 @@ function standardExtension(
   profile: ClientHelloProfile,
   grease: (i: number) => number,
 ): Uint8Array | undefined {
+  const tls13 = config.maxVersion >= ProtocolVersion.TLS1_3;
+  const tls12 = config.minVersion <= ProtocolVersion.TLS1_2;
   switch (type) {
     case ExtensionType.server_name:
       // RFC 6066 §3: literal IP addresses are not sent as SNI.
       return config.serverName === undefined || isIpAddress(config.serverName) ? undefined : encodeServerNameClient(config.serverName);
-    case ExtensionType.supported_groups:
-      return encodeSupportedGroups(profile.greaseGroups ? [grease(1), ...config.groups] : config.groups);
+    case ExtensionType.supported_groups: {
+      // A TLS 1.2-only ClientHello lists only the groups TLS 1.2 can use (RFC 8422 §5.1.1).
+      const groups = tls13 ? config.groups : config.groups.filter(isEcdheGroup12);
+      return encodeSupportedGroups(profile.greaseGroups ? [grease(1), ...groups] : groups);
+    }
     case ExtensionType.signature_algorithms:
       return encodeSignatureAlgorithms(
         profile.greaseSignatureAlgorithms ? [grease(2), ...config.signatureAlgorithms] : config.signatureAlgorithms,
       );
     case ExtensionType.application_layer_protocol_negotiation:
       return config.alpnProtocols.length === 0 ? undefined : encodeAlpn(config.alpnProtocols);
-    case ExtensionType.supported_versions:
-      return encodeSupportedVersionsClient(profile.greaseVersions ? [grease(3), ProtocolVersion.TLS1_3] : [ProtocolVersion.TLS1_3]);
+    case ExtensionType.supported_versions: {
+      // RFC 8446 §4.2.1: only a TLS 1.3-capable client sends it; a TLS 1.2-only one relies on legacy_version.
+      if (!tls13) return undefined;
+      const versions = tls12 ? [ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2] : [ProtocolVersion.TLS1_3];
+      return encodeSupportedVersionsClient(profile.greaseVersions ? [grease(3), ...versions] : versions);
+    }
+    // TLS 1.2 extensions, when TLS 1.2 is enabled: RFC 8422 §5.1.2, RFC 7627 §5.1, RFC 5746 §3.4 (empty on the initial handshake).
+    case ExtensionType.ec_point_formats:
+      return tls12 ? encodeEcPointFormats([ECPointFormat.uncompressed]) : undefined;
+    case ExtensionType.extended_master_secret:
+      return tls12 ? encodeExtendedMasterSecret() : undefined;
+    case ExtensionType.renegotiation_info:
+      return tls12 ? encodeRenegotiationInfo() : undefined;
     case ExtensionType.key_share: {
+      if (!tls13) return undefined;
       const entries = state.shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }));
       if (profile.greaseGroups) entries.unshift({ group: grease(1), keyExchange: new Uint8Array(1) });
       return encodeKeyShareClient(entries);
     }
     case ExtensionType.psk_key_exchange_modes:
+      if (!tls13) return undefined;
       return encodePskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]);
     case ExtensionType.record_size_limit:
       return config.recordSizeLimit === undefined ? undefined : encodeRecordSizeLimit(config.recordSizeLimit);
@@ -390,7 +423,7 @@ function processEncryptedExtensions(config: ClientConfig, state: HelloState, ext
 }
 
 /** Runs the verifier on the server's chain and returns the leaf's public key. */
-function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], host: HandshakeHost): PublicKey {
+export function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], host: HandshakeHost): PublicKey {
   const leaf = chain[0];
   if (leaf === undefined) throw decodeError('empty certificate chain');
   if (config.verifier !== null) {

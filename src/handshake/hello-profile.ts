@@ -64,6 +64,10 @@ export const TLSKIT_DEFAULT_PROFILE: ClientHelloProfile = {
     std(ExtensionType.signature_algorithms),
     std(ExtensionType.application_layer_protocol_negotiation),
     std(ExtensionType.record_size_limit),
+    // TLS 1.2 extensions: only sent when TLS 1.2 is enabled
+    std(ExtensionType.ec_point_formats),
+    std(ExtensionType.extended_master_secret),
+    std(ExtensionType.renegotiation_info),
     std(ExtensionType.supported_versions),
     std(ExtensionType.psk_key_exchange_modes),
     std(ExtensionType.key_share),

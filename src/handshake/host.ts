@@ -1,4 +1,5 @@
 import type { Tls13Suite } from '../keyschedule/suites.js';
+import type { Tls12Suite } from './suites12.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { unexpectedMessage, internalError } from '../errors.js';
 import { handshakeTypeName } from '../registry/names.js';
@@ -35,6 +36,8 @@ export interface Negotiated {
   peerRecordSizeLimit: number | undefined;
   /** Whether the server offered / the client sent middlebox-compatibility CCS. */
   middleboxCompatibility: boolean;
+  /** TLS 1.2: whether the extended master secret (RFC 7627) was negotiated. */
+  extendedMasterSecret: boolean;
 }
 
 export function emptyNegotiated(): Negotiated {
@@ -56,6 +59,7 @@ export function emptyNegotiated(): Negotiated {
     serverFinished: undefined,
     peerRecordSizeLimit: undefined,
     middleboxCompatibility: false,
+    extendedMasterSecret: false,
   };
 }
 
@@ -79,7 +83,28 @@ export interface HandshakeHost {
   /** Answering a KeyUpdate: rotate the read keys, and the write keys when asked to. */
   keyUpdateReceived(updateRequested: boolean): void;
   readonly negotiated: Negotiated;
+  /**
+   * TLS 1.2 (RFC 5246 §6.3, §7.1): installs record protection for one direction from the key
+   * block (after the ChangeCipherSpec sent or received). Also switches the record layer to TLS 1.2.
+   */
+  setReadKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): void;
+  setWriteKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): void;
+  /** TLS 1.2: the handshake is complete; `exporter` is the RFC 5705 exporter of this session. */
+  complete12(exporter: Exporter12): void;
+  /** Sends a warning alert (RFC 5746 §4.2 / RFC 5246 §7.2.2: no_renegotiation). */
+  sendWarningAlert(description: number): void;
 }
+
+/** RFC 5705 exporter bound to one TLS 1.2 session. */
+export type Exporter12 = (label: string, context: Uint8Array | null, length: number) => Uint8Array;
+
+/**
+ * TLS 1.2 ChangeCipherSpec (RFC 5246 §7.1) is a record, not a handshake message, but its place
+ * in the handshake is fixed: the connection hands a received CCS record to a TLS 1.2 handshake
+ * as a pseudo-message of this type (outside the u8 handshake type space), so that the handshake
+ * can `expect` it like a message; a CCS anywhere else is unexpected_message.
+ */
+export const CHANGE_CIPHER_SPEC_MESSAGE = 0x100 + 20;
 
 /** What a handshake generator waits for next. */
 export type HandshakeStep =
@@ -103,9 +128,8 @@ export function* expect(...types: number[]): Generator<HandshakeStep, HandshakeM
   const input = yield { kind: 'expect', types };
   if (!isMessage(input)) throw internalError('handshake fed a value where a message was expected');
   if (!types.includes(input.type)) {
-    throw unexpectedMessage(
-      `received ${handshakeTypeName(input.type)}, expected ${types.map((t) => handshakeTypeName(t)).join(' or ')}`,
-    );
+    const name = (t: number): string => (t === CHANGE_CIPHER_SPEC_MESSAGE ? 'change_cipher_spec' : handshakeTypeName(t));
+    throw unexpectedMessage(`received ${name(input.type)}, expected ${types.map(name).join(' or ')}`);
   }
   return input;
 }

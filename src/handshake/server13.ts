@@ -28,6 +28,7 @@ import { constantTimeEqual } from '../wire/bytes.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseCertificate } from './common13.js';
 import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
+import { selectServerVersion, serverHandshake12 } from './server12.js';
 
 const EMPTY = new Uint8Array(0);
 /** RFC 8449 §4: the largest value for TLS 1.3 is 2^14 + 1. */
@@ -58,6 +59,11 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const chMsg = yield* expect(HandshakeType.client_hello);
   const hello = decodeClientHello(chMsg.body);
   host.received(chMsg, hello);
+  // RFC 8446 §4.2.1: the highest version in common; TLS 1.2 continues in the TLS 1.2 server.
+  if (selectServerVersion(config, hello) === ProtocolVersion.TLS1_2) {
+    yield* serverHandshake12(host, config, chMsg, hello);
+    return;
+  }
   let offer = readOffer(hello);
   checkVersions(offer);
   neg.clientRandom = hello.random;

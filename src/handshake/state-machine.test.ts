@@ -83,6 +83,10 @@ function fakeHost(): HandshakeHost {
     keyLog: () => undefined,
     complete: () => undefined,
     keyUpdateReceived: () => undefined,
+    setReadKeys12: () => undefined,
+    setWriteKeys12: () => undefined,
+    complete12: () => undefined,
+    sendWarningAlert: () => undefined,
   };
 }
 

@@ -16,7 +16,7 @@ import { describeChain, type DetailedPeerCertificate, type PeerCertificate } fro
 import {
   certificatesFrom,
   certifiedKeysFrom,
-  checkVersions,
+  versionOptions,
   parseAlpn,
   parseCiphers,
   parseEcdhCurve,
@@ -75,7 +75,6 @@ export function hostnameOf(o: TlsClientOptions): string {
 
 export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; verify: VerifyState } {
   const provider = o.provider ?? o.secureContext?.provider ?? nodeCryptoProvider;
-  checkVersions(o.minVersion, o.maxVersion);
   const cipherSuites = o.ciphers !== undefined ? parseCiphers(o.ciphers) : (o.secureContext?.cipherSuites ?? parseCiphers(undefined));
   const groups = o.ecdhCurve !== undefined ? parseEcdhCurve(o.ecdhCurve, provider) : (o.secureContext?.groups ?? parseEcdhCurve(undefined, provider));
   const ca = o.ca !== undefined ? certificatesFrom(o.ca, 'ca') : o.secureContext?.ca;
@@ -128,6 +127,7 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
     verifier,
     serverName: hostname,
     cipherSuites,
+    ...versionOptions(o, cipherSuites),
     groups,
     alpnProtocols: parseAlpn(o.ALPNProtocols),
     certificates,

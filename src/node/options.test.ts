@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { CipherSuite, NamedGroup } from '../registry/codepoints.js';
 import { generateTestPki } from '../x509/generate.js';
-import { certifiedKeysFrom, certificatesFrom, checkVersions, parseAlpn, parseCiphers, parseEcdhCurve } from './options.js';
+import { certifiedKeysFrom, certificatesFrom, checkVersions, parseAlpn, parseCiphers, parseEcdhCurve, parseCiphers12, versionOptions } from './options.js';
 import { describeCertificate, describeChain, opensslTime } from './peer-certificate.js';
 import { createSecureContext } from './secure-context.js';
 
@@ -13,13 +13,22 @@ const p256 = pki.leaves.p256!;
 const ed = pki.leaves.ed25519!;
 
 describe('node options', () => {
-  it('ciphers: OpenSSL TLS 1.3 names in order; TLS 1.2 names ignored; TLS 1.2-only is an error', () => {
+  it('ciphers: OpenSSL TLS 1.3 names in order; TLS 1.2 names go to the TLS 1.2 list; TLS 1.2-only means no TLS 1.3', () => {
     assert.deepEqual(parseCiphers('TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256'), [
       CipherSuite.TLS_AES_256_GCM_SHA384,
       CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
     ]);
     assert.deepEqual(parseCiphers('ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256'), [CipherSuite.TLS_AES_128_GCM_SHA256]);
-    assert.throws(() => parseCiphers('ECDHE-RSA-AES128-GCM-SHA256'), { code: 'ERR_TLS_INVALID_OPTION', message: /TLSv1.3 only/ });
+    assert.deepEqual(parseCiphers('ECDHE-RSA-AES128-GCM-SHA256'), []);
+    assert.deepEqual(parseCiphers12('ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305'), [
+      CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+      CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]);
+    assert.deepEqual(parseCiphers12('TLS_AES_128_GCM_SHA256'), []);
+    assert.ok(parseCiphers12('HIGH:!aNULL').length > 0);
+    assert.deepEqual(versionOptions({ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' }, []).maxVersion, 0x0303);
+    assert.deepEqual(versionOptions({ ciphers: 'TLS_AES_128_GCM_SHA256' }, [CipherSuite.TLS_AES_128_GCM_SHA256]).minVersion, 0x0304);
+    assert.throws(() => versionOptions({ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', minVersion: 'TLSv1.3' }, []), { code: 'ERR_TLS_INVALID_OPTION' });
     assert.throws(() => parseCiphers('TLS_AES_128_CCM_8_SHA256'), { code: 'ERR_TLS_INVALID_OPTION' });
     assert.throws(() => parseCiphers(''), { code: 'ERR_TLS_INVALID_OPTION' });
   });
@@ -31,12 +40,14 @@ describe('node options', () => {
     assert.throws(() => parseEcdhCurve('brainpoolP256r1', nodeCryptoProvider), { code: 'ERR_TLS_INVALID_OPTION' });
   });
 
-  it('versions: TLS 1.3 must be allowed', () => {
-    checkVersions(undefined, undefined);
-    checkVersions('TLSv1.2', 'TLSv1.3');
-    checkVersions('TLSv1.3', 'TLSv1.3');
-    assert.throws(() => checkVersions('TLSv1.2', 'TLSv1.2'), { code: 'ERR_TLS_INVALID_OPTION', message: /TLS 1.2 is not implemented yet/ });
-    assert.throws(() => checkVersions(undefined, 'TLSv1.2'), { code: 'ERR_TLS_INVALID_OPTION' });
+  it('versions: TLS 1.2 and 1.3 (default 1.2–1.3, as node); nothing older', () => {
+    assert.deepEqual(checkVersions(undefined, undefined), { minVersion: 0x0303, maxVersion: 0x0304 });
+    assert.deepEqual(checkVersions('TLSv1.2', 'TLSv1.3'), { minVersion: 0x0303, maxVersion: 0x0304 });
+    assert.deepEqual(checkVersions('TLSv1.3', 'TLSv1.3'), { minVersion: 0x0304, maxVersion: 0x0304 });
+    assert.deepEqual(checkVersions('TLSv1.2', 'TLSv1.2'), { minVersion: 0x0303, maxVersion: 0x0303 });
+    assert.deepEqual(checkVersions(undefined, 'TLSv1.2'), { minVersion: 0x0303, maxVersion: 0x0303 });
+    assert.deepEqual(checkVersions('TLSv1', undefined), { minVersion: 0x0303, maxVersion: 0x0304 });
+    assert.throws(() => checkVersions('TLSv1', 'TLSv1.1'), { code: 'ERR_TLS_INVALID_OPTION', message: /TLSv1.2 and TLSv1.3/ });
     assert.throws(() => checkVersions('TLSv1.3', 'TLSv1.2'), { code: 'ERR_TLS_INVALID_OPTION' });
     assert.throws(() => checkVersions('SSLv3', undefined), { code: 'ERR_TLS_INVALID_OPTION' });
   });
@@ -77,7 +88,8 @@ describe('node options', () => {
     assert.deepEqual(ctx.cipherSuites, [CipherSuite.TLS_CHACHA20_POLY1305_SHA256]);
     assert.deepEqual(ctx.groups, [NamedGroup.secp256r1]);
     assert.equal(ctx.context, ctx);
-    assert.throws(() => createSecureContext({ maxVersion: 'TLSv1.2' }), { code: 'ERR_TLS_INVALID_OPTION' });
+    assert.throws(() => createSecureContext({ maxVersion: 'TLSv1.1' }), { code: 'ERR_TLS_INVALID_OPTION' });
+    createSecureContext({ maxVersion: 'TLSv1.2' });
   });
 });
 

@@ -8,7 +8,8 @@ import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import type { CertifiedKey } from '../handshake/config.js';
 import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from '../handshake/config.js';
-import { CipherSuite, NamedGroup } from '../registry/codepoints.js';
+import { CipherSuite, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
+import { DEFAULT_CIPHER_SUITES_12, TLS12_SUITES } from '../handshake/suites12.js';
 import { equalBytes } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { decodeCertificatesPem, decodePem } from '../x509/pem.js';
@@ -21,28 +22,52 @@ export const invalidOption = (message: string): TlsError => new TlsError(ErrorCo
 
 export type TlsVersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 
-export const DEFAULT_MIN_VERSION: TlsVersionName = 'TLSv1.3';
+export const DEFAULT_MIN_VERSION: TlsVersionName = 'TLSv1.2';
 export const DEFAULT_MAX_VERSION: TlsVersionName = 'TLSv1.3';
 
 const VERSION_RANK: Readonly<Record<string, number>> = { TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
 
 /**
- * Checks minVersion/maxVersion. tlskit speaks TLS 1.3 only (TLS 1.2 is coming): a range that
- * excludes TLS 1.3 is an ERR_TLS_INVALID_OPTION, as is an unknown version name.
+ * Checks minVersion/maxVersion and returns the bounds tlskit uses (TLS 1.2 and 1.3; RFC 8996
+ * deprecates 1.0/1.1): a range without TLS 1.2 or 1.3, or an unknown name, is ERR_TLS_INVALID_OPTION.
  */
-export function checkVersions(minVersion: string | undefined, maxVersion: string | undefined, tls12Only = false): void {
-  const min = minVersion ?? 'TLSv1.2';
+export function checkVersions(minVersion: string | undefined, maxVersion: string | undefined): { minVersion: number; maxVersion: number } {
+  const min = minVersion ?? DEFAULT_MIN_VERSION;
   const max = maxVersion ?? DEFAULT_MAX_VERSION;
   const lo = VERSION_RANK[min];
   const hi = VERSION_RANK[max];
   if (lo === undefined) throw invalidOption(`minVersion ${JSON.stringify(min)} is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3`);
   if (hi === undefined) throw invalidOption(`maxVersion ${JSON.stringify(max)} is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3`);
   if (lo > hi) throw invalidOption(`minVersion ${min} is above maxVersion ${max}`);
-  if (hi < 4 || tls12Only) {
-    throw invalidOption(
-      `tlskit supports TLSv1.3 only for now (TLS 1.2 is not implemented yet); the options allow ${min === max ? min : `${min}..${max}`}${tls12Only ? ' (the ciphers option lists no TLS 1.3 suite)' : ''}`,
-    );
+  if (hi < 3) {
+    throw invalidOption(`tlskit supports TLSv1.2 and TLSv1.3 (RFC 8996 deprecates older versions); the options allow ${min === max ? min : `${min}..${max}`}`);
   }
+  return { minVersion: lo <= 3 ? ProtocolVersion.TLS1_2 : ProtocolVersion.TLS1_3, maxVersion: hi >= 4 ? ProtocolVersion.TLS1_3 : ProtocolVersion.TLS1_2 };
+}
+
+/**
+ * The TLS 1.2 suites named in node's `ciphers` (OpenSSL names such as ECDHE-ECDSA-AES128-GCM-SHA256),
+ * in the given order. Other OpenSSL cipher strings (HIGH, DEFAULT, !aNULL, ...) are not
+ * interpreted: a list with only those gives tlskit's TLS 1.2 defaults.
+ */
+export function parseCiphers12(ciphers: string | undefined): readonly number[] {
+  if (ciphers === undefined) return DEFAULT_CIPHER_SUITES_12;
+  const entries = ciphers.split(':').map((s) => s.trim()).filter((s) => s.length > 0 && !s.startsWith('TLS_'));
+  const out: number[] = [];
+  for (const name of entries) {
+    const suite = TLS12_SUITES.find((s) => s.opensslName === name || s.name === name);
+    if (suite !== undefined && !out.includes(suite.suite)) out.push(suite.suite);
+  }
+  if (out.length > 0) return out;
+  return entries.some((e) => !e.startsWith('!') && !e.startsWith('-') && !e.startsWith('+')) ? DEFAULT_CIPHER_SUITES_12 : [];
+}
+
+/** OpenSSL name and IANA name of a negotiated suite (node's getCipher().name / standardName). */
+export function suiteNames(code: number): { name: string; standardName: string } {
+  const s13 = SUITE_NAMES[code];
+  if (s13 !== undefined) return { name: s13, standardName: s13 };
+  const s12 = TLS12_SUITES.find((s) => s.suite === code);
+  return s12 === undefined ? { name: '', standardName: '' } : { name: s12.opensslName, standardName: s12.name };
 }
 
 const SUITE_BY_NAME: Readonly<Record<string, number>> = {
@@ -58,12 +83,24 @@ export const SUITE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
  * splits them); other entries are TLS 1.2 cipher strings, accepted and ignored until TLS 1.2
  * lands. Like node, a list without TLS 1.3 suites means "TLS 1.2 only" (an error for now).
  */
+/**
+ * The version bounds and TLS 1.2 suites from node's options: without TLS 1.3 suites in `ciphers`
+ * only TLS 1.2 remains (as in node), and without TLS 1.2 suites only TLS 1.3.
+ */
+export function versionOptions(o: { minVersion?: string | undefined; maxVersion?: string | undefined; ciphers?: string | undefined }, tls13Suites: readonly number[]): { minVersion: number; maxVersion: number; cipherSuites12: readonly number[] } {
+  const v = checkVersions(o.minVersion, o.maxVersion);
+  const cipherSuites12 = parseCiphers12(o.ciphers);
+  const maxVersion = tls13Suites.length === 0 ? ProtocolVersion.TLS1_2 : v.maxVersion;
+  const minVersion = cipherSuites12.length === 0 ? ProtocolVersion.TLS1_3 : v.minVersion;
+  if (minVersion > maxVersion) throw invalidOption('ciphers leaves no cipher suite for the allowed protocol versions');
+  return { minVersion, maxVersion, cipherSuites12 };
+}
+
 export function parseCiphers(ciphers: string | undefined): readonly number[] {
   if (ciphers === undefined) return DEFAULT_CIPHER_SUITES;
   const entries = ciphers.split(':').map((s) => s.trim()).filter((s) => s.length > 0);
-  const tls13 = entries.filter((s) => s.startsWith('TLS_'));
+  const tls13 = entries.filter((s) => s.startsWith('TLS_') && !s.startsWith('TLS_ECDHE_'));
   if (entries.length === 0) throw invalidOption('ciphers is empty');
-  if (tls13.length === 0) checkVersions('TLSv1.2', 'TLSv1.3', true);
   const out: number[] = [];
   for (const name of tls13) {
     const code = SUITE_BY_NAME[name];

@@ -7,7 +7,7 @@ import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { nameMatches } from '../handshake/common13.js';
 import { serverConfig, type CertifiedKey, type SelectCertificate, type ServerConfig } from '../handshake/config.js';
-import { certifiedKeysFrom, checkVersions, parseAlpn, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyInput } from './options.js';
+import { certifiedKeysFrom, parseAlpn, versionOptions, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyInput } from './options.js';
 import { SecureContext } from './secure-context.js';
 
 /** node's SNICallback: answers with a context (ours), or null/undefined for the default one. */
@@ -49,7 +49,6 @@ function contextFrom(value: unknown): SecureContext {
 
 export function buildServerConfig(o: TlsServerOptions, contexts: ContextList = []): ServerConfig {
   const provider = o.provider ?? o.secureContext?.provider ?? nodeCryptoProvider;
-  checkVersions(o.minVersion, o.maxVersion);
   const cipherSuites = o.ciphers !== undefined ? parseCiphers(o.ciphers) : (o.secureContext?.cipherSuites ?? parseCiphers(undefined));
   const groups = o.ecdhCurve !== undefined ? parseEcdhCurve(o.ecdhCurve, provider) : (o.secureContext?.groups ?? parseEcdhCurve(undefined, provider));
   const certificates: CertifiedKey[] = [...(o.secureContext?.certificates ?? []), ...certifiedKeysFrom(provider, o)];
@@ -98,6 +97,7 @@ export function buildServerConfig(o: TlsServerOptions, contexts: ContextList = [
     certificates,
     selectCertificate,
     cipherSuites,
+    ...versionOptions(o, cipherSuites),
     groups,
     alpnProtocols: parseAlpn(o.ALPNProtocols),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),

@@ -18,7 +18,7 @@ import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import type { Negotiated } from '../handshake/host.js';
 import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { buildClientConfig, hostnameOf, type TlsClientOptions, type VerifyState } from './client-config.js';
-import { bufferView, SUITE_NAMES } from './options.js';
+import { bufferView, suiteNames } from './options.js';
 import { describeCertificate, describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 import { buildServerConfig, type TlsServerOptions } from './server-config.js';
 
@@ -475,8 +475,7 @@ export class TLSSocket extends Duplex {
 
   getCipher(): CipherInfo {
     const code = this.connection.negotiated.cipherSuite;
-    const name = SUITE_NAMES[code] ?? '';
-    return { name, standardName: name, version: this.getProtocol() ?? 'unknown' };
+    return { ...suiteNames(code), version: this.getProtocol() ?? 'unknown' };
   }
 
   getEphemeralKeyInfo(): EphemeralKeyInfo | null {

@@ -5,7 +5,7 @@ import { clientConfig, serverConfig } from '../handshake/config.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { generateCertificate } from '../x509/generate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
-import { HandshakeType, NamedGroup, CipherSuite, ContentType } from '../registry/codepoints.js';
+import { HandshakeType, NamedGroup, CipherSuite, ContentType, ProtocolVersion } from '../registry/codepoints.js';
 import { AlertDescription, AlertLevel } from '../registry/alerts.js';
 import { TraceRecorder, type TraceEntry, type TraceHandshake } from './events.js';
 import { explainAlert, explainHandshake, explainRecord, keyScheduleSteps, messageName, protectionLabel } from './explain.js';
@@ -21,7 +21,8 @@ function handshake(serverGroups: readonly number[] = [NamedGroup.x25519]): { ent
   const rec = new TraceRecorder('client');
   const keylog: string[] = [];
   const c = new Connection(
-    clientConfig({ provider: p, serverName: 'localhost', alpnProtocols: ['h2', 'http/1.1'], verifier: createDefaultVerifier({ provider: p, trustAnchors: [ca.certDer] }) }),
+    // a TLS 1.3-only client, so the ClientHello lists exactly the TLS 1.3 suites (TLS 1.2 traces: below)
+    clientConfig({ provider: p, serverName: 'localhost', alpnProtocols: ['h2', 'http/1.1'], minVersion: ProtocolVersion.TLS1_3, verifier: createDefaultVerifier({ provider: p, trustAnchors: [ca.certDer] }) }),
     { ...rec.events(), keylog: (l) => keylog.push(l) },
   );
   const s = new Connection(

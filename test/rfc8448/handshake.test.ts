@@ -126,6 +126,7 @@ function makeClient(): Connection {
       verifier: null, // the RFC's certificate is self-signed for "rsa"; CertificateVerify is still checked
       serverName: 'server',
       cipherSuites: [0x1301, 0x1303, 0x1302],
+      minVersion: 0x0304, // the RFC 8448 client offers TLS 1.3 only
       groups: [NamedGroup.x25519],
       signatureAlgorithms: rfcSignatureAlgorithms,
       recordSizeLimit: 0x4001,

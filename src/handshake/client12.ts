@@ -1,0 +1,234 @@
+import { ErrorCode, TlsError, decodeError, illegalParameter } from '../errors.js';
+import { finishedVerifyData12, verifyFinished12, VERIFY_DATA_LENGTH } from '../keyschedule/prf12.js';
+import { Transcript } from '../keyschedule/transcript.js';
+import { downgradeSentinel, type ServerHello } from '../messages/server-hello.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import { decodeCertificate12, encodeCertificate12 } from '../messages/certificate12.js';
+import { decodeServerKeyExchangeEcdhe } from '../messages/server-key-exchange.js';
+import { decodeCertificateRequest12, type CertificateRequest12 } from '../messages/certificate-request12.js';
+import { decodeServerHelloDone, decodeHelloRequest } from '../messages/empty-messages.js';
+import { encodeClientKeyExchange } from '../messages/client-key-exchange.js';
+import { encodeCertificateVerify } from '../messages/certificate-verify.js';
+import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import { decodeAlpnServer } from '../extensions/alpn.js';
+import { decodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret } from '../extensions/empty-extensions.js';
+import { decodeRecordSizeLimit } from '../extensions/record-size-limit.js';
+import { decodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
+import { isAllowedIn } from '../extensions/allowed.js';
+import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
+import type { CertifiedKey, ClientConfig } from './config.js';
+import { deriveSession12, isEcdheGroup12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
+import { verifyServerChain } from './client13.js';
+import { CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
+import { chooseSignatureScheme12, keyFitsAuth, tls12Suite } from './suites12.js';
+
+/** What the ClientHello (built by the shared hello code in client13.ts) leaves for TLS 1.2. */
+export interface ClientHelloState12 {
+  /** The ClientHello as sent (header + body), the first transcript message. */
+  readonly clientHello: Uint8Array;
+  readonly random: Uint8Array;
+  /** Extension types we sent (RFC 5246 §7.4.1.4: the server may only answer those). */
+  readonly sent: ReadonlySet<number>;
+}
+
+/**
+ * RFC 5246 §7.4.1.1: a HelloRequest may arrive at any time; a client that does not renegotiate
+ * ignores it (it is not part of the transcript). Waits for one of `types`, skipping HelloRequests.
+ */
+function* expect12(...types: number[]): Generator<HandshakeStep, HandshakeMessage, HandshakeInput> {
+  for (;;) {
+    const msg = yield* expect(HandshakeType.hello_request, ...types);
+    if (msg.type !== HandshakeType.hello_request) return msg;
+    decodeHelloRequest(msg.body);
+  }
+}
+
+/**
+ * The TLS 1.2 client handshake after a TLS 1.2 ServerHello (RFC 5246 §7.3, RFC 8422):
+ * ServerHello → Certificate → ServerKeyExchange → [CertificateRequest] → ServerHelloDone →
+ * [Certificate] ClientKeyExchange [CertificateVerify] ChangeCipherSpec Finished →
+ * ChangeCipherSpec → Finished. Renegotiation is refused: HelloRequests are ignored.
+ */
+export function* clientHandshake12(
+  host: HandshakeHost,
+  config: ClientConfig,
+  hello: ClientHelloState12,
+  shMsg: HandshakeMessage,
+  sh: ServerHello,
+): HandshakeGenerator {
+  const p = config.provider;
+  const neg = host.negotiated;
+
+  // --- ServerHello (RFC 5246 §7.4.1.3)
+  // RFC 5246 §7.4.1.3 / RFC 8996: server_version below TLS 1.2 (or a version we did not enable) → protocol_version.
+  if (sh.legacyVersion !== ProtocolVersion.TLS1_2 || config.minVersion > ProtocolVersion.TLS1_2) {
+    throw new TlsError(ErrorCode.ERR_TLS_PROTOCOL_VERSION, `the server chose version 0x${sh.legacyVersion.toString(16)}, which we do not accept`, {
+      field: 'ServerHello.server_version',
+    });
+  }
+  // RFC 8446 §4.1.3: a TLS 1.3-capable client that negotiates TLS 1.2 MUST check the downgrade
+  // sentinel in the last 8 bytes of ServerHello.random and abort with illegal_parameter.
+  if (config.maxVersion >= ProtocolVersion.TLS1_3 && downgradeSentinel(sh.random) !== null) {
+    throw illegalParameter('TLS 1.2 ServerHello carries the TLS 1.3 downgrade sentinel (a downgrade attack?)', 'ServerHello.random');
+  }
+  // RFC 5246 §7.4.1.3: cipher_suite must be one the client offered.
+  const suite = config.cipherSuites12.includes(sh.cipherSuite) ? tls12Suite(sh.cipherSuite) : undefined;
+  if (suite === undefined) throw illegalParameter('ServerHello chose a cipher suite we did not offer', 'ServerHello.cipher_suite');
+  // RFC 5246 §7.4.1.3: compression_method must be one offered; we offer only null.
+  if (sh.legacyCompressionMethod !== 0) throw illegalParameter('ServerHello compression_method must be null', 'ServerHello.compression_method');
+  neg.version = ProtocolVersion.TLS1_2;
+  neg.cipherSuite = suite.suite;
+  neg.middleboxCompatibility = false;
+
+  let ems = false;
+  for (const ext of sh.extensions) {
+    // RFC 5246 §7.4.1.4: an extension the client did not offer → unsupported_extension;
+    // RFC 8446 §4.2 spirit: one not defined for a TLS 1.2 ServerHello → illegal_parameter.
+    if (!hello.sent.has(ext.type)) {
+      throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_EXTENSION, `ServerHello has extension ${ext.type}, which we did not offer`);
+    }
+    if (isAllowedIn(ext.type, 'SH12') !== true) throw illegalParameter(`extension ${ext.type} is not allowed in a TLS 1.2 ServerHello`, 'ServerHello.extensions');
+    switch (ext.type) {
+      case ExtensionType.extended_master_secret:
+        decodeExtendedMasterSecret(ext.data);
+        ems = true;
+        break;
+      case ExtensionType.renegotiation_info:
+        // RFC 5746 §3.4: on the initial handshake renegotiated_connection must be empty, else handshake_failure.
+        if (decodeRenegotiationInfo(ext.data).length !== 0) {
+          throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'renegotiation_info is not empty on the initial handshake', { field: 'ServerHello.renegotiation_info' });
+        }
+        // we never renegotiate, so a server without RFC 5746 support is tolerated
+        break;
+      case ExtensionType.ec_point_formats:
+        // RFC 8422 §5.2: the server's list must contain uncompressed.
+        if (!decodeEcPointFormats(ext.data).includes(ECPointFormat.uncompressed)) {
+          throw illegalParameter('ec_point_formats without uncompressed', 'ServerHello.ec_point_formats');
+        }
+        break;
+      case ExtensionType.application_layer_protocol_negotiation: {
+        const chosen = decodeAlpnServer(ext.data);
+        // RFC 7301 §3.2: the server must pick one of the client's protocols.
+        if (!config.alpnProtocols.includes(chosen)) throw illegalParameter('server chose an ALPN protocol we did not offer', 'ServerHello.alpn');
+        neg.alpnProtocol = chosen;
+        break;
+      }
+      case ExtensionType.record_size_limit:
+        neg.peerRecordSizeLimit = decodeRecordSizeLimit(ext.data);
+        break;
+      case ExtensionType.server_name:
+        // RFC 6066 §3: the acknowledgement is empty.
+        if (ext.data.length !== 0) throw decodeError('server_name acknowledgement must be empty', 'ServerHello.server_name');
+        break;
+      default:
+        break;
+    }
+  }
+  // RFC 7627 §5.2: a client that requires the extended master secret aborts without it.
+  if (!ems && config.requireExtendedMasterSecret) {
+    throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'the server does not support extended_master_secret, which is required');
+  }
+  neg.extendedMasterSecret = ems;
+
+  const transcript = new Transcript(p, suite.prfHash, { retainMessages: config.certificates.length > 0 });
+  transcript.add(hello.clientHello);
+  transcript.add(shMsg.raw);
+
+  // --- Certificate (RFC 5246 §7.4.2)
+  const certMsg = yield* expect12(HandshakeType.certificate);
+  const cert = decodeCertificate12(certMsg.body);
+  host.received(certMsg, cert);
+  if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
+  neg.peerCertificates = cert.certificateList;
+  const leafKey = verifyServerChain(config, cert.certificateList, host);
+  // RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate key must fit the suite's authentication.
+  if (!keyFitsAuth(suite.auth, leafKey.info)) {
+    throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `the server certificate key (${leafKey.info.type}) does not fit ${suite.name}`);
+  }
+  transcript.add(certMsg.raw);
+
+  // --- ServerKeyExchange (RFC 8422 §5.4)
+  const skeMsg = yield* expect12(HandshakeType.server_key_exchange);
+  const ske = decodeServerKeyExchangeEcdhe(skeMsg.body);
+  host.received(skeMsg, ske);
+  // RFC 8422 §5.4: the curve must be one the client offered (illegal_parameter otherwise).
+  if (!config.groups.includes(ske.namedCurve) || !isEcdheGroup12(ske.namedCurve)) {
+    throw illegalParameter(`ServerKeyExchange uses group 0x${ske.namedCurve.toString(16)}, which we did not offer`, 'ServerECDHParams.curve_params.namedcurve');
+  }
+  verifyServerKeyExchange(p, config.signatureAlgorithms, suite, ske.algorithm, leafKey, serverParamsSignedContent(hello.random, sh.random, ske.params), ske.signature);
+  neg.peerSignatureScheme = ske.algorithm;
+  neg.group = ske.namedCurve;
+  transcript.add(skeMsg.raw);
+
+  // --- [CertificateRequest] ServerHelloDone (RFC 5246 §7.4.4, §7.4.5)
+  let request: CertificateRequest12 | undefined;
+  let msg = yield* expect12(HandshakeType.certificate_request, HandshakeType.server_hello_done);
+  if (msg.type === HandshakeType.certificate_request) {
+    request = decodeCertificateRequest12(msg.body);
+    host.received(msg, request);
+    transcript.add(msg.raw);
+    msg = yield* expect12(HandshakeType.server_hello_done);
+  }
+  host.received(msg, decodeServerHelloDone(msg.body));
+  transcript.add(msg.raw);
+
+  // --- our flight: [Certificate] ClientKeyExchange [CertificateVerify] (RFC 5246 §7.4.6–§7.4.8)
+  let chosen: { certificate: CertifiedKey; scheme: number } | undefined;
+  if (request !== undefined) {
+    chosen = chooseClientCertificate(config, request);
+    const c = { certificateList: chosen === undefined ? [] : chosen.certificate.chain };
+    transcript.add(host.send(HandshakeType.certificate, encodeCertificate12(c), c).raw);
+    if (chosen !== undefined) host.negotiated.localCertificates = chosen.certificate.chain;
+  }
+  // RFC 8422 §5.10: the server's point is validated by the provider (illegal_parameter if off the curve).
+  const response = p.respondToKeyShare(ske.namedCurve, ske.publicPoint);
+  const cke = { exchangeKeys: response.publicKey };
+  transcript.add(host.send(HandshakeType.client_key_exchange, encodeClientKeyExchange(cke, 'ecdhe'), cke).raw);
+  // RFC 7627 §3: session_hash covers the messages up to and including ClientKeyExchange.
+  const session = deriveSession12(host, p, suite, response.sharedSecret, hello.random, sh.random, ems ? transcript.hash() : undefined);
+  if (chosen !== undefined) {
+    // RFC 5246 §7.4.8: the signature covers all handshake messages so far.
+    const signature = p.sign(chosen.scheme, chosen.certificate.key, transcript.messages());
+    const cv = { algorithm: chosen.scheme, signature };
+    host.negotiated.localSignatureScheme = chosen.scheme;
+    transcript.add(host.send(HandshakeType.certificate_verify, encodeCertificateVerify(cv), cv).raw);
+  }
+
+  // --- ChangeCipherSpec, Finished (RFC 5246 §7.1, §7.4.9)
+  host.sendChangeCipherSpec();
+  host.setWriteKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv);
+  const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash());
+  const ourFin = { verifyData };
+  transcript.add(host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin).raw);
+  neg.clientFinished = verifyData;
+
+  // --- server ChangeCipherSpec, Finished
+  yield* expect12(CHANGE_CIPHER_SPEC_MESSAGE);
+  host.setReadKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv);
+  const finMsg = yield* expect12(HandshakeType.finished);
+  const fin = decodeFinished(finMsg.body, VERIFY_DATA_LENGTH);
+  host.received(finMsg, fin);
+  // RFC 5246 §7.4.9: recipients MUST verify the Finished (constant-time comparison) → decrypt_error.
+  if (!verifyFinished12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash(), fin.verifyData)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'server Finished does not verify', { field: 'Finished.verify_data' });
+  }
+  neg.serverFinished = fin.verifyData;
+  transcript.add(finMsg.raw);
+  host.complete12(session.exporter);
+
+  // --- after the handshake: RFC 5746 §4.2 / RFC 5246 §7.4.1.1, HelloRequests are ignored (no renegotiation).
+  for (;;) {
+    const hr = yield* expect(HandshakeType.hello_request);
+    host.received(hr, decodeHelloRequest(hr.body));
+  }
+}
+
+/** RFC 5246 §7.4.6: the first certificate whose key can sign with a scheme the server listed. */
+function chooseClientCertificate(config: ClientConfig, request: CertificateRequest12): { certificate: CertifiedKey; scheme: number } | undefined {
+  for (const certificate of config.certificates) {
+    const scheme = chooseSignatureScheme12(config.signatureAlgorithms, request.supportedSignatureAlgorithms, certificate.key.info);
+    if (scheme !== undefined) return { certificate, scheme };
+  }
+  return undefined;
+}
