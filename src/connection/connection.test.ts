@@ -160,6 +160,41 @@ test('large writes are fragmented, and record_size_limit is honoured', () => {
   assert.ok(equalBytes(concat(...c.received), big));
 });
 
+test('writev: small chunks share full-size records; records of one write are contiguous views', () => {
+  const { c, s } = pair();
+  assertConnected(c, s);
+  const chunks = [new Uint8Array(0), ...Array.from({ length: 50 }, (_, i) => new Uint8Array(1000 + i).fill(i)), new Uint8Array(0)];
+  const total = chunks.reduce((n, x) => n + x.length, 0);
+  s.conn.writev(chunks);
+  const records = s.conn.takeOutput();
+  assert.equal(records.length, Math.ceil(total / (1 << 14)), 'full records, not one per chunk');
+  for (let i = 1; i < records.length; i++) {
+    const prev = records[i - 1]!;
+    assert.equal(records[i]!.buffer, prev.buffer);
+    assert.equal(records[i]!.byteOffset, prev.byteOffset + prev.byteLength);
+  }
+  for (const r of records) c.conn.receive(r);
+  assert.ok(equalBytes(concat(...c.received), concat(...chunks)));
+  // an empty writev sends one empty record, which the peer accepts
+  s.conn.writev([]);
+  const [empty] = s.conn.takeOutput();
+  assert.ok(empty !== undefined);
+  assert.equal(empty.length, 5 + 1 + 16);
+  c.conn.receive(empty);
+  assert.equal(c.errors.length, 0);
+});
+
+test('a large write: records spanning the chunks the peer receives, every record intact', () => {
+  const { c, s } = pair();
+  const big = new Uint8Array(5 * 1024 * 1024 + 3).map((_, i) => (i * 7) & 0xff);
+  s.conn.write(big);
+  const wire = concat(...s.conn.takeOutput());
+  // deliver in odd-sized chunks so most records span two or more chunks
+  for (let at = 0; at < wire.length; at += 65_536 + 13) c.conn.receive(wire.subarray(at, at + 65_536 + 13));
+  assert.equal(c.errors.length, 0);
+  assert.ok(equalBytes(concat(...c.received), big));
+});
+
 test('KeyUpdate with update_requested rotates both directions', () => {
   const { c, s } = pair();
   c.conn.keyUpdate(true);

@@ -94,6 +94,10 @@ export const LIMITS = {
   keyUpdateAfterRecords: 2 ** 24,
 } as const;
 
+/** Records sealed into one output buffer (about 1 MiB of full-size records). */
+const RECORDS_PER_BUFFER = 64;
+const EMPTY_BYTES = new Uint8Array(0);
+
 type State = 'handshaking' | 'connected' | 'failed' | 'closed';
 
 /**
@@ -214,6 +218,28 @@ export class Connection {
     // RFC 8446 §5.5: rekey before the AEAD's usage limit.
     if (this.sealer instanceof RecordSealer13 && this.sealer.sequenceNumber >= LIMITS.keyUpdateAfterRecords) this.sendKeyUpdate(false);
     this.sealRecords(ContentType.application_data, data);
+  }
+
+  /**
+   * Sends the concatenation of `chunks` as application data, in full-size records (small chunks
+   * share records; nothing is copied before encryption). Same rules as `write`.
+   */
+  writev(chunks: readonly Uint8Array[]): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.state !== 'connected' || this.sealer === null) {
+      throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'write() before the handshake completed');
+    }
+    if (this.writeClosed) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'write() after end()');
+    const sealer = this.sealer;
+    if (!(sealer instanceof RecordSealer13)) {
+      for (const chunk of chunks) this.sealRecords(ContentType.application_data, chunk);
+      return;
+    }
+    let total = 0;
+    for (const chunk of chunks) total += chunk.length;
+    // RFC 8446 §5.5: rekey before the AEAD's usage limit.
+    if (sealer.sequenceNumber >= LIMITS.keyUpdateAfterRecords) this.sendKeyUpdate(false);
+    this.sealRecords13(ContentType.application_data, chunks, total);
   }
 
   /** Sends close_notify (RFC 8446 §6.1). The read side stays open (half-close). */
@@ -571,6 +597,12 @@ export class Connection {
   private sealRecords(type: number, data: Uint8Array): void {
     const sealer = this.sealer;
     if (sealer === null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'no write keys');
+    if (sealer instanceof RecordSealer13) {
+      this.oneChunk[0] = data;
+      this.sealRecords13(type, this.oneChunk, data.length);
+      this.oneChunk[0] = EMPTY_BYTES;
+      return;
+    }
     const max = this.maxContent();
     const events = this.events;
     for (let at = 0; at < data.length || (at === 0 && data.length === 0); ) {
@@ -580,6 +612,54 @@ export class Connection {
       events.record?.({ direction: 'sent', contentType: sealer instanceof RecordSealer12 ? type : ContentType.application_data, innerType: type, length: record.length - 5, protection: this.writeLevel });
       at += n;
       if (n === 0) break;
+    }
+  }
+
+  private readonly oneChunk: Uint8Array[] = [EMPTY_BYTES];
+  private readonly recordParts: Uint8Array[] = [];
+
+  /**
+   * TLS 1.3: seals `total` bytes from `chunks` into records of at most maxContent() bytes (one
+   * empty record when total is 0). Records are sealed straight into one buffer per batch of up to
+   * RECORDS_PER_BUFFER records; each record is pushed to the output as its own view, so adjacent
+   * records can leave in one socket write. The content is read where it lies (no copy).
+   */
+  private sealRecords13(type: number, chunks: readonly Uint8Array[], total: number): void {
+    const sealer = this.sealer as RecordSealer13;
+    const max = this.maxContent();
+    const events = this.events;
+    const overhead = RecordSealer13.recordLength(0);
+    const parts = this.recordParts;
+    let left = total === 0 ? 1 : Math.ceil(total / max); // records still to seal
+    let remaining = total;
+    let ci = 0; // chunk index
+    let co = 0; // offset inside chunks[ci]
+    while (left > 0) {
+      const batch = Math.min(left, RECORDS_PER_BUFFER);
+      const buf = new Uint8Array(Math.min(remaining, batch * max) + batch * overhead);
+      let off = 0;
+      for (let r = 0; r < batch; r++) {
+        const n = Math.min(max, remaining);
+        parts.length = 0;
+        for (let need = n; need > 0; ) {
+          const c = chunks[ci]!;
+          const take = Math.min(c.length - co, need);
+          if (take > 0) parts.push(take === c.length ? c : c.subarray(co, co + take));
+          co += take;
+          need -= take;
+          if (co === c.length) {
+            ci++;
+            co = 0;
+          }
+        }
+        const start = off;
+        off = sealer.sealInto(type, parts, buf, off);
+        this.out.push(off - start === buf.length ? buf : buf.subarray(start, off));
+        events.record?.({ direction: 'sent', contentType: ContentType.application_data, innerType: type, length: off - start - 5, protection: this.writeLevel });
+        remaining -= n;
+      }
+      parts.length = 0;
+      left -= batch;
     }
   }
 

@@ -5,7 +5,9 @@
  *
  * This is the bulk-data hot path. The key is imported once as a KeyObject; a seal costs one
  * cipher context plus one copy of the ciphertext into the output (node's update() cannot write
- * into a caller's buffer), and open returns node's output buffer as a view without copying.
+ * into a caller's buffer; `sealInto` encrypts the record's parts where they lie and copies each
+ * ciphertext straight into the caller's record buffer), and open returns node's output buffer
+ * as a view without copying.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { internalError } from '../errors.js';
@@ -40,6 +42,27 @@ export class NodeAead implements AeadKey {
     out.set(ct, headerRoom);
     out.set(tag, headerRoom + ct.length);
     return out;
+  }
+
+  sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): number {
+    if (nonce.length !== AEAD_NONCE_LENGTH) throw internalError('AEAD nonce must be 12 bytes');
+    const cipher =
+      this.algorithm === 'chacha20-poly1305'
+        ? createCipheriv('chacha20-poly1305', this.#key, nonce, OPTIONS)
+        : createCipheriv(this.algorithm, this.#key, nonce, OPTIONS);
+    let total = 0;
+    for (let i = 0; i < parts.length; i++) total += parts[i]!.length;
+    cipher.setAAD(aad, { plaintextLength: total });
+    let at = offset;
+    // each part is encrypted where it lies; its ciphertext is copied once, into `out`
+    for (let i = 0; i < parts.length; i++) {
+      const ct = cipher.update(parts[i]!);
+      out.set(ct, at);
+      at += ct.length;
+    }
+    cipher.final(); // stream modes: final() outputs nothing
+    out.set(cipher.getAuthTag(), at);
+    return at + AEAD_TAG_LENGTH;
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {

@@ -48,6 +48,12 @@ export interface AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, headerRoom?: number): Uint8Array;
   /** Verifies and decrypts `ciphertext || tag`; returns null when authentication fails. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+  /**
+   * Optional fast path for the record layer: encrypts the concatenation of `parts` (which are
+   * read, never copied into a temporary) and writes ciphertext || tag into `out` at `offset`
+   * (the caller sized `out`). Returns the offset just past the tag. Same result as `seal`.
+   */
+  sealInto?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): number;
 }
 
 /** What the protocol code needs to know about a key to pick a signature scheme. */

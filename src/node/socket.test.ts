@@ -133,6 +133,38 @@ describe('TLSSocket over an in-memory Duplex', () => {
     }
   });
 
+  it('_writev: corked small writes are sealed together into full records; large writes arrive intact', async () => {
+    const [a, b] = duplexPair();
+    const server = new TLSSocket(b, serverOptions);
+    const client = new TLSSocket(a, clientOptions);
+    await bounded(Promise.all([once(client, 'secureConnect'), once(server, 'secure')]));
+    const rawWrites: number[] = [];
+    const origWrite = a.write.bind(a);
+    a.write = ((chunk: Buffer, ...rest: never[]) => {
+      rawWrites.push(chunk.length);
+      return origWrite(chunk, ...rest);
+    }) as typeof a.write;
+    let got = Buffer.alloc(0);
+    server.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+    const sent: Buffer[] = [];
+    client.cork();
+    for (let i = 0; i < 40; i++) {
+      const chunk = Buffer.alloc(1000, i);
+      sent.push(chunk);
+      client.write(chunk);
+    }
+    client.uncork();
+    const big = Buffer.from(new Uint8Array(300_000).map((_, i) => i & 0xff));
+    sent.push(big);
+    client.end(big);
+    await bounded(once(server, 'end'));
+    assert.ok(got.equals(Buffer.concat(sent)));
+    // 40 000 corked bytes: 3 records (16 KiB, 16 KiB, rest) in one underlying write, not 40 records
+    assert.equal(rawWrites[0], 40_000 + 3 * 22);
+    client.destroy();
+    server.destroy();
+  });
+
   it('backpressure: a paused reader pauses the underlying stream, and resumes it', async () => {
     const [a, b] = duplexPair();
     const server = new TLSSocket(b, serverOptions);

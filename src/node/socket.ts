@@ -310,9 +310,20 @@ export class TLSSocket extends Duplex {
     const out = this.connection.takeOutput();
     if (raw.destroyed || !raw.writable || this.rawClosed) return true;
     if (this.idleMs > 0) this.touchIdle();
-    if (out.length === 1) return raw.write(bufferView(out[0] as Uint8Array));
+    // Records sealed side by side into one buffer leave as one write (one Buffer, one syscall).
+    let n = 0;
+    for (let i = 0; i < out.length; i++) {
+      const c = out[i]!;
+      const prev = n > 0 ? out[n - 1]! : undefined;
+      if (prev !== undefined && prev.buffer === c.buffer && prev.byteOffset + prev.byteLength === c.byteOffset) {
+        out[n - 1] = new Uint8Array(c.buffer, prev.byteOffset, prev.byteLength + c.byteLength);
+      } else {
+        out[n++] = c;
+      }
+    }
+    if (n === 1) return raw.write(bufferView(out[0]!));
     raw.cork();
-    for (const chunk of out) raw.write(bufferView(chunk));
+    for (let i = 0; i < n; i++) raw.write(bufferView(out[i]!));
     raw.uncork();
     return !raw.writableNeedDrain;
   }
@@ -396,7 +407,9 @@ export class TLSSocket extends Duplex {
       return;
     }
     try {
-      for (const chunk of chunks) this.connection.write(chunk);
+      // one chunk: write(); several (from _writev): sealed together into full-size records
+      if (chunks.length === 1) this.connection.write(chunks[0]!);
+      else this.connection.writev(chunks);
     } catch (e) {
       cb(e instanceof Error ? e : new Error(String(e)));
       return;

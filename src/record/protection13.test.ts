@@ -220,3 +220,49 @@ test('sequence numbers: the last one (2^64 - 1) is usable, then wrap is refused 
   assert.notDeepEqual(a, b);
   assert.equal(new RecordOpener13(key, iv, { initialSequence: 1n << 32n }).open(a.subarray(0, 5), a.subarray(5)).type, 23);
 });
+
+test('sealInto: parts sealed in place give the same bytes as seal() of their concatenation, at any offset', () => {
+  for (const algorithm of ALGORITHMS) {
+    const key = aeadKey(algorithm, randomBytes(AEAD_KEY_LENGTH[algorithm]));
+    const iv = new Uint8Array(randomBytes(12));
+    const a = new RecordSealer13(key, iv);
+    const b = new RecordSealer13(key, iv);
+    const content = new Uint8Array(randomBytes(3000));
+    const parts = [content.subarray(0, 1), content.subarray(1, 1), content.subarray(1, 2000), content.subarray(2000)];
+    for (const padding of [0, 7]) {
+      const want = a.seal(ContentType.application_data, content, padding);
+      const out = new Uint8Array(11 + RecordSealer13.recordLength(content.length, padding) + 3).fill(0xee);
+      const end = b.sealInto(ContentType.application_data, parts, out, 11, padding);
+      assert.equal(end, 11 + want.length);
+      assert.equal(toHex(out.subarray(11, end)), toHex(want));
+      assert.ok(out.subarray(0, 11).every((x) => x === 0xee) && out.subarray(end).every((x) => x === 0xee), 'nothing written outside the record');
+    }
+    // an empty application_data record (no parts at all)
+    const want = a.seal(ContentType.application_data, new Uint8Array(0));
+    const out = new Uint8Array(RecordSealer13.recordLength(0));
+    assert.equal(b.sealInto(ContentType.application_data, [], out, 0), out.length);
+    assert.equal(toHex(out), toHex(want));
+    assert.equal(a.sequenceNumber, b.sequenceNumber);
+  }
+});
+
+test('sealInto: checks limits and room, and works with a provider AEAD that has no sealInto', () => {
+  const real = aeadKey('aes-128-gcm', randomBytes(16));
+  const plain: AeadKey = { algorithm: real.algorithm, seal: (n, a, p, h) => real.seal(n, a, p, h), open: (n, a, c) => real.open(n, a, c) };
+  const iv = new Uint8Array(randomBytes(12));
+  const fast = new RecordSealer13(real, iv);
+  const slow = new RecordSealer13(plain, iv, { maxInnerPlaintext: 101 });
+  const opener = new RecordOpener13(real, iv);
+  const parts = [Uint8Array.of(1, 2), Uint8Array.of(3)];
+  const out = new Uint8Array(RecordSealer13.recordLength(3));
+  assert.equal(slow.sealInto(ContentType.handshake, parts, out, 0), out.length);
+  assert.equal(toHex(out), toHex(fast.seal(ContentType.handshake, Uint8Array.of(1, 2, 3))));
+  const opened = opener.open(out.subarray(0, 5), out.subarray(5));
+  assert.equal(opened.type, ContentType.handshake);
+  assert.deepEqual([...opened.content], [1, 2, 3]);
+  assert.equal(code(() => slow.sealInto(ContentType.application_data, [new Uint8Array(101)], new Uint8Array(200), 0)), 'ERR_TLS_INTERNAL_ERROR');
+  assert.equal(code(() => fast.sealInto(ContentType.application_data, [new Uint8Array(10)], new Uint8Array(RecordSealer13.recordLength(10) - 1), 0)), 'ERR_TLS_INTERNAL_ERROR');
+  assert.equal(code(() => fast.sealInto(ContentType.alert, [], new Uint8Array(100), 0)), 'ERR_TLS_INTERNAL_ERROR');
+  // a refused record does not consume a sequence number
+  assert.equal(slow.sequenceNumber, 1n);
+});

@@ -47,6 +47,9 @@ export class RecordSealer13 {
   private readonly seq: SequenceNumber;
   private readonly nonce = new Uint8Array(AEAD_NONCE_LENGTH);
   private readonly aad = new Uint8Array(RECORD_HEADER_LENGTH);
+  /** Reused argument arrays (no per-record garbage). */
+  private readonly scratch: Uint8Array[] = [EMPTY];
+  private readonly parts: Uint8Array[] = [];
   private maxInner: number;
 
   constructor(
@@ -84,42 +87,108 @@ export class RecordSealer13 {
     return Math.max(0, this.maxInner - 1 - padding);
   }
 
+  /** Bytes on the wire of one record carrying `contentLength` bytes and `padding` zeros. */
+  static recordLength(contentLength: number, padding = 0): number {
+    return RECORD_HEADER_LENGTH + contentLength + 1 + padding + AEAD_TAG_LENGTH;
+  }
+
   /**
    * Returns the complete record: header (23, 0x0303, length) || AEAD(content || type || zeros).
    * Throws internal_error when the inner plaintext would exceed the limit (fragment first).
    */
   seal(contentType: number, content: Uint8Array, padding = 0): Uint8Array {
+    const out = new Uint8Array(RecordSealer13.recordLength(content.length, padding));
+    this.scratch[0] = content;
+    const end = this.sealParts(contentType, this.scratch, 1, content.length, out, 0, padding);
+    this.scratch[0] = EMPTY;
+    if (end !== out.length) throw internalError(`record of ${end} bytes, expected ${out.length}`);
+    return out;
+  }
+
+  /**
+   * Seals one record whose content is the concatenation of `parts` (no copy of them is made)
+   * into `out` at `offset`, which must have `recordLength(total, padding)` bytes free. Returns
+   * the offset just past the record. Same checks and bytes as `seal`.
+   */
+  sealInto(contentType: number, parts: readonly Uint8Array[], out: Uint8Array, offset: number, padding = 0): number {
+    let contentLength = 0;
+    for (const p of parts) contentLength += p.length;
+    return this.sealParts(contentType, parts, parts.length, contentLength, out, offset, padding);
+  }
+
+  private sealParts(
+    contentType: number,
+    parts: readonly Uint8Array[],
+    count: number,
+    contentLength: number,
+    out: Uint8Array,
+    offset: number,
+    padding: number,
+  ): number {
     if (!Number.isInteger(padding) || padding < 0) throw internalError(`invalid padding ${padding}`);
-    const innerLength = content.length + 1 + padding;
+    const innerLength = contentLength + 1 + padding;
     // RFC 8446 §5.4 and RFC 8449 §4: the limit covers content, type and padding.
     if (innerLength > this.maxInner) {
       throw internalError(`TLSInnerPlaintext of ${innerLength} bytes exceeds the limit ${this.maxInner}`);
     }
     // RFC 8446 §5.4: Handshake and Alert records MUST NOT have zero-length content.
-    if (content.length === 0 && (contentType === ContentType.handshake || contentType === ContentType.alert)) {
+    if (contentLength === 0 && (contentType === ContentType.handshake || contentType === ContentType.alert)) {
       throw internalError('zero-length handshake or alert content cannot be sent');
     }
-    if (contentType === 0 || contentType > 0xff) throw internalError(`invalid inner content type ${contentType}`);
+    if (!Number.isInteger(contentType) || contentType <= 0 || contentType > 0xff) throw internalError(`invalid inner content type ${contentType}`);
+    const length = innerLength + AEAD_TAG_LENGTH;
+    if (offset < 0 || out.length - offset < RECORD_HEADER_LENGTH + length) {
+      throw internalError(`no room for a record of ${RECORD_HEADER_LENGTH + length} bytes`);
+    }
     this.seq.check(); // RFC 8446 §5.3: never wrap.
 
-    // TLSInnerPlaintext = content || type || zeros[padding] (RFC 8446 §5.2), one allocation.
-    const inner = new Uint8Array(innerLength);
-    inner.set(content);
-    inner[content.length] = contentType;
-
-    const length = innerLength + AEAD_TAG_LENGTH;
+    // RFC 8446 §5.2: the header is also the AAD.
     const aad = this.aad;
     aad[3] = length >>> 8;
     aad[4] = length & 0xff;
     this.seq.xorInto(this.iv, this.nonce);
-    const out = this.key.seal(this.nonce, aad, inner, RECORD_HEADER_LENGTH);
-    if (out.length !== RECORD_HEADER_LENGTH + length) {
-      throw internalError(`AEAD output of ${out.length} bytes, expected ${RECORD_HEADER_LENGTH + length}`);
+    // TLSInnerPlaintext = content || type || zeros[padding] (RFC 8446 §5.2); the content parts
+    // are encrypted where they lie, the type byte and padding follow as one more part.
+    const trailer = padding === 0 && contentType < TRAILERS.length ? TRAILERS[contentType]! : trailerOf(contentType, padding);
+    const key = this.key;
+    let end: number;
+    if (key.sealInto !== undefined) {
+      const all = this.parts;
+      all.length = 0;
+      for (let i = 0; i < count; i++) all.push(parts[i]!);
+      all.push(trailer);
+      end = key.sealInto(this.nonce, aad, all, out, offset + RECORD_HEADER_LENGTH);
+      all.length = 0;
+    } else {
+      // a provider without the fast path: build the inner plaintext, seal, copy
+      const inner = new Uint8Array(innerLength);
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        inner.set(parts[i]!, at);
+        at += parts[i]!.length;
+      }
+      inner.set(trailer, at);
+      const sealed = key.seal(this.nonce, aad, inner);
+      out.set(sealed, offset + RECORD_HEADER_LENGTH);
+      end = offset + RECORD_HEADER_LENGTH + sealed.length;
     }
-    out.set(aad, 0);
+    if (end !== offset + RECORD_HEADER_LENGTH + length) {
+      throw internalError(`AEAD output of ${end - offset - RECORD_HEADER_LENGTH} bytes, expected ${length}`);
+    }
+    out.set(aad, offset);
     this.seq.increment();
-    return out;
+    return end;
   }
+}
+
+const EMPTY = new Uint8Array(0);
+/** The one-byte trailers (inner content type, no padding) of the content types, shared. */
+const TRAILERS: readonly Uint8Array[] = Array.from({ length: ContentType.application_data + 1 }, (_, t) => Uint8Array.of(t));
+
+function trailerOf(contentType: number, padding: number): Uint8Array {
+  const t = new Uint8Array(1 + padding);
+  t[0] = contentType;
+  return t;
 }
 
 /**
