@@ -184,6 +184,23 @@ test('writev: small chunks share full-size records; records of one write are con
   assert.equal(c.errors.length, 0);
 });
 
+test('allocateOutput: record buffers may start as garbage; every output byte is a record byte', () => {
+  const { c, s } = pair();
+  const sizes: number[] = [];
+  s.conn.allocateOutput = (n) => {
+    sizes.push(n);
+    return new Uint8Array(n).fill(0xaa);
+  };
+  const data = new Uint8Array(100_000).map((_, i) => i & 0x7f);
+  s.conn.write(data);
+  const out = s.conn.takeOutput();
+  const bytes = out.reduce((n, r) => n + r.length, 0);
+  assert.equal(bytes, sizes.reduce((n, x) => n + x, 0), 'the buffers are exactly filled by records');
+  for (const r of out) c.conn.receive(r);
+  assert.equal(c.errors.length, 0);
+  assert.ok(equalBytes(concat(...c.received), data));
+});
+
 test('a large write: records spanning the chunks the peer receives, every record intact', () => {
   const { c, s } = pair();
   const big = new Uint8Array(5 * 1024 * 1024 + 3).map((_, i) => (i * 7) & 0xff);

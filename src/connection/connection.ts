@@ -615,6 +615,13 @@ export class Connection {
     }
   }
 
+  /**
+   * Allocates the buffers protected records are sealed into. Every byte of each buffer is
+   * overwritten before any of it is output, so an adapter may hand out uninitialised memory
+   * (the Node adapter uses Buffer.allocUnsafe and saves zero-filling ~1 MiB per MiB sent).
+   */
+  allocateOutput: (size: number) => Uint8Array = (size) => new Uint8Array(size);
+
   private readonly oneChunk: Uint8Array[] = [EMPTY_BYTES];
   private readonly recordParts: Uint8Array[] = [];
 
@@ -636,7 +643,7 @@ export class Connection {
     let co = 0; // offset inside chunks[ci]
     while (left > 0) {
       const batch = Math.min(left, RECORDS_PER_BUFFER);
-      const buf = new Uint8Array(Math.min(remaining, batch * max) + batch * overhead);
+      const buf = this.allocateOutput(Math.min(remaining, batch * max) + batch * overhead);
       let off = 0;
       for (let r = 0; r < batch; r++) {
         const n = Math.min(max, remaining);

@@ -147,6 +147,8 @@ export class TLSSocket extends Duplex {
     const keylogFile = process.env['SSLKEYLOGFILE'];
     if (keylogFile !== undefined && keylogFile !== '') this.enableKeylog(keylogFile);
     this.connection = new Connection(config, this.coreEvents);
+    // records are sealed over every byte of these buffers before they are written (no zero-fill)
+    this.connection.allocateOutput = (size) => Buffer.allocUnsafe(size);
 
     this.on('newListener', (event: string | symbol) => {
       if (event === 'keylog') this.enableKeylog(undefined);

@@ -1,14 +1,14 @@
 /**
  * Record-layer throughput (not a test): seals and opens 256 MiB (BENCH_MIB to change) of
  * application data in 16 KiB records with every TLS 1.3 AEAD, through the deframer, and prints
- * MB/s. Run: `npx tsx src/record/bench-record.ts`.
+ * MB/s. Run: `npx tsx bench/bench-record.ts` (or `node dist/bench/bench-record.js` after a build).
  */
-import { nodeCryptoProvider } from '../crypto/node-provider.js';
-import { AEAD_KEY_LENGTH, type AeadAlgorithm } from '../crypto/provider.js';
-import { ContentType } from '../registry/codepoints.js';
-import { RecordDeframer } from './deframer.js';
-import { RecordOpener12, RecordSealer12 } from './protection12.js';
-import { RecordOpener13, RecordSealer13 } from './protection13.js';
+import { nodeCryptoProvider } from '../src/crypto/node-provider.js';
+import { AEAD_KEY_LENGTH, type AeadAlgorithm } from '../src/crypto/provider.js';
+import { ContentType } from '../src/registry/codepoints.js';
+import { RecordDeframer } from '../src/record/deframer.js';
+import { RecordOpener12, RecordSealer12 } from '../src/record/protection12.js';
+import { RecordOpener13, RecordSealer13 } from '../src/record/protection13.js';
 
 const MIB = 1 << 20;
 const total = Number(process.env.BENCH_MIB ?? 256) * MIB;
