@@ -28,6 +28,7 @@ import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
 
 const EMPTY = new Uint8Array(0);
+const CURVE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1, 'P-521': NamedGroup.secp521r1 } as const;
 
 /** The versions a ClientHello offers: supported_versions, or legacy_version without it (RFC 8446 §4.2.1). */
 export function offeredVersions(hello: ClientHello): readonly number[] {
@@ -109,6 +110,9 @@ function chooseSuite12(config: ServerConfig, hello: ClientHello, offer: Offer12,
     for (const pool of [byName, certificates]) {
       for (const certificate of pool) {
         if (!keyFitsAuth(suite.auth, certificate.key.info)) continue;
+        // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client listed in supported_groups.
+        const curve = certificate.key.info.curve;
+        if (curve !== undefined && !offer.groups.includes(CURVE_GROUP[curve])) continue;
         const scheme = chooseSignatureScheme12(config.signatureAlgorithms, offer.signatureAlgorithms, certificate.key.info);
         if (scheme !== undefined) return { suite, certificate, scheme };
       }

@@ -83,7 +83,8 @@ describe('TLS 1.2 handshake (tlskit ↔ tlskit)', () => {
     for (const group of [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]) {
       it(`${suite.name} over group 0x${group.toString(16)}`, () => {
         const certs = suite.auth === 'rsa' ? [certified('rsa2048')] : [certified('p384')];
-        const { c, s } = pair({ ...only12, groups: [group] }, { cipherSuites12: [suite.suite], certificates: certs });
+        // RFC 8422 §5.3: the client lists the ECDSA certificate's curve (P-384) as well; the server forces the group
+        const { c, s } = pair({ ...only12, groups: [group, NamedGroup.secp384r1] }, { cipherSuites12: [suite.suite], certificates: certs, groups: [group] });
         assert.deepEqual([c.errors, s.errors], [[], []]);
         assert.ok(c.conn.isSecure && s.conn.isSecure);
         assert.equal(c.conn.negotiated.version, ProtocolVersion.TLS1_2);
@@ -236,6 +237,13 @@ describe('TLS 1.2 handshake (tlskit ↔ tlskit)', () => {
       out[ske + 4 + 20]! ^= 1;
     }));
     assert.equal(r.c.errors[0]?.code, 'ERR_TLS_DECRYPT_ERROR');
+  });
+
+  it('RFC 8422 §5.3: an ECDSA certificate on a curve the client did not list is not used', () => {
+    const r = pair({ ...only12, groups: [NamedGroup.x25519] }, { certificates: [certified('p384')] });
+    assert.equal(r.s.errors[0]?.code, 'ERR_TLS_HANDSHAKE_FAILURE');
+    const ok = pair({ ...only12, groups: [NamedGroup.x25519] }, { certificates: [certified('p384'), certified('rsa2048')] });
+    assert.equal(ok.c.conn.negotiated.cipherSuite, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
   });
 
   it('record_size_limit and ALPN are negotiated', () => {

@@ -50,6 +50,8 @@ export interface OpensslServerOptions {
   extraArgs?: readonly string[];
   /** hard life limit of the server process (default 60 s) */
   timeoutMs?: number;
+  /** extra environment (e.g. OPENSSL_CONF), merged over ours */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface OpensslServer {
@@ -90,6 +92,7 @@ export async function startOpensslServer(o: OpensslServerOptions): Promise<Opens
     const port = o.port ?? (await freePort());
     const peer = spawnPeer('openssl', opensslServerArgs(o, port), {
       timeoutMs: o.timeoutMs ?? 60_000,
+      ...(o.env === undefined ? {} : { env: { ...process.env, ...o.env } }),
       name: `openssl s_server :${port}`,
     });
     try {
@@ -135,6 +138,8 @@ export interface OpensslClientOptions {
   extraArgs?: readonly string[];
   /** hard limit for the whole run (default 15 s) */
   timeoutMs?: number;
+  /** extra environment (e.g. OPENSSL_CONF), merged over ours */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface OpensslClientResult {
@@ -185,6 +190,12 @@ export function opensslClientArgs(o: OpensslClientOptions): string[] {
   return args;
 }
 
+/**
+ * The end of s_client's handshake summary: "Verify return code" then "---" (TLS 1.3), or, in the
+ * indented SSL-Session block of TLS 1.2, "Verify return code" and "Extended master secret" then "---".
+ */
+const SUMMARY_END = /^\s*Verify return code: .*\n(?:\s*Extended master secret: .*\n)?---\n/m;
+
 function m1(text: string, re: RegExp): string | undefined {
   const m = text.match(re);
   return m?.[1]?.trim();
@@ -205,10 +216,10 @@ export function parseOpensslClientOutput(stdout: string): Omit<OpensslClientResu
   }
   const alpnRaw = m1(stdout, /^ALPN protocol: (.+)$/m);
   const verify = stdout.match(/Verify return code: (\d+) \(([^)]*)\)/);
-  const summaryEnd = stdout.search(/^Verify return code: .*\n---\n/m);
+  const summaryEnd = stdout.search(SUMMARY_END);
   let received = '';
   if (summaryEnd >= 0) {
-    const after = stdout.slice(summaryEnd).replace(/^Verify return code: .*\n---\n/, '');
+    const after = stdout.slice(summaryEnd).replace(SUMMARY_END, '');
     // drop the post-handshake ticket dumps and s_client's own chatter
     received = after
       .replace(/^---\nPost-Handshake New Session Ticket arrived:\nSSL-Session:[\s\S]*?\n---\n/gm, '')
@@ -240,10 +251,14 @@ export async function runOpensslClient(o: OpensslClientOptions): Promise<Openssl
   const timeoutMs = o.timeoutMs ?? 15_000;
   const deadline = Date.now() + timeoutMs;
   const left = (): number => Math.max(1, deadline - Date.now());
-  const peer = spawnPeer('openssl', opensslClientArgs(o), { timeoutMs, name: `openssl s_client :${o.port}` });
+  const peer = spawnPeer('openssl', opensslClientArgs(o), {
+    timeoutMs,
+    name: `openssl s_client :${o.port}`,
+    ...(o.env === undefined ? {} : { env: { ...process.env, ...o.env } }),
+  });
   try {
     // The summary ends with "Verify return code" + "---"; a failed handshake exits instead.
-    await peer.waitFor(/^Verify return code: .*\n---\n/m, left(), 'stdout');
+    await peer.waitFor(SUMMARY_END, left(), 'stdout');
     if (o.input !== undefined) await peer.write(o.input);
     if (o.expect !== undefined) await peer.waitFor(o.expect, left(), 'stdout');
     if (o.awaitClose === true) {
