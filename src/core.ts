@@ -20,3 +20,6 @@ export type { Negotiated } from './handshake/host.js';
 export { TlsError, ErrorCode } from './errors.js';
 export * from './registry/index.js';
 export type { CryptoProvider } from './crypto/provider.js';
+export { nodeCryptoProvider, createNodeCryptoProvider } from './crypto/node-provider.js';
+export { createDefaultVerifier, type CertificateVerifier, type VerifyRequest, type VerifyResult } from './x509/verify.js';
+export { generateCertificate, generateTestPki } from './x509/generate.js';
