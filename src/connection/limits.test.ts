@@ -40,7 +40,7 @@ test(`more than ${LIMITS.maxEmptyRecords} empty application_data records in a ro
   assert.ok(s.isSecure, 'handshake completed');
   for (let i = 0; i < LIMITS.maxEmptyRecords; i++) c.write(new Uint8Array(0));
   pump(c, s);
-  assert.deepEqual(serverErrors, [], 'up to the limit is fine');
+  assert.equal(serverErrors.length, 0, 'up to the limit is fine');
   c.write(new Uint8Array(0));
   pump(c, s);
   assert.equal(serverErrors[0]?.code, 'ERR_TLS_UNEXPECTED_MESSAGE');
@@ -54,7 +54,7 @@ test('a non-empty record resets the empty-record count', () => {
     c.write(Uint8Array.of(1));
   }
   pump(c, s);
-  assert.deepEqual(serverErrors, []);
+  assert.equal(serverErrors.length, 0);
 });
 
 test(`more than ${LIMITS.maxWarningAlerts} user_canceled warnings → unexpected_message`, () => {
@@ -63,7 +63,7 @@ test(`more than ${LIMITS.maxWarningAlerts} user_canceled warnings → unexpected
   const sendAlert = (c as unknown as { sendAlert(level: number, description: number): void }).sendAlert.bind(c);
   for (let i = 0; i < LIMITS.maxWarningAlerts; i++) sendAlert(AlertLevel.warning, AlertDescription.user_canceled);
   pump(c, s);
-  assert.deepEqual(serverErrors, [], 'up to the limit is tolerated (RFC 8446 §6.1)');
+  assert.equal(serverErrors.length, 0, 'up to the limit is tolerated (RFC 8446 §6.1)');
   sendAlert(AlertLevel.warning, AlertDescription.user_canceled);
   pump(c, s);
   assert.equal(serverErrors[0]?.code, 'ERR_TLS_UNEXPECTED_MESSAGE');
@@ -73,7 +73,7 @@ test(`more than ${LIMITS.maxKeyUpdatesPerSecond} KeyUpdates in a second → the 
   const { c, s, serverErrors } = connected();
   for (let i = 0; i < LIMITS.maxKeyUpdatesPerSecond; i++) c.keyUpdate(false);
   pump(c, s);
-  assert.deepEqual(serverErrors, [], 'up to the limit is fine');
+  assert.equal(serverErrors.length, 0, 'up to the limit is fine');
   c.keyUpdate(false);
   pump(c, s);
   assert.equal(serverErrors[0]?.code, 'ERR_TLS_LIMIT_EXCEEDED');
