@@ -7,7 +7,7 @@ import { createServer, connect as netConnect, type AddressInfo, type Server } fr
 import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { DEFAULT_GROUPS, clientConfig, serverConfig } from '../handshake/config.js';
-import { NamedGroup } from '../registry/codepoints.js';
+import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { namedGroupName } from '../registry/names.js';
 import { keyScheduleSteps } from '../trace/explain.js';
 import { traceJson, type Json } from '../trace/json.js';
@@ -15,9 +15,9 @@ import { renderKeySchedule, renderLadder, renderNegotiated, summarizeNegotiated 
 import { createDefaultVerifier } from '../x509/verify.js';
 import { explainFailure } from './errors.js';
 import { negotiatedJson } from './report.js';
-import { UsageError, parseCipherSuite, parseGroup } from './names.js';
+import { UsageError, parseCipherSuite, parseCipherSuite12, parseGroup } from './names.js';
 import { openSession, type Session } from './session.js';
-import { EXIT_FAILURE, EXIT_USAGE, generatePki, keylogWriter, preview, useColor } from './util.js';
+import { EXIT_FAILURE, generatePki, keylogWriter, preview, useColor } from './util.js';
 
 export const DEMO_HELP = `Usage: tlskit demo [options]
 
@@ -31,7 +31,7 @@ Options:
                    to show a HelloRetryRequest
   --json           print the trace as JSON (every message with decoded fields and raw hex)
   --keylog FILE    append the secrets in NSS key log format to FILE (for Wireshark)
-  --tls1.2         (TLS 1.2 is not available yet)
+  --tls1.2         a TLS 1.2 handshake (ECDHE, the classic 2-RTT ladder, PRF and key block)
   -h, --help       this help
 `;
 
@@ -96,12 +96,12 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     process.stdout.write(DEMO_HELP);
     return 0;
   }
-  if (values['tls1.2']) {
-    process.stderr.write('tlskit: TLS 1.2 is not available yet (it arrives with the TLS 1.2 work); the demo runs TLS 1.3.\n');
-    return EXIT_USAGE;
-  }
+  const tls12 = values['tls1.2'];
+  if (tls12 && values['tls1.3']) throw new UsageError('--tls1.2 and --tls1.3 exclude each other');
+  if (tls12 && values.hrr) throw new UsageError('--hrr is a TLS 1.3 feature (HelloRetryRequest); leave out --tls1.2');
+  const versions = tls12 ? { maxVersion: ProtocolVersion.TLS1_2 } : {};
   const group = values.group === undefined ? undefined : parseGroup(values.group);
-  const suite = values.cipher === undefined ? undefined : parseCipherSuite(values.cipher);
+  const suite = values.cipher === undefined ? undefined : tls12 ? parseCipherSuite12(values.cipher) : parseCipherSuite(values.cipher);
   const provider = nodeCryptoProvider;
   if (group !== undefined && !provider.supportsGroup(group)) throw new UsageError(`group ${namedGroupName(group)} is not supported by the crypto provider`);
   const plan = planGroups(group, values.hrr);
@@ -115,7 +115,8 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     certificates: [pki.certified],
     groups: plan.serverGroups,
     alpnProtocols: ['http/1.1'],
-    ...(suite === undefined ? {} : { cipherSuites: [suite] }),
+    ...versions,
+    ...(suite === undefined ? {} : tls12 ? { cipherSuites12: [suite] } : { cipherSuites: [suite] }),
   });
   const cc = clientConfig({
     provider,
@@ -123,6 +124,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     serverName: 'localhost',
     groups: plan.clientGroups,
     alpnProtocols: ['http/1.1'],
+    ...versions,
     ...(plan.clientKeyShares === undefined ? {} : { keyShareGroups: plan.clientKeyShares }),
   });
 
@@ -175,7 +177,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const verification = neg.peerVerified ? 'OK: the chain leads to the demo CA and names localhost' : 'not verified';
   const summary = summarizeNegotiated(neg, 'client', verification);
   const response = Buffer.concat(received);
-  const info = { cipherSuite: neg.cipherSuite, group: neg.group, helloRetryRequest: neg.helloRetryRequest };
+  const info = { cipherSuite: neg.cipherSuite, group: neg.group, helloRetryRequest: neg.helloRetryRequest, extendedMasterSecret: neg.extendedMasterSecret };
 
   if (values.json) {
     const report: Json = {
@@ -197,7 +199,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const color = useColor(process.stdout);
   const out: string[] = [];
   out.push(
-    `tlskit demo: a TLS 1.3 handshake between a tlskit client and a tlskit server on 127.0.0.1:${port}\n` +
+    `tlskit demo: a TLS ${tls12 ? '1.2' : '1.3'} handshake between a tlskit client and a tlskit server on 127.0.0.1:${port}\n` +
       `(certificates generated just now: CA "tlskit demo CA" → server "localhost"; the ladder is the client's view)\n\n`,
   );
   out.push(renderLadder(entries, { color }));

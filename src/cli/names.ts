@@ -1,6 +1,7 @@
 /** Command-line names for cipher suites and groups: IANA spellings (any case) plus common aliases. */
 import { CipherSuite, NamedGroup } from '../registry/codepoints.js';
 import { tls13Suite } from '../keyschedule/suites.js';
+import { TLS12_SUITES } from '../handshake/suites12.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -48,6 +49,13 @@ export function parseCipherSuite(name: string): number {
     throw new UsageError(`unknown or non-TLS 1.3 cipher suite "${name}" (try TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)`);
   }
   return s;
+}
+
+/** A TLS 1.2 suite by IANA or OpenSSL name (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or ECDHE-RSA-AES128-GCM-SHA256). */
+export function parseCipherSuite12(name: string): number {
+  const s = TLS12_SUITES.find((x) => x.name.toLowerCase() === name.toLowerCase() || x.opensslName.toLowerCase() === name.toLowerCase());
+  if (s === undefined) throw new UsageError(`unknown TLS 1.2 cipher suite "${name}" (try ${TLS12_SUITES.map((x) => x.opensslName).join(', ')})`);
+  return s.suite;
 }
 
 /** Splits a comma or colon separated list (OpenSSL uses colons). */

@@ -8,6 +8,10 @@ import { tls13Suite } from '../keyschedule/suites.js';
 import type { CertificateRequest13 } from '../messages/certificate-request13.js';
 import type { CertificateVerify } from '../messages/certificate-verify.js';
 import type { Certificate13 } from '../messages/certificate13.js';
+import type { Certificate12 } from '../messages/certificate12.js';
+import type { ServerKeyExchangeEcdhe } from '../messages/server-key-exchange.js';
+import type { ClientKeyExchange } from '../messages/client-key-exchange.js';
+import { tls12Suite } from '../handshake/suites12.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import type { EncryptedExtensions } from '../messages/encrypted-extensions.js';
 import type { Finished } from '../messages/finished.js';
@@ -71,6 +75,11 @@ const STRUCT_NAMES: Readonly<Record<number, string>> = {
   [HandshakeType.finished]: 'Finished',
   [HandshakeType.key_update]: 'KeyUpdate',
   [HandshakeType.compressed_certificate]: 'CompressedCertificate',
+  // TLS 1.2 (RFC 5246 §7.4)
+  [HandshakeType.hello_request]: 'HelloRequest',
+  [HandshakeType.server_key_exchange]: 'ServerKeyExchange',
+  [HandshakeType.server_hello_done]: 'ServerHelloDone',
+  [HandshakeType.client_key_exchange]: 'ClientKeyExchange',
   [HandshakeType.message_hash]: 'message_hash',
 };
 
@@ -221,7 +230,9 @@ function explainClientHello(ch: ClientHello, ctx: ExplainContext): Explanation {
       `The client opens the handshake: it ${versionText}, ${o.cipherSuites.length} cipher suites and ${(o.groups ?? []).length} groups, ` +
       (realShares.length > 0
         ? `and already sends key shares for ${andList(realShares)} so that the server can answer in one round trip.`
-        : 'but no key share, so the server will have to ask for one.');
+        : offers13
+          ? 'but no key share, so the server will have to ask for one.'
+          : 'for the classic TLS 1.2 handshake: the server answers with its certificate and a signed ephemeral key (two round trips).');
     if (o.serverName !== undefined) sentence += ` server_name (SNI) tells the server which host it wants (${o.serverName}).`;
     if (o.alpn !== undefined) sentence += ` ALPN offers ${o.alpn.join(', ')} for the application protocol.`;
   }
@@ -343,6 +354,52 @@ function explainFinished(fin: Finished, from: Side): Explanation {
   return make('Finished', fields, sentence);
 }
 
+// ------------------------------------------------------------------ TLS 1.2 messages
+
+/** A TLS 1.2 Certificate lists DER certificates; TLS 1.3 entries carry them with extensions. */
+function asCertificate13(c: Certificate13 | Certificate12): Certificate13 {
+  if (c.certificateList.every((e): e is Uint8Array => e instanceof Uint8Array)) {
+    return { certificateRequestContext: new Uint8Array(0), certificateList: c.certificateList.map((certData) => ({ certData, extensions: [] })) };
+  }
+  return c as Certificate13;
+}
+
+/** TLS 1.2 verify_data is 12 bytes (RFC 5246 §7.4.9); TLS 1.3 is Hash.length (32 or 48). */
+const fin12 = (f: Finished): boolean => f.verifyData.length === 12;
+
+function explainServerKeyExchange(ske: ServerKeyExchangeEcdhe): Explanation {
+  return make(
+    'ServerKeyExchange',
+    [
+      ['named_curve', namedGroupName(ske.namedCurve)],
+      ['public', `${ske.publicPoint.length} bytes`],
+      ['signature', `${signatureSchemeName(ske.algorithm)} (${ske.signature.length} bytes)`],
+    ],
+    `The server's ephemeral ${namedGroupName(ske.namedCurve)} public key (RFC 8422 §5.4), signed with its certificate key over ` +
+      'client_random + server_random + the parameters, so the client knows the key comes from the certificate holder and this handshake.',
+  );
+}
+
+function explainClientKeyExchange(cke: ClientKeyExchange): Explanation {
+  return make(
+    'ClientKeyExchange',
+    [['public', `${cke.exchangeKeys.length} bytes`]],
+    'The client\'s ephemeral public key (RFC 8422 §5.7). Both sides now compute the same ECDHE shared secret, the pre_master_secret, ' +
+      'and from it the master_secret and the key block with the TLS 1.2 PRF.',
+  );
+}
+
+function explainFinished12(fin: Finished, from: Side): Explanation {
+  const label = from === 'client' ? 'client finished' : 'server finished';
+  return make(
+    'Finished',
+    [['verify_data', `${fin.verifyData.length} bytes`]],
+    `PRF(master_secret, "${label}", Hash(handshake messages)) (RFC 5246 §7.4.9), the first message under the new keys after ` +
+      `ChangeCipherSpec: it proves the ${from} saw the same handshake and holds the same master secret.` +
+      (from === 'server' ? ' The handshake is complete.' : ''),
+  );
+}
+
 function explainNewSessionTicket(t: NewSessionTicket13): Explanation {
   const early = tryDecode(ext(t.extensions, ExtensionType.early_data), decodeEarlyDataTicket);
   const fields: [string, string][] = [
@@ -396,11 +453,17 @@ export function explainHandshake(entry: Pick<TraceHandshake, 'type' | 'message' 
       case HandshakeType.certificate_request:
         return explainCertificateRequest(m as CertificateRequest13);
       case HandshakeType.certificate:
-        return explainCertificate(m as Certificate13, entry.from);
+        return explainCertificate(asCertificate13(m as Certificate13 | Certificate12), entry.from);
+      case HandshakeType.server_key_exchange:
+        return explainServerKeyExchange(m as ServerKeyExchangeEcdhe);
+      case HandshakeType.server_hello_done:
+        return make('ServerHelloDone', [], 'The server\'s first flight is complete (RFC 5246 §7.4.5): the client now sends its key exchange, ChangeCipherSpec and Finished — the second round trip of TLS 1.2.');
+      case HandshakeType.client_key_exchange:
+        return explainClientKeyExchange(m as ClientKeyExchange);
       case HandshakeType.certificate_verify:
         return explainCertificateVerify(m as CertificateVerify, entry.from);
       case HandshakeType.finished:
-        return explainFinished(m as Finished, entry.from);
+        return fin12(m as Finished) ? explainFinished12(m as Finished, entry.from) : explainFinished(m as Finished, entry.from);
       case HandshakeType.new_session_ticket:
         return explainNewSessionTicket(m as NewSessionTicket13);
       case HandshakeType.key_update:
@@ -430,7 +493,8 @@ export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' |
     return make(
       'ChangeCipherSpec',
       fields,
-      'A dummy change_cipher_spec for middlebox compatibility (RFC 8446 Appendix D.4): it makes TLS 1.3 look like a resumed ' +
+      'In TLS 1.2 it switches the sender to the keys just derived (RFC 5246 §7.1): its next record, the Finished, is encrypted. ' +
+        'In TLS 1.3 it is a dummy change_cipher_spec for middlebox compatibility (RFC 8446 Appendix D.4): it makes TLS 1.3 look like a resumed ' +
         'TLS 1.2 session to old middleboxes; TLS 1.3 itself ignores it.',
     );
   }
@@ -449,7 +513,9 @@ export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' |
       fields,
       r.protection === 'plaintext'
         ? 'A plaintext record carrying handshake messages (only the hellos travel unencrypted).'
-        : `An encrypted record carrying handshake messages; on the wire it looks like application_data (outer type 23).`,
+        : r.contentType === ContentType.handshake
+          ? 'A TLS 1.2 encrypted record carrying the Finished (TLS 1.2 keeps the real content type in the record header).'
+          : `An encrypted record carrying handshake messages; on the wire it looks like application_data (outer type 23).`,
     );
   }
   if (r.innerType === ContentType.alert) return make('alert record', fields, 'A record carrying an alert.');
@@ -528,10 +594,64 @@ export interface KeyScheduleInfo {
   readonly helloRetryRequest?: boolean | undefined;
   /** Whether a client certificate was sent (it joins the resumption transcript). */
   readonly clientAuth?: boolean | undefined;
+  /** TLS 1.2: whether the extended master secret (RFC 7627) was used. */
+  readonly extendedMasterSecret?: boolean | undefined;
+}
+
+/** The TLS 1.2 key derivation with the PRF (RFC 5246 §5, §6.3, §7.4.9, §8.1; RFC 7627 §4). */
+export function keyScheduleSteps12(info: KeyScheduleInfo = {}): KeyScheduleStep[] {
+  const suite = info.cipherSuite === undefined ? undefined : tls12Suite(info.cipherSuite);
+  const prf = suite === undefined ? 'the suite PRF' : `PRF-${suite.prfHash.toUpperCase().replace('SHA', 'SHA-')}`;
+  const group = info.group === undefined ? 'ECDHE' : namedGroupName(info.group);
+  const key = suite === undefined ? 'enc_key_length' : `${suite.layout.encKeyLength}`;
+  const iv = suite === undefined ? 'fixed_iv_length' : `${suite.layout.fixedIvLength}`;
+  const ems = info.extendedMasterSecret !== false;
+  return [
+    {
+      secret: 'pre_master_secret',
+      derivation: `${group} shared secret (RFC 8422 §5.10)`,
+      transcript: '',
+      sentence: `What the ServerKeyExchange and ClientKeyExchange points give both sides; ${prf} (P_hash with HMAC, RFC 5246 §5) does the rest.`,
+    },
+    ems
+      ? {
+          secret: 'master_secret',
+          derivation: 'PRF(pre_master_secret, "extended master secret", session_hash)[0..47]',
+          transcript: 'ClientHello … ClientKeyExchange',
+          sentence: 'The extended master secret (RFC 7627 §4) binds the master secret to the whole handshake, defeating the triple-handshake attack.',
+          keylogLabel: 'CLIENT_RANDOM',
+        }
+      : {
+          secret: 'master_secret',
+          derivation: 'PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]',
+          transcript: '',
+          sentence: 'The classic master secret (RFC 5246 §8.1), bound to the two randoms only (the peer did not offer extended_master_secret).',
+          keylogLabel: 'CLIENT_RANDOM',
+        },
+    {
+      secret: 'key_block',
+      derivation: 'PRF(master_secret, "key expansion", server_random + client_random)',
+      transcript: '',
+      sentence: `Split in order (RFC 5246 §6.3) into client_write_key, server_write_key (${key} bytes each) and client_write_IV, server_write_IV (${iv} bytes each); AEAD suites have no MAC keys.`,
+    },
+    {
+      secret: 'client verify_data',
+      derivation: 'PRF(master_secret, "client finished", Hash(handshake messages))[0..11]',
+      transcript: 'ClientHello … ClientKeyExchange',
+      sentence: 'The client Finished, sent after its ChangeCipherSpec under the client write key.',
+    },
+    {
+      secret: 'server verify_data',
+      derivation: 'PRF(master_secret, "server finished", Hash(handshake messages))[0..11]',
+      transcript: 'ClientHello … client Finished',
+      sentence: 'The server Finished; the exporter (RFC 5705) also uses the master secret with the PRF.',
+    },
+  ];
 }
 
 /** The TLS 1.3 key schedule of a full (EC)DHE handshake, step by step (no PSK, no 0-RTT). */
 export function keyScheduleSteps(info: KeyScheduleInfo = {}): KeyScheduleStep[] {
+  if (info.cipherSuite !== undefined && tls12Suite(info.cipherSuite) !== undefined) return keyScheduleSteps12(info);
   const suite = info.cipherSuite === undefined ? undefined : tls13Suite(info.cipherSuite);
   const hash = suite === undefined ? 'the suite hash' : suite.hash.toUpperCase().replace('SHA', 'SHA-');
   const len = suite === undefined ? 'Hash.length' : `${suite.hashLength}`;

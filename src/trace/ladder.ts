@@ -5,6 +5,7 @@
  * (ANSI) only when asked for (the CLI asks when stdout is a TTY and NO_COLOR is unset).
  */
 import type { Negotiated } from '../handshake/host.js';
+import { tls12Suite } from '../handshake/suites12.js';
 import { ContentType, HandshakeType } from '../registry/codepoints.js';
 import { cipherSuiteName, namedGroupName, protocolVersionName, signatureSchemeName } from '../registry/names.js';
 import type { Side, TraceEntry, TraceHandshake } from './events.js';
@@ -184,7 +185,15 @@ export class LadderRenderer {
   }
 
   private afterMessage(entry: TraceHandshake, hrr: boolean): string[] {
-    if (entry.type === HandshakeType.server_hello && !hrr && !this.handshakeKeysShown) {
+    if (entry.type === HandshakeType.client_key_exchange && !this.handshakeKeysShown) {
+      this.handshakeKeysShown = true;
+      this.applicationKeysShown = true;
+      return this.milestone(
+        'key derivation (TLS 1.2): pre_master_secret ← ECDHE; master_secret ← PRF(pre_master_secret, "extended master secret", session_hash) (or "master secret" with the randoms); key_block ← PRF(master_secret, "key expansion", randoms) → write keys and IVs. Each side switches at its ChangeCipherSpec.',
+      );
+    }
+    const tls12 = entry.type === HandshakeType.server_hello && 'extensions' in entry.message && Array.isArray(entry.message.extensions) && !entry.message.extensions.some((e: { type: number }) => e.type === 43);
+    if (entry.type === HandshakeType.server_hello && !hrr && !this.handshakeKeysShown && !tls12) {
       this.handshakeKeysShown = true;
       const transcript = this.hrrSeen ? 'message_hash(ClientHello1), HelloRetryRequest, ClientHello2, ServerHello' : 'ClientHello…ServerHello';
       return this.milestone(
@@ -305,8 +314,9 @@ export function renderNegotiated(n: NegotiatedSummary, options: LadderOptions = 
 export function renderKeySchedule(info: KeyScheduleInfo, options: LadderOptions = {}): string {
   const s = options.color === true ? ANSI : PLAIN;
   const width = options.width ?? 100;
+  const tls12 = info.cipherSuite !== undefined && tls12Suite(info.cipherSuite) !== undefined;
   const lines = [
-    s.heading('Key schedule (RFC 8446 §7.1)'),
+    s.heading(tls12 ? 'Key derivation (TLS 1.2 PRF, RFC 5246 §5, §6.3, §8.1)' : 'Key schedule (RFC 8446 §7.1)'),
     ...wrap('Secret values are never printed; `--keylog FILE` writes them in the NSS key log format for Wireshark.', width, INDENT).map((l) => s.dim(l)),
   ];
   keyScheduleSteps(info).forEach((step, i) => {
@@ -314,7 +324,7 @@ export function renderKeySchedule(info: KeyScheduleInfo, options: LadderOptions 
     if (step.transcript !== '') lines.push(`${INDENT}    transcript: ${step.transcript}`);
     lines.push(...wrap(step.sentence + (step.keylogLabel === undefined ? '' : ` (key log: ${step.keylogLabel})`), width, `${INDENT}    `).map((l) => s.dim(l)));
   });
-  lines.push(
+  if (!tls12) lines.push(
     ...wrap(
       'Each traffic secret gives a key and an IV (HKDF-Expand-Label(secret, "key"/"iv", "", length)); Finished uses finished_key = HKDF-Expand-Label(handshake traffic secret, "finished", "", Hash.length).',
       width,

@@ -69,10 +69,15 @@ describe('tlskit demo', () => {
     assert.ok(j.messages.every((m) => m.kind !== 'handshake' || /^[0-9a-f]+$/.test(m.raw ?? '')));
   });
 
-  it('--tls1.2 says it is not available yet; unknown commands exit 2', async () => {
+  it('demo --tls1.2 draws the 2-RTT ladder with the PRF steps; --tls1.2 --hrr and unknown commands exit 2', async () => {
     const r = await tlskit(['demo', '--tls1.2']);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /TLS 1\.2 is not available yet/);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /a TLS 1\.2 handshake/);
+    for (const m of ['ServerKeyExchange', 'ServerHelloDone', 'ClientKeyExchange', 'ChangeCipherSpec', 'key_block = PRF(master_secret, "key expansion"']) {
+      assert.ok(r.stdout.includes(m), `missing ${m}`);
+    }
+    const hrr = await tlskit(['demo', '--tls1.2', '--hrr']);
+    assert.equal(hrr.code, 2);
     const u = await tlskit(['frobnicate']);
     assert.equal(u.code, 2);
     assert.match(u.stderr, /Usage: tlskit/);
