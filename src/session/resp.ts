@@ -350,7 +350,8 @@ export class RespClient {
       if (this.socket !== socket) return;
       let replies: RespValue[];
       try {
-        replies = this.parser.push(chunk);
+        // A plain Uint8Array view (not a Buffer): replies are Uint8Array slices.
+        replies = this.parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       } catch (e) {
         this.fail(e instanceof Error ? e : protocolError('bad reply'), socket);
         return;
