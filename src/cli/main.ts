@@ -5,12 +5,14 @@ import { runDemo, DEMO_HELP } from './demo.js';
 import { USAGE } from './help.js';
 import { UsageError } from './names.js';
 import { runServe, SERVE_HELP } from './serve.js';
+import { runVerify, VERIFY_HELP } from './verify.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './util.js';
 
 const COMMANDS: Readonly<Record<string, { run: (argv: readonly string[]) => Promise<number>; help: string }>> = {
   demo: { run: runDemo, help: DEMO_HELP },
   connect: { run: runConnect, help: CONNECT_HELP },
   serve: { run: runServe, help: SERVE_HELP },
+  verify: { run: runVerify, help: VERIFY_HELP },
 };
 
 /** Runs the command line; resolves with the exit status. */

@@ -20,9 +20,9 @@ import { ErrorCode, TlsError } from '../errors.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
 import { commonName, parseCertificate, parseIp, formatIp, type Certificate, type DistinguishedName } from './certificate.js';
 import { DerReader, Tag, contextTag } from './der.js';
-import { OID, OID_NAMES } from './oids.js';
 import { decodeCertificatesPem } from './pem.js';
 import { verifyCertificateSignature } from './signature.js';
+import { checkIdentity, validatePath as validateCandidatePath } from './validate.js';
 
 export type KeyPurposeName = 'serverAuth' | 'clientAuth';
 
@@ -49,6 +49,8 @@ export interface DefaultVerifierOptions {
   readonly trustAnchors: readonly Uint8Array[] | string | readonly (Uint8Array | string)[];
   /** Longest path accepted, leaf and anchor included (default 8). */
   readonly maxDepth?: number;
+  /** Enforce the RFC 5280 CA profile (AKI/SKI, critical basicConstraints, serials; see validate.ts). Default false here. */
+  readonly strictProfile?: boolean;
   /** Budget of signature checks per verification (default 32). */
   readonly maxSignatureChecks?: number;
   /** Most certificates accepted in a received chain (default 32). */
@@ -68,8 +70,6 @@ const displayName = (cert: Certificate): string => {
   const cn = commonName(cert.subject);
   return cn !== undefined ? `CN=${cn}` : cert.subject.text === '' ? 'no subject name' : cert.subject.text;
 };
-
-const isoSeconds = (d: Date): string => d.toISOString().replace(/\.000Z$/, 'Z');
 
 function fail(code: ErrorCode, message: string): TlsError {
   return new TlsError(code, message);
@@ -360,51 +360,9 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
     return undefined;
   }
 
-  /** Checks on a complete path leaf → anchor (RFC 5280 §6.1.3-§6.1.5, the parts listed above). */
+  /** Checks on a complete path leaf → anchor: the same RFC 5280 §6.1 validation as verifyCertificateChain (validate.ts). */
   function validatePath(path: readonly Certificate[], req: VerifyRequest): TlsError | undefined {
-    const t = req.time.getTime();
-    const purposeOid = OID[req.purpose];
-    const last = path.length - 1;
-    let nonSelfIssuedIntermediates = 0;
-    for (let i = 0; i < path.length; i++) {
-      const c = path[i] as Certificate;
-      const who = `certificate ${i} (${displayName(c)})`;
-      // RFC 5280 §4.1.2.5 / §6.1.3 (a)(2): notBefore..notAfter inclusive.
-      if (t < c.notBefore.getTime()) return fail(ErrorCode.CERT_NOT_YET_VALID, `${who} is not valid before ${isoSeconds(c.notBefore)}`);
-      if (t > c.notAfter.getTime()) return fail(ErrorCode.CERT_HAS_EXPIRED, `${who} expired on ${isoSeconds(c.notAfter)}`);
-      const isAnchor = i === last;
-      if (!isAnchor && c.unhandledCriticalExtensions.length > 0) {
-        // RFC 5280 §6.1.4 (o) / §6.1.5 (f): unrecognized critical extensions fail validation.
-        const names = c.unhandledCriticalExtensions.map((o) => OID_NAMES[o] ?? o).join(', ');
-        return fail(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `${who} has critical extension(s) this verifier does not support: ${names}`);
-      }
-      if (c.extKeyUsage !== undefined && (!isAnchor || path.length === 1)) {
-        // RFC 5280 §4.2.1.12: the purpose must be listed (or anyExtendedKeyUsage).
-        if (!c.extKeyUsage.includes(purposeOid) && !c.extKeyUsage.includes(OID.anyExtendedKeyUsage)) {
-          const have = c.extKeyUsage.map((o) => OID_NAMES[o] ?? o).join(', ');
-          return fail(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `${who} is not valid for ${req.purpose} (extKeyUsage: ${have})`);
-        }
-      }
-      if (i === 0) continue;
-      // Issuers: RFC 5280 §6.1.4 (k) cA; trust anchors without basicConstraints (v1 roots) are accepted.
-      const bc = c.basicConstraints;
-      if (bc === undefined ? !isAnchor : !bc.ca) {
-        return fail(ErrorCode.INVALID_CA, `${who} issued certificate ${i - 1} but is not a CA (basicConstraints cA is not set)`);
-      }
-      // §6.1.4 (l)(m): pathLenConstraint bounds the non-self-issued intermediates below it.
-      if (bc?.pathLen !== undefined && nonSelfIssuedIntermediates > bc.pathLen) {
-        return fail(
-          ErrorCode.INVALID_CA,
-          `${who} allows ${bc.pathLen} intermediate CA certificate(s) below it (pathLenConstraint), the path has ${nonSelfIssuedIntermediates}`,
-        );
-      }
-      // §6.1.4 (n): keyCertSign when keyUsage is present.
-      if (c.keyUsage !== undefined && !c.keyUsage.keyCertSign) {
-        return fail(ErrorCode.INVALID_CA, `${who} is not allowed to sign certificates (keyUsage lacks keyCertSign)`);
-      }
-      if (!c.selfIssued) nonSelfIssuedIntermediates++;
-    }
-    return undefined;
+    return validateCandidatePath(provider, path, { time: req.time, purpose: req.purpose, strictProfile: options.strictProfile ?? false }).error;
   }
 
   function verify(req: VerifyRequest): VerifyResult {
@@ -432,7 +390,7 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
         };
       }
       // RFC 6125 §6: the identity check comes after the path is validated (as node:tls does).
-      const idError = checkServerIdentity(leaf, req.hostname, req.ip);
+      const idError = checkIdentity(leaf, { ...(req.hostname !== undefined ? { hostname: req.hostname } : {}), ...(req.ip !== undefined ? { ip: req.ip } : {}) });
       if (idError !== undefined) return { ok: false, error: idError };
       return { ok: true, chain: path };
     } catch (e) {

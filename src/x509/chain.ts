@@ -1,0 +1,359 @@
+/**
+ * Path building with backtracking (RFC 4158 ideas: prefer anchors, match names and key
+ * identifiers, bounded work) and, for each complete candidate path, RFC 5280 validation
+ * (`validate.ts`), revocation (`crl.ts`, `ocsp.ts`) and Certificate Transparency (`ct.ts`). The
+ * first path that passes everything wins; otherwise the most informative failure is reported.
+ * Used by `verifyCertificateChain` (path.ts) and by the handshake's default verifier (verify.ts).
+ */
+import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
+import { ErrorCode, TlsError } from '../errors.js';
+import { equalBytes } from '../wire/bytes.js';
+import type { Certificate, DistinguishedName } from './certificate.js';
+import { checkCrl, crlCovers, type Crl, type RevocationStatus } from './crl.js';
+import { checkCtPolicy, embeddedScts, ocspScts, parseSctList, verifyScts, type CtLog, type CtPolicy, type Sct, type SctVerification } from './ct.js';
+import { requiresStapling } from './ext.js';
+import { checkOcsp, type BasicOcspResponse } from './ocsp.js';
+import { OID, OID_NAMES } from './oids.js';
+import { verifyCertificateSignature } from './signature.js';
+import { CertificateError, checkIdentity, displayName, issuerHint, validatePath, who, type CheckResult, type IdentityOptions, type PathValidationOptions } from './validate.js';
+
+/** What the builder needs of a set of trust anchors (`TrustStore` in verify.ts fits). */
+export interface AnchorSource {
+  bySubject(name: DistinguishedName): Certificate[];
+  isAnchor(cert: Certificate): boolean;
+  publicKey(cert: Certificate): PublicKey;
+}
+
+export type RevocationMode = 'none' | 'soft' | 'hard';
+
+export interface RevocationOptions {
+  readonly crls?: readonly Crl[];
+  readonly ocspResponses?: readonly BasicOcspResponse[];
+  /**
+   * 'soft' (default): a revoked certificate fails, and so does a supplied CRL/OCSP response for
+   * it that cannot be relied on (bad signature, stale); no status at all is accepted.
+   * 'hard': every certificate below the anchor must have a good status. 'none': skip.
+   */
+  readonly revocation?: RevocationMode;
+  /** Which certificates need a status under 'hard' (default 'chain'). */
+  readonly revocationScope?: 'leaf' | 'chain';
+  readonly clockSkewMs?: number;
+  /** Fail when the leaf has the must-staple TLS feature (RFC 7633) and no OCSP response says good. */
+  readonly enforceMustStaple?: boolean;
+}
+
+export interface CtOptions {
+  readonly logs: readonly CtLog[];
+  /** SCTs received in the TLS signed_certificate_timestamp extension (the TLS-encoded list). */
+  readonly tlsSctList?: Uint8Array;
+  /** When set, unmet → CT_POLICY_NOT_MET; otherwise SCTs are only reported. */
+  readonly policy?: CtPolicy;
+}
+
+export interface BuildOptions extends PathValidationOptions, IdentityOptions, RevocationOptions {
+  /** Longest path accepted, leaf and anchor included (default 8). */
+  readonly maxDepth?: number;
+  /** Budget of signature checks per verification (default 32). */
+  readonly maxSignatureChecks?: number;
+  readonly ct?: CtOptions;
+}
+
+export interface BuildHooks {
+  /** Checks `child`'s signature by `issuer` (e.g. through a cache); throws for unsupported algorithms. */
+  readonly verifySignature?: (child: Certificate, issuer: Certificate, issuerKey: () => PublicKey) => boolean;
+}
+
+export interface ChainSuccess {
+  readonly ok: true;
+  /** The validated path: leaf first, trust anchor last. */
+  readonly chain: readonly Certificate[];
+  readonly checks: readonly CheckResult[];
+  readonly policies: readonly string[];
+  /** Status per certificate index (leaf = 0), where one was found. */
+  readonly revocation: readonly (RevocationStatus | undefined)[];
+  readonly scts: readonly SctVerification[];
+}
+
+export interface ChainFailure {
+  readonly ok: false;
+  readonly error: CertificateError;
+  /** The checks of the path that came closest (empty when no path reached an anchor). */
+  readonly checks: readonly CheckResult[];
+  /** The path that came closest, when one reached a trust anchor. */
+  readonly chain: readonly Certificate[] | undefined;
+}
+
+export type ChainResult = ChainSuccess | ChainFailure;
+
+interface SearchState {
+  readonly candidates: readonly Certificate[];
+  readonly sigCache: Map<Certificate, Map<Certificate, true | CertificateError>>;
+  checks: number;
+  exhausted: CertificateError | undefined;
+  best: { depth: number; error: CertificateError; checks: CheckResult[]; chain: Certificate[] | undefined } | undefined;
+}
+
+const WEAK_SIGNATURES: ReadonlySet<string> = new Set([OID.sha1WithRSAEncryption, OID.ecdsaWithSHA1, '1.2.840.113549.1.1.4', '1.2.840.113549.1.1.2', '1.2.840.10040.4.3']);
+
+/**
+ * Builds and validates a path from `leaf` through `candidates` to an anchor in `store`.
+ */
+export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, leaf: Certificate, candidates: readonly Certificate[], o: BuildOptions, hooks: BuildHooks = {}): ChainResult {
+  const maxDepth = o.maxDepth ?? 8;
+  const maxChecks = o.maxSignatureChecks ?? 32;
+  const state: SearchState = { candidates, sigCache: new Map<Certificate, Map<Certificate, true | CertificateError>>(), checks: 0, exhausted: undefined, best: undefined };
+
+  const note = (depth: number, error: CertificateError, checks: CheckResult[] = [], chain?: Certificate[]): void => {
+    if (state.best === undefined || depth > state.best.depth) state.best = { depth, error, checks, chain };
+  };
+
+  function signedBy(child: Certificate, childIndex: number, issuer: Certificate, anchor: boolean): true | CertificateError {
+    let m = state.sigCache.get(child);
+    if (m === undefined) state.sigCache.set(child, (m = new Map<Certificate, true | CertificateError>()));
+    const cached = m.get(issuer);
+    if (cached !== undefined) return cached;
+    const where = { index: childIndex, subject: displayName(child), field: 'signatureAlgorithm' };
+    // CA/B Forum BR §7.1.3.2: no SHA-1 (or MD5) signatures on certificates.
+    if (WEAK_SIGNATURES.has(child.signatureAlgorithm.oid)) {
+      const e = new CertificateError(
+        ErrorCode.INSECURE_ALGORITHM,
+        'algorithm',
+        `${who(child, childIndex)} is signed with ${OID_NAMES[child.signatureAlgorithm.oid] ?? child.signatureAlgorithm.oid}, which is not accepted (SHA-1 and MD5 signatures are forgeable) — reissue it with SHA-256`,
+        where,
+      );
+      m.set(issuer, e);
+      return e;
+    }
+    if (state.checks >= maxChecks) {
+      state.exhausted ??= new CertificateError(ErrorCode.CERT_CHAIN_TOO_LONG, 'issuer', `gave up building the certificate path after ${maxChecks} signature checks`);
+      return state.exhausted;
+    }
+    state.checks++;
+    let result: true | CertificateError;
+    try {
+      const key = (): PublicKey => (anchor ? store.publicKey(issuer) : provider.importPublicKey(issuer.subjectPublicKeyInfo));
+      const good = hooks.verifySignature !== undefined ? hooks.verifySignature(child, issuer, key) : verifyCertificateSignature(provider, child, key());
+      result = good
+        ? true
+        : new CertificateError(ErrorCode.CERT_SIGNATURE_FAILURE, 'signature', `the signature of ${who(child, childIndex)} by ${displayName(issuer)} does not verify`, { ...where, field: 'signatureValue' });
+    } catch (e) {
+      result = new CertificateError(
+        ErrorCode.CERT_SIGNATURE_FAILURE,
+        'signature',
+        `cannot check the signature of ${who(child, childIndex)} by ${displayName(issuer)}: ${e instanceof Error ? e.message : String(e)}`,
+        { ...where, cause: e },
+      );
+    }
+    m.set(issuer, result);
+    return result;
+  }
+
+  function complete(path: Certificate[]): ChainResult {
+    const v = validatePath(provider, path, o);
+    const checks = v.checks;
+    for (let i = 0; i < path.length - 1; i++) checks.push({ check: 'signature', index: i, ok: true, detail: `signed by ${displayName(path[i + 1] as Certificate)}` });
+    if (v.error !== undefined) return { ok: false, error: v.error, checks, chain: path };
+    const rev = revocation(path, checks);
+    if (rev instanceof CertificateError) return { ok: false, error: rev, checks, chain: path };
+    const ct = certificateTransparency(path, checks);
+    if (ct instanceof CertificateError) return { ok: false, error: ct, checks, chain: path };
+    return { ok: true, chain: path, checks, policies: v.policies, revocation: rev, scts: ct };
+  }
+
+  function revocation(path: readonly Certificate[], checks: CheckResult[]): (RevocationStatus | undefined)[] | CertificateError {
+    const mode = o.revocation ?? 'soft';
+    const out: (RevocationStatus | undefined)[] = [];
+    const fail = (e: CertificateError): CertificateError => {
+      checks.push({ check: 'revocation', index: e.certIndex, ok: false, detail: e.message });
+      return e;
+    };
+    if (mode === 'none') return out;
+    const opts = { time: o.time, ...(o.clockSkewMs !== undefined ? { clockSkewMs: o.clockSkewMs } : {}) };
+    for (let i = 0; i < path.length - 1; i++) {
+      const cert = path[i] as Certificate;
+      const issuer = path[i + 1] as Certificate;
+      let status: RevocationStatus | undefined;
+      // OCSP first (fresher), then CRLs (RFC 5280 §6.3 / RFC 6960).
+      for (const r of o.ocspResponses ?? []) {
+        const s = checkOcsp(provider, r, cert, i, issuer, opts);
+        if (s === undefined) continue;
+        if (s instanceof CertificateError) return fail(s);
+        if (s.status === 'revoked' || status === undefined || status.status === 'unknown') status = s;
+      }
+      if (status?.status !== 'revoked') {
+        for (const crl of o.crls ?? []) {
+          if (!crlCovers(crl, cert, issuer)) continue;
+          const s = checkCrl(provider, crl, cert, i, issuer, opts);
+          if (s instanceof CertificateError) return fail(s);
+          if (s.status === 'revoked' || status === undefined || status.status === 'unknown') status = s;
+          if (s.status === 'revoked') break;
+        }
+      }
+      out.push(status);
+      if (status?.status === 'revoked') {
+        return fail(
+          new CertificateError(
+            ErrorCode.CERT_REVOKED,
+            'revocation',
+            `${who(cert, i)} was revoked on ${status.revocationDate.toISOString().slice(0, 10)}${status.reason !== undefined ? ` (reason: ${status.reason})` : ''} according to the ${status.source}`,
+            { index: i, subject: displayName(cert), field: 'serialNumber' },
+          ),
+        );
+      }
+      const needed = mode === 'hard' && (i === 0 || (o.revocationScope ?? 'chain') === 'chain');
+      if (status === undefined || status.status === 'unknown') {
+        if (needed) {
+          return fail(
+            new CertificateError(
+              status === undefined ? ErrorCode.UNABLE_TO_GET_CRL : ErrorCode.OCSP_STATUS_UNKNOWN,
+              'revocation',
+              status === undefined
+                ? `no CRL or OCSP response covers ${who(cert, i)} and revocation checking is required — supply a current CRL from ${displayName(issuer)} or an OCSP response`
+                : `the ${status.source} does not know ${who(cert, i)}`,
+              { index: i, subject: displayName(cert) },
+            ),
+          );
+        }
+        checks.push({ check: 'revocation', index: i, ok: true, detail: status === undefined ? 'no status available (not required)' : `unknown to the ${status.source} (not required)` });
+      } else checks.push({ check: 'revocation', index: i, ok: true, detail: `good according to the ${status.source}` });
+    }
+    // RFC 7633 §4.2.3: a must-staple certificate needs a (good) OCSP response.
+    const leaf = path[0] as Certificate;
+    if (o.enforceMustStaple === true && path.length > 1 && requiresStapling(leaf) && out[0]?.source.startsWith('OCSP') !== true) {
+      return fail(
+        new CertificateError(ErrorCode.OCSP_RESPONSE_REQUIRED, 'revocation', `${who(leaf, 0)} requires a stapled OCSP response (TLS feature status_request, RFC 7633) and none was provided`, {
+          index: 0,
+          subject: displayName(leaf),
+          field: 'tlsFeature',
+        }),
+      );
+    }
+    return out;
+  }
+
+  function certificateTransparency(path: readonly Certificate[], checks: CheckResult[]): SctVerification[] | CertificateError {
+    const ct = o.ct;
+    if (ct === undefined) return [];
+    const leaf = path[0] as Certificate;
+    const issuer = path[1];
+    const scts: Sct[] = [];
+    try {
+      scts.push(...embeddedScts(leaf));
+      if (ct.tlsSctList !== undefined) scts.push(...parseSctList(ct.tlsSctList, 'tls'));
+      for (const r of o.ocspResponses ?? []) scts.push(...ocspScts(r, leaf.serialRaw));
+    } catch (e) {
+      const err = new CertificateError(ErrorCode.CT_POLICY_NOT_MET, 'ct', `the SCT list is malformed: ${e instanceof Error ? e.message : String(e)}`, { index: 0, subject: displayName(leaf), cause: e });
+      checks.push({ check: 'ct', index: 0, ok: false, detail: err.message });
+      return err;
+    }
+    const results = verifyScts(provider, scts, leaf, issuer, ct.logs, o.time);
+    for (const r of results) checks.push({ check: 'ct', index: 0, ok: r.ok, detail: r.detail });
+    if (ct.policy !== undefined) {
+      const e = checkCtPolicy(results, ct.policy, leaf);
+      if (e !== undefined) {
+        checks.push({ check: 'ct', index: 0, ok: false, detail: e.message });
+        return e;
+      }
+    }
+    return results;
+  }
+
+  function search(path: Certificate[]): ChainSuccess | undefined {
+    const depth = path.length - 1;
+    const cur = path[depth] as Certificate;
+    if (store.isAnchor(cur)) {
+      const r = complete(path);
+      if (r.ok) return r;
+      note(depth + 100, r.error, [...r.checks], path); // a complete path's error beats any "no issuer" error
+      return undefined;
+    }
+    if (path.length >= maxDepth) {
+      note(depth, new CertificateError(ErrorCode.CERT_CHAIN_TOO_LONG, 'issuer', `no trust anchor within ${maxDepth} certificates of ${displayName(path[0] as Certificate)}`));
+      return undefined;
+    }
+    let nameMatched = false;
+    let sigError: CertificateError | undefined;
+    const tries: [Certificate, boolean][] = [
+      ...store.bySubject(cur.issuer).map((c): [Certificate, boolean] => [c, true]),
+      ...state.candidates.filter((c) => equalBytes(c.subject.raw, cur.issuer.raw) && !path.includes(c)).map((c): [Certificate, boolean] => [c, false]),
+    ];
+    for (const [issuer, anchor] of tries) {
+      if (issuer === cur || equalBytes(issuer.raw, cur.raw)) continue;
+      // Do not loop through the same certificate (by DER) twice in one path.
+      if (!anchor && path.some((p) => equalBytes(p.raw, issuer.raw))) continue;
+      // RFC 5280 §4.2.1.1: AKI keyIdentifier and the candidate's SKI must agree when both exist.
+      const aki = cur.authorityKeyIdentifier?.keyIdentifier;
+      const ski = issuer.subjectKeyIdentifier;
+      if (aki !== undefined && ski !== undefined && !equalBytes(aki, ski)) continue;
+      nameMatched = true;
+      const ok = signedBy(cur, depth, issuer, anchor);
+      if (state.exhausted !== undefined) return undefined;
+      if (ok !== true) {
+        sigError ??= ok;
+        continue;
+      }
+      const found = search([...path, issuer]);
+      if (found !== undefined || state.exhausted !== undefined) return found;
+    }
+    if (sigError !== undefined) note(depth, sigError);
+    else if (!nameMatched) {
+      const where = { index: depth, subject: displayName(cur), field: 'issuer' };
+      if (cur.selfIssued) {
+        note(
+          depth,
+          depth === 0
+            ? new CertificateError(ErrorCode.DEPTH_ZERO_SELF_SIGNED_CERT, 'issuer', `certificate 0 (${displayName(cur)}) is self-signed and not a trusted certificate — add it to the trusted CAs if you mean to trust it`, where)
+            : new CertificateError(ErrorCode.SELF_SIGNED_CERT_IN_CHAIN, 'issuer', `certificate ${depth} (${displayName(cur)}) in the chain is a self-signed certificate that is not trusted`, where),
+        );
+      } else {
+        const sent = state.candidates.length === 0 ? 'the peer sent only the leaf' : `none of the ${state.candidates.length} other certificate(s) sent nor the trust anchors is its issuer`;
+        note(
+          depth,
+          new CertificateError(
+            ErrorCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+            'issuer',
+            `no path to a trusted root: ${depth === 0 ? sent : `certificate ${depth} (${displayName(cur)}) has no known issuer (${sent})`}; ${issuerHint(cur)}`,
+            where,
+          ),
+        );
+      }
+    }
+    return undefined;
+  }
+
+  try {
+    const found = search([leaf]);
+    if (found === undefined) {
+      const best = state.best;
+      return {
+        ok: false,
+        error:
+          state.exhausted ??
+          best?.error ??
+          new CertificateError(ErrorCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 'issuer', `no path from ${displayName(leaf)} to a trust anchor; ${issuerHint(leaf)}`, { index: 0, subject: displayName(leaf) }),
+        checks: state.exhausted === undefined ? (best?.checks ?? []) : [],
+        chain: state.exhausted === undefined ? best?.chain : undefined,
+      };
+    }
+    // RFC 6125 §6: the identity check after the path is validated (as node:tls does).
+    const idError = checkIdentity(leaf, o);
+    const checks = [...found.checks];
+    if (idError !== undefined) {
+      checks.push({ check: 'hostname', index: 0, ok: false, detail: idError.message });
+      return { ok: false, error: idError, checks, chain: found.chain };
+    }
+    if (o.hostname !== undefined || o.ip !== undefined) checks.push({ check: 'hostname', index: 0, ok: true, detail: `matches ${o.ip ?? o.hostname ?? ''}` });
+    return { ...found, checks };
+  } catch (e) {
+    const err =
+      e instanceof CertificateError
+        ? e
+        : new CertificateError(
+            e instanceof TlsError ? e.code : ErrorCode.ERR_TLS_INTERNAL_ERROR,
+            'parse',
+            `certificate verification failed: ${e instanceof Error ? e.message : String(e)}`,
+            { cause: e },
+          );
+    return { ok: false, error: err, checks: [], chain: undefined };
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * Certificate revocation lists (RFC 5280 §5): a strict parser, the signature check against the
+ * issuing CA, and the status of a certificate per §6.3.3 for complete, directly issued CRLs
+ * (delta and indirect CRLs are recognised and not used). CRLs are supplied by the caller; a fetch
+ * hook (`CrlFetcher`) with a cache is defined for later use and is off by default.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import { ErrorCode } from '../errors.js';
+import { equalBytes } from '../wire/bytes.js';
+import { algorithmIdentifier, parseDistinguishedName, type AlgorithmIdentifier, type Certificate, type DistinguishedName, type Extension } from './certificate.js';
+import { DerReader, Tag, badCert, checkInteger, contextTag, smallIntegerValue } from './der.js';
+import { EXT_OID, crlDistributionUris, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
+import { OID } from './oids.js';
+import { signatureSchemeFor } from './signature.js';
+import { CertificateError, displayName, isoSeconds, who } from './validate.js';
+
+/** CRLReason (RFC 5280 §5.3.1). */
+export const CRL_REASONS: readonly string[] = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  '(unused 7)',
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
+];
+
+export interface RevokedCertificate {
+  /** The INTEGER contents octets of userCertificate. */
+  readonly serialRaw: Uint8Array;
+  readonly revocationDate: Date;
+  /** CRLReason name, when the entry carries a reasonCode. */
+  readonly reason: string | undefined;
+  readonly invalidityDate: Date | undefined;
+}
+
+export interface IssuingDistributionPoint {
+  readonly fullName: readonly GeneralName[] | undefined;
+  readonly onlyContainsUserCerts: boolean;
+  readonly onlyContainsCACerts: boolean;
+  readonly onlySomeReasons: boolean;
+  readonly indirectCRL: boolean;
+  readonly onlyContainsAttributeCerts: boolean;
+}
+
+export interface Crl {
+  readonly raw: Uint8Array;
+  readonly tbsRaw: Uint8Array;
+  readonly signatureAlgorithm: AlgorithmIdentifier;
+  readonly signature: Uint8Array;
+  readonly issuer: DistinguishedName;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date | undefined;
+  readonly revoked: readonly RevokedCertificate[];
+  readonly extensions: readonly Extension[];
+  readonly crlNumber: Uint8Array | undefined;
+  readonly isDelta: boolean;
+  readonly issuingDistributionPoint: IssuingDistributionPoint | undefined;
+  /** The authorityKeyIdentifier keyIdentifier, when present (selects the CA key). */
+  readonly authorityKeyId: Uint8Array | undefined;
+}
+
+/** Largest CRL accepted (public CA CRLs are sharded and stay well below this). */
+export const MAX_CRL_SIZE = 16 * 1024 * 1024;
+
+const CRL_EXTENSIONS_HANDLED: ReadonlySet<string> = new Set([OID.authorityKeyIdentifier, EXT_OID.cRLNumber, EXT_OID.deltaCRLIndicator, EXT_OID.issuingDistributionPoint, OID.issuerAltName, EXT_OID.freshestCRL]);
+const ENTRY_EXTENSIONS_HANDLED: ReadonlySet<string> = new Set([EXT_OID.cRLReason, EXT_OID.invalidityDate, EXT_OID.certificateIssuer]);
+
+/** Parses a DER CertificateList (RFC 5280 §5.1). Throws a TlsError naming the field. */
+export function parseCrl(der: Uint8Array): Crl {
+  if (der.length > MAX_CRL_SIZE) throw badCert(`${der.length} bytes exceeds ${MAX_CRL_SIZE}`, 'CertificateList');
+  const top = new DerReader(der, 'CertificateList');
+  const listTlv = top.expect(Tag.SEQUENCE, 'CertificateList');
+  top.end();
+  const list = top.childOf(listTlv, 'CertificateList');
+  const tbsTlv = list.expect(Tag.SEQUENCE, 'tbsCertList');
+  const signatureAlgorithm = algorithmIdentifier(list, 'CertificateList.signatureAlgorithm');
+  const sig = list.bitString('CertificateList.signatureValue');
+  if (sig.unusedBits !== 0) throw badCert('unused bits', 'CertificateList.signatureValue');
+  list.end();
+  const tbs = list.childOf(tbsTlv, 'tbsCertList');
+  // §5.1.2.1: version v2 when extensions are present; absent means v1.
+  let version = 1;
+  if (tbs.peekTag() === Tag.INTEGER) {
+    version = tbs.smallInteger('tbsCertList.version', 1) + 1;
+    if (version !== 2) throw badCert('only v2 may be encoded (v1 is the absent default)', 'tbsCertList.version');
+  }
+  const inner = algorithmIdentifier(tbs, 'tbsCertList.signature');
+  // §5.1.1.2: signatureAlgorithm MUST equal tbsCertList.signature.
+  if (!equalBytes(inner.raw, signatureAlgorithm.raw)) throw badCert('differs from tbsCertList.signature', 'CertificateList.signatureAlgorithm');
+  const issuerTlv = tbs.expect(Tag.SEQUENCE, 'tbsCertList.issuer');
+  const issuer = parseDistinguishedName(issuerTlv.raw, 'tbsCertList.issuer');
+  const thisUpdate = tbs.time('tbsCertList.thisUpdate');
+  let nextUpdate: Date | undefined;
+  if (tbs.peekTag() === Tag.UTCTime || tbs.peekTag() === Tag.GeneralizedTime) nextUpdate = tbs.time('tbsCertList.nextUpdate');
+  const revoked: RevokedCertificate[] = [];
+  if (tbs.peekTag() === Tag.SEQUENCE) {
+    const rl = tbs.sequence('tbsCertList.revokedCertificates');
+    while (!rl.atEnd) {
+      const e = rl.sequence('revokedCertificates.entry');
+      const serialRaw = e.integerBytes('revokedCertificates.userCertificate');
+      const revocationDate = e.time('revokedCertificates.revocationDate');
+      let reason: string | undefined;
+      let invalidityDate: Date | undefined;
+      if (!e.atEnd) {
+        if (version !== 2) throw badCert('entry extensions in a v1 CRL', 'revokedCertificates.crlEntryExtensions');
+        for (const x of parseExtensions(e, 'crlEntryExtensions')) {
+          if (x.oid === EXT_OID.cRLReason) {
+            // §5.3.1: CRLReason ::= ENUMERATED
+            const r = new DerReader(x.value, 'reasonCode');
+            const v = smallIntegerValue(checkInteger(r.expect(0x0a, 'reasonCode').value, 'reasonCode'), 'reasonCode', 10);
+            r.end();
+            if (v === 7) throw badCert('value 7 is not used', 'reasonCode');
+            reason = CRL_REASONS[v];
+          } else if (x.oid === EXT_OID.invalidityDate) {
+            const r = new DerReader(x.value, 'invalidityDate');
+            invalidityDate = r.time('invalidityDate');
+            r.end();
+          } else if (x.oid === EXT_OID.certificateIssuer && x.critical) {
+            // §5.3.3: indirect CRL entries; not supported, and critical: the CRL cannot be used.
+            throw badCert('certificateIssuer entries (indirect CRL) are not supported', 'crlEntryExtensions');
+          } else if (x.critical && !ENTRY_EXTENSIONS_HANDLED.has(x.oid)) {
+            // §5.3: an unrecognised critical entry extension makes the CRL unusable.
+            throw badCert(`unsupported critical entry extension ${x.oid}`, 'crlEntryExtensions');
+          }
+        }
+      }
+      e.end();
+      revoked.push({ serialRaw, revocationDate, reason, invalidityDate });
+    }
+  }
+  let extensions: Extension[] = [];
+  const extTlv = tbs.optional(contextTag(0, true), 'tbsCertList.crlExtensions');
+  if (extTlv !== undefined) {
+    if (version !== 2) throw badCert('crlExtensions in a v1 CRL', 'tbsCertList.crlExtensions');
+    const w = tbs.childOf(extTlv, 'tbsCertList.crlExtensions');
+    extensions = parseExtensions(w, 'crlExtensions');
+    w.end();
+  }
+  tbs.end();
+  let crlNumber: Uint8Array | undefined;
+  let isDelta = false;
+  let idp: IssuingDistributionPoint | undefined;
+  let authorityKeyId: Uint8Array | undefined;
+  for (const x of extensions) {
+    if (x.oid === EXT_OID.cRLNumber) {
+      const r = new DerReader(x.value, 'cRLNumber');
+      crlNumber = r.integerBytes('cRLNumber');
+      r.end();
+    } else if (x.oid === EXT_OID.deltaCRLIndicator) isDelta = true;
+    else if (x.oid === EXT_OID.issuingDistributionPoint) idp = parseIdp(x.value);
+    else if (x.oid === OID.authorityKeyIdentifier) {
+      const s = new DerReader(x.value, 'authorityKeyIdentifier').sequence('authorityKeyIdentifier');
+      authorityKeyId = s.optional(contextTag(0, false), 'authorityKeyIdentifier.keyIdentifier')?.value;
+    } else if (x.critical && !CRL_EXTENSIONS_HANDLED.has(x.oid)) {
+      // §5.2: a CRL with an unrecognised critical extension MUST NOT be used.
+      throw badCert(`unsupported critical CRL extension ${x.oid}`, 'crlExtensions');
+    }
+  }
+  return {
+    raw: listTlv.raw,
+    tbsRaw: tbsTlv.raw,
+    signatureAlgorithm,
+    signature: sig.bytes,
+    issuer,
+    thisUpdate,
+    nextUpdate,
+    revoked,
+    extensions,
+    crlNumber,
+    isDelta,
+    issuingDistributionPoint: idp,
+    authorityKeyId,
+  };
+}
+
+/** §5.2.5 IssuingDistributionPoint. */
+function parseIdp(der: Uint8Array): IssuingDistributionPoint {
+  const f = 'issuingDistributionPoint';
+  const top = new DerReader(der, f);
+  const s = top.sequence(f);
+  top.end();
+  const dp = s.optional(contextTag(0, true), `${f}.distributionPoint`);
+  const fullName = dp === undefined ? undefined : parseDistributionPointName(dp, s, `${f}.distributionPoint`).fullName;
+  const flag = (n: number, name: string): boolean => {
+    const t = s.optional(contextTag(n, false), `${f}.${name}`);
+    if (t === undefined) return false;
+    // BOOLEAN DEFAULT FALSE: only TRUE (0xFF) may be encoded in DER.
+    if (t.value.length !== 1 || t.value[0] !== 0xff) throw badCert('must be TRUE when present', `${f}.${name}`);
+    return true;
+  };
+  const onlyContainsUserCerts = flag(1, 'onlyContainsUserCerts');
+  const onlyContainsCACerts = flag(2, 'onlyContainsCACerts');
+  const onlySomeReasons = s.optional(contextTag(3, false), `${f}.onlySomeReasons`) !== undefined;
+  const indirectCRL = flag(4, 'indirectCRL');
+  const onlyContainsAttributeCerts = flag(5, 'onlyContainsAttributeCerts');
+  s.end();
+  // §5.2.5: at most one of the onlyContains* flags.
+  if (+onlyContainsUserCerts + +onlyContainsCACerts + +onlyContainsAttributeCerts > 1) throw badCert('more than one onlyContains flag', f);
+  return { fullName, onlyContainsUserCerts, onlyContainsCACerts, onlySomeReasons, indirectCRL, onlyContainsAttributeCerts };
+}
+
+/** Whether the CRL's signature verifies with the issuer certificate's key. */
+export function verifyCrlSignature(provider: CryptoProvider, crl: Crl, issuer: Certificate): boolean {
+  const key = provider.importPublicKey(issuer.subjectPublicKeyInfo);
+  const scheme = signatureSchemeFor(crl.signatureAlgorithm, key.info);
+  return provider.verify(scheme, key, crl.tbsRaw, crl.signature);
+}
+
+export type RevocationStatus =
+  | { readonly status: 'good'; readonly source: string }
+  | { readonly status: 'revoked'; readonly source: string; readonly reason: string | undefined; readonly revocationDate: Date }
+  | { readonly status: 'unknown'; readonly source: string };
+
+export interface CrlCheckOptions {
+  readonly time: Date;
+  /** Allowance for clock differences around thisUpdate/nextUpdate (default 5 minutes). */
+  readonly clockSkewMs?: number;
+}
+
+/** Whether `crl` is in scope for `cert` issued by `issuer` (§6.3.3 (a)(b)): same issuer, not delta/indirect, matching IDP. */
+export function crlCovers(crl: Crl, cert: Certificate, issuer: Certificate): boolean {
+  if (!equalBytes(crl.issuer.raw, cert.issuer.raw) || !equalBytes(crl.issuer.raw, issuer.subject.raw)) return false;
+  if (crl.authorityKeyId !== undefined && issuer.subjectKeyIdentifier !== undefined && !equalBytes(crl.authorityKeyId, issuer.subjectKeyIdentifier)) return false;
+  if (crl.isDelta) return false;
+  const idp = crl.issuingDistributionPoint;
+  if (idp === undefined) return true;
+  if (idp.indirectCRL || idp.onlyContainsAttributeCerts) return false;
+  const isCa = cert.basicConstraints?.ca === true;
+  // §6.3.3 (b)(2)(ii)(iii)
+  if (idp.onlyContainsUserCerts && isCa) return false;
+  if (idp.onlyContainsCACerts && !isCa) return false;
+  // §6.3.3 (b)(2)(i): when both name their distribution point, the names must meet.
+  if (idp.fullName !== undefined) {
+    let uris: string[];
+    try {
+      uris = crlDistributionUris(cert);
+    } catch {
+      return false;
+    }
+    const idpUris = idp.fullName.filter((g) => g.type === 'uri').map((g) => g.value);
+    if (uris.length > 0 && idpUris.length > 0 && !uris.some((u) => idpUris.includes(u))) return false;
+  }
+  return true;
+}
+
+/**
+ * The status of `cert` (at `index` in the path) from a CRL issued by `issuer`: verifies the
+ * signature (§6.3.3 (g)), the issuer's cRLSign (§6.3.3 (f)) and freshness (§6.3.3 (a)(2)), then
+ * looks the serial number up. Returns an error for a CRL that cannot be relied on.
+ */
+export function checkCrl(provider: CryptoProvider, crl: Crl, cert: Certificate, index: number, issuer: Certificate, o: CrlCheckOptions): RevocationStatus | CertificateError {
+  const skew = o.clockSkewMs ?? 5 * 60_000;
+  const t = o.time.getTime();
+  const where = { index, subject: displayName(cert) };
+  const src = `CRL from ${displayName(issuer)} (thisUpdate ${isoSeconds(crl.thisUpdate)})`;
+  if (issuer.keyUsage !== undefined && !issuer.keyUsage.cRLSign) {
+    return new CertificateError(ErrorCode.CRL_SIGNATURE_FAILURE, 'revocation', `the CRL for ${who(cert, index)} is signed by ${displayName(issuer)}, whose keyUsage lacks cRLSign`, { ...where, field: 'keyUsage' });
+  }
+  let good: boolean;
+  try {
+    good = verifyCrlSignature(provider, crl, issuer);
+  } catch (e) {
+    return new CertificateError(ErrorCode.CRL_SIGNATURE_FAILURE, 'revocation', `cannot check the signature of the ${src}: ${e instanceof Error ? e.message : String(e)}`, { ...where, cause: e });
+  }
+  if (!good) return new CertificateError(ErrorCode.CRL_SIGNATURE_FAILURE, 'revocation', `the signature of the ${src} does not verify with the issuer's key — the CRL is corrupt or forged`, where);
+  if (crl.thisUpdate.getTime() > t + skew) {
+    return new CertificateError(ErrorCode.CRL_NOT_YET_VALID, 'revocation', `the ${src} is not valid yet at the validation time — check the clock`, { ...where, field: 'thisUpdate' });
+  }
+  // §5.1.2.5: conforming CAs include nextUpdate; without it the CRL's freshness cannot be judged.
+  if (crl.nextUpdate === undefined) {
+    return new CertificateError(ErrorCode.CRL_HAS_EXPIRED, 'revocation', `the ${src} has no nextUpdate, so its freshness cannot be judged`, { ...where, field: 'nextUpdate' });
+  }
+  if (crl.nextUpdate.getTime() + skew < t) {
+    return new CertificateError(
+      ErrorCode.CRL_HAS_EXPIRED,
+      'revocation',
+      `the ${src} is stale: its nextUpdate was ${isoSeconds(crl.nextUpdate)} — fetch a current CRL`,
+      { ...where, field: 'nextUpdate' },
+    );
+  }
+  for (const r of crl.revoked) {
+    if (equalBytes(r.serialRaw, cert.serialRaw) && r.reason !== 'removeFromCRL') {
+      return { status: 'revoked', source: src, reason: r.reason, revocationDate: r.revocationDate };
+    }
+  }
+  // A CRL restricted to some reasons cannot say "good" on its own (§6.3.3 (d)).
+  if (crl.issuingDistributionPoint?.onlySomeReasons === true) return { status: 'unknown', source: src };
+  return { status: 'good', source: src };
+}
+
+/** A fetch hook for CRLs at distribution points (later: the caller opts in to network fetches). */
+export interface CrlFetcher {
+  fetchCrl(url: string): Promise<Uint8Array>;
+}
+
+/** Wraps a fetch function with a cache keyed by URL that keeps a CRL until its nextUpdate. */
+export function cachingCrlFetcher(fetchCrl: (url: string) => Promise<Uint8Array>, now: () => Date = () => new Date(), max = 64): CrlFetcher & { readonly size: number } {
+  const cache = new Map<string, { der: Uint8Array; until: number }>();
+  return {
+    get size(): number {
+      return cache.size;
+    },
+    async fetchCrl(url: string): Promise<Uint8Array> {
+      const hit = cache.get(url);
+      if (hit !== undefined && hit.until > now().getTime()) return hit.der;
+      const der = await fetchCrl(url);
+      let until = now().getTime();
+      try {
+        until = parseCrl(der).nextUpdate?.getTime() ?? until;
+      } catch {
+        // not cached when unparseable
+      }
+      if (cache.size >= max) {
+        const first = cache.keys().next();
+        if (first.done !== true) cache.delete(first.value);
+      }
+      cache.set(url, { der, until });
+      return der;
+    },
+  };
+}
+
+
