@@ -2,6 +2,7 @@ import { ErrorCode, TlsError, unexpectedMessage } from '../errors.js';
 import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { clientHandshake13 } from '../handshake/client13.js';
 import { serverHandshake13 } from '../handshake/server13.js';
+import { postHandshake13 } from '../handshake/common13.js';
 import {
   emptyNegotiated,
   type HandshakeGenerator,
@@ -117,7 +118,9 @@ export class Connection {
   private failure: TlsError | null = null;
   private readonly deframer = new RecordDeframer();
   private readonly reassembler: HandshakeReassembler;
-  private readonly gen: HandshakeGenerator;
+  /** The handshake; once a TLS 1.3 handshake completed, the stateless post-handshake phase. */
+  private gen: HandshakeGenerator;
+  private postHandshake = false;
   private step: HandshakeStep | null = null;
   private awaiting = false;
   private started = false;
@@ -419,6 +422,25 @@ export class Connection {
       return;
     }
     this.step = result.value;
+    if (!this.postHandshake && this.state !== 'handshaking' && this.negotiated.version === ProtocolVersion.TLS1_3 && this.step.kind === 'expect') {
+      // The handshake completed and waits for post-handshake messages: swap in the stateless
+      // phase so that its transcript, secrets, key shares and certificates can be collected.
+      this.postHandshake = true;
+      this.gen = postHandshake13(
+        {
+          received: (message, decoded): void => {
+            this.events.handshakeMessage?.({ direction: 'received', type: message.type, message: decoded, raw: message.raw, protection: this.readLevel });
+          },
+          keyUpdateReceived: (updateRequested): void => {
+            this.keyUpdateReceived(updateRequested);
+          },
+        },
+        this.side,
+      );
+      const first = this.gen.next();
+      if (first.done === true) return;
+      this.step = first.value;
+    }
     if (this.step.kind === 'await') {
       this.awaiting = true;
       this.step.promise.then(
@@ -491,6 +513,9 @@ export class Connection {
         this.flushHandshake();
         this.events.secure?.();
       },
+      keyUpdateReceived: (updateRequested): void => {
+        this.keyUpdateReceived(updateRequested);
+      },
       setReadKeys12: (suite, key, iv): void => {
         this.installReadKeys12(suite, key, iv);
       },
@@ -511,15 +536,16 @@ export class Connection {
         this.flushHandshake();
         this.sendAlert(AlertLevel.warning, description);
       },
-      keyUpdateReceived: (updateRequested): void => {
-        this.checkKeyUpdateRate();
-        if (this.readSuite === null || this.readSecret === null) throw unexpectedMessage('KeyUpdate before keys');
-        // RFC 8446 §4.6.3 / §7.2: the next generation of the peer's traffic secret.
-        this.installReadKeys('application', this.readSuite, nextTrafficSecret(this.config.provider, this.readSuite, this.readSecret));
-        // RFC 8446 §4.6.3: answer update_requested with our own KeyUpdate before more data.
-        if (updateRequested && !this.writeClosed) this.sendKeyUpdate(false);
-      },
     };
+  }
+
+  private keyUpdateReceived(updateRequested: boolean): void {
+    this.checkKeyUpdateRate();
+    if (this.readSuite === null || this.readSecret === null) throw unexpectedMessage('KeyUpdate before keys');
+    // RFC 8446 §4.6.3 / §7.2: the next generation of the peer's traffic secret.
+    this.installReadKeys('application', this.readSuite, nextTrafficSecret(this.config.provider, this.readSuite, this.readSecret));
+    // RFC 8446 §4.6.3: answer update_requested with our own KeyUpdate before more data.
+    if (updateRequested && !this.writeClosed) this.sendKeyUpdate(false);
   }
 
   private checkKeyUpdateRate(): void {

@@ -10,8 +10,6 @@ import { decodeCertificateRequest13, type CertificateRequest13 } from '../messag
 import { decodeCertificate13, encodeCertificate13, type CertificateEntry } from '../messages/certificate13.js';
 import { decodeCertificateVerify, encodeCertificateVerify } from '../messages/certificate-verify.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
-import { decodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
-import { decodeKeyUpdate } from '../messages/key-update.js';
 import { findExtension, type Extension } from '../extensions/extension.js';
 import { encodeServerNameClient } from '../extensions/server-name.js';
 import { encodeSupportedGroups } from '../extensions/supported-groups.js';
@@ -24,10 +22,10 @@ import { encodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.
 import { decodeRecordSizeLimit, encodeRecordSizeLimit } from '../extensions/record-size-limit.js';
 import { isAllowedIn } from '../extensions/allowed.js';
 import { ExtensionType, HandshakeType, PskKeyExchangeMode, ProtocolVersion, NamedGroup } from '../registry/codepoints.js';
-import { parseCertificate } from '../x509/certificate.js';
+import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { equalBytes } from '../wire/bytes.js';
 import type { ClientConfig, CertifiedKey } from './config.js';
-import { certificateVerifyContent, chooseSignatureScheme, isIpAddress, verifyPeerSignature } from './common13.js';
+import { certificateVerifyContent, chooseSignatureScheme, isIpAddress, postHandshake13, verifyPeerSignature } from './common13.js';
 import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
 import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { clientHandshake12 } from './client12.js';
@@ -210,18 +208,7 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: master.resumptionMasterSecret(transcript.hash()) });
 
   // --- post-handshake (§4.6)
-  for (;;) {
-    const post = yield* expect(HandshakeType.new_session_ticket, HandshakeType.key_update);
-    if (post.type === HandshakeType.key_update) {
-      const ku = decodeKeyUpdate(post.body);
-      host.received(post, ku);
-      host.keyUpdateReceived(ku.requestUpdate === 1);
-    } else {
-      // Session resumption is a later feature: tickets are decoded (and so checked) and reported.
-      const nst = decodeNewSessionTicket13(post.body);
-      host.received(post, nst);
-    }
-  }
+  yield* postHandshake13(host, 'client');
 }
 
 /** The ClientHello from the profile, in the profile's order (RFC 8446 §4.1.2). */
@@ -426,14 +413,18 @@ function processEncryptedExtensions(config: ClientConfig, state: HelloState, ext
 export function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], host: HandshakeHost): PublicKey {
   const leaf = chain[0];
   if (leaf === undefined) throw decodeError('empty certificate chain');
+  let parsed: Certificate | undefined;
   if (config.verifier !== null) {
     const name = config.serverName;
     const target = name === undefined ? {} : isIpAddress(name) ? { ip: name } : { hostname: name };
     const result = config.verifier.verify({ chain, purpose: 'serverAuth', time: config.now(), ...target });
     if (!result.ok) throw result.error;
     host.negotiated.peerVerified = true;
+    // the verifier's parsed leaf, when it is exactly our leaf (no second parse)
+    const first = result.chain[0];
+    if (first !== undefined && equalBytes(first.raw, leaf)) parsed = first;
   }
-  const parsed = parseCertificate(leaf);
+  parsed ??= parseCertificate(leaf);
   // RFC 5280 §4.2.1.3: a key that signs CertificateVerify needs digitalSignature when keyUsage is present.
   if (config.verifier !== null && parsed.keyUsage !== undefined && !parsed.keyUsage.digitalSignature) {
     throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'the server certificate\'s keyUsage does not allow digitalSignature');

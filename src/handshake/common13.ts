@@ -1,7 +1,11 @@
 import type { CryptoProvider, KeyInfo, PublicKey } from '../crypto/provider.js';
 import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
 import { utf8 } from '../wire/bytes.js';
+import { decodeKeyUpdate } from '../messages/key-update.js';
+import { decodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
+import { HandshakeType } from '../registry/codepoints.js';
 import { isTls13SignatureScheme, schemeFitsKey, type CertifiedKey } from './config.js';
+import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 
 const SPACES_64 = new Uint8Array(64).fill(0x20);
 const SERVER_CONTEXT = utf8('TLS 1.3, server CertificateVerify');
@@ -97,4 +101,29 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** RFC 6066 §3: literal IP addresses are not permitted in SNI. */
 export function isIpAddress(host: string): boolean {
   return IPV4.test(host) || host.includes(':');
+}
+
+/** What the post-handshake phase needs from the host (nothing of the handshake itself). */
+export type PostHandshakeHost = Pick<HandshakeHost, 'received' | 'keyUpdateReceived'>;
+
+/**
+ * The TLS 1.3 post-handshake phase (RFC 8446 §4.6): KeyUpdate from either peer, and
+ * NewSessionTicket from a server (so only on the client). It holds no handshake state (no
+ * transcript, secrets, key shares or certificates), so the connection swaps it in for the
+ * handshake generator once the handshake completed, and everything else can be collected.
+ */
+export function* postHandshake13(host: PostHandshakeHost, side: 'client' | 'server'): HandshakeGenerator {
+  for (;;) {
+    const post =
+      side === 'client' ? yield* expect(HandshakeType.new_session_ticket, HandshakeType.key_update) : yield* expect(HandshakeType.key_update);
+    if (post.type === HandshakeType.key_update) {
+      const ku = decodeKeyUpdate(post.body);
+      host.received(post, ku);
+      host.keyUpdateReceived(ku.requestUpdate === 1);
+    } else {
+      // Session resumption is a later feature: tickets are decoded (and so checked) and reported.
+      const nst = decodeNewSessionTicket13(post.body);
+      host.received(post, nst);
+    }
+  }
 }

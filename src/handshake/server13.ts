@@ -8,7 +8,6 @@ import { encodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
 import { encodeCertificate13 } from '../messages/certificate13.js';
 import { encodeCertificateVerify } from '../messages/certificate-verify.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
-import { decodeKeyUpdate } from '../messages/key-update.js';
 import { findExtension, type Extension } from '../extensions/extension.js';
 import { decodeServerNameClient } from '../extensions/server-name.js';
 import { decodeSupportedGroups, encodeSupportedGroups } from '../extensions/supported-groups.js';
@@ -26,7 +25,7 @@ import { decodeRecordSizeLimit, encodeRecordSizeLimit } from '../extensions/reco
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import { constantTimeEqual } from '../wire/bytes.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
-import { certificateVerifyContent, chooseCertificate } from './common13.js';
+import { certificateVerifyContent, chooseCertificate, postHandshake13 } from './common13.js';
 import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { selectServerVersion, serverHandshake12 } from './server12.js';
 
@@ -226,12 +225,7 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: master.resumptionMasterSecret(transcript.hash()) });
 
   // --- post-handshake (§4.6): only KeyUpdate from a client.
-  for (;;) {
-    const post = yield* expect(HandshakeType.key_update);
-    const ku = decodeKeyUpdate(post.body);
-    host.received(post, ku);
-    host.keyUpdateReceived(ku.requestUpdate === 1);
-  }
+  yield* postHandshake13(host, 'server');
 }
 
 function readOffer(hello: ClientHello): Offer {
