@@ -3,6 +3,7 @@
  * so that `rejectUnauthorized: false` keeps node's semantics (verification runs and sets
  * `authorized` / `authorizationError`, but does not fail the handshake).
  */
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -68,6 +69,46 @@ function rootsVerifier(provider: CryptoProvider): CertificateVerifier {
   return defaultVerifier;
 }
 
+/**
+ * Verifiers for `ca` option values, keyed by the option's content: node builds a new
+ * SecureContext (and trust store) on every connect() given `ca`; we index the anchors, parse
+ * them and import their keys once per distinct value. A small LRU per provider.
+ */
+const CA_CACHE_SIZE = 16;
+const caVerifiers = new WeakMap<CryptoProvider, Map<string, CertificateVerifier>>();
+
+function caKey(ca: BinaryLike | readonly BinaryLike[]): string {
+  const list: readonly BinaryLike[] = Array.isArray(ca) ? (ca as readonly BinaryLike[]) : [ca as BinaryLike];
+  // type-tagged, length-prefixed parts: different option values never share a key
+  let key = '';
+  for (const item of list) {
+    const text = typeof item === 'string' ? `s${item}` : `b${Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString('latin1')}`;
+    key += `${text.length}:${text}`;
+  }
+  return key;
+}
+
+function caVerifier(provider: CryptoProvider, ca: BinaryLike | readonly BinaryLike[]): CertificateVerifier {
+  let byKey = caVerifiers.get(provider);
+  if (byKey === undefined) caVerifiers.set(provider, (byKey = new Map<string, CertificateVerifier>()));
+  const key = caKey(ca);
+  const hit = byKey.get(key);
+  if (hit !== undefined) {
+    byKey.delete(key);
+    byKey.set(key, hit);
+    return hit;
+  }
+  // private copies: the cached anchors must not change when the caller reuses its buffers
+  const anchors = certificatesFrom(ca, 'ca').map((der) => der.slice());
+  const verifier = createDefaultVerifier({ provider, trustAnchors: anchors });
+  if (byKey.size >= CA_CACHE_SIZE) {
+    const oldest = byKey.keys().next();
+    if (oldest.done !== true) byKey.delete(oldest.value);
+  }
+  byKey.set(key, verifier);
+  return verifier;
+}
+
 /** The name node verifies: `servername`, else `host`, else `localhost`. */
 export function hostnameOf(o: TlsClientOptions): string {
   return o.servername !== undefined && o.servername !== '' ? o.servername : (o.host ?? 'localhost');
@@ -77,8 +118,13 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
   const provider = o.provider ?? o.secureContext?.provider ?? nodeCryptoProvider;
   const cipherSuites = o.ciphers !== undefined ? parseCiphers(o.ciphers) : (o.secureContext?.cipherSuites ?? parseCiphers(undefined));
   const groups = o.ecdhCurve !== undefined ? parseEcdhCurve(o.ecdhCurve, provider) : (o.secureContext?.groups ?? parseEcdhCurve(undefined, provider));
-  const ca = o.ca !== undefined ? certificatesFrom(o.ca, 'ca') : o.secureContext?.ca;
-  const base = ca !== undefined ? createDefaultVerifier({ provider, trustAnchors: ca }) : rootsVerifier(provider);
+  const ca = o.secureContext?.ca;
+  const base =
+    o.ca !== undefined
+      ? caVerifier(provider, o.ca)
+      : ca !== undefined
+        ? createDefaultVerifier({ provider, trustAnchors: ca })
+        : rootsVerifier(provider);
   const certificates = [...(o.secureContext?.certificates ?? []), ...certifiedKeysFrom(provider, o)];
   const hostname = hostnameOf(o);
   const reject = o.rejectUnauthorized !== false;

@@ -55,6 +55,63 @@ export interface DefaultVerifierOptions {
   readonly maxSignatureChecks?: number;
   /** Most certificates accepted in a received chain (default 32). */
   readonly maxChainLength?: number;
+  /**
+   * How many verified certificate signatures to remember (default 256; 0 disables). A signature's
+   * validity is a pure function of the issuer's public key and the certificate's bytes, so a
+   * chain seen before skips the public key operations; every other check runs every time.
+   */
+  readonly signatureCacheSize?: number;
+  /** How many parsed certificates to remember, keyed by their DER (default 256; 0 disables). */
+  readonly parseCacheSize?: number;
+}
+
+/**
+ * A bounded LRU keyed by the SHA-256 of some byte strings; each entry keeps private copies of
+ * those bytes and a hit compares them, so a hit means exactly the same bytes.
+ */
+class BytesLru<V> {
+  private readonly map = new Map<string, { readonly parts: readonly Uint8Array[]; readonly value: V }>();
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    private readonly max: number,
+  ) {}
+
+  key(parts: readonly Uint8Array[]): string {
+    let n = 0;
+    for (const p of parts) n += 4 + p.length;
+    const buf = new Uint8Array(n);
+    let at = 0;
+    for (const p of parts) {
+      // length-prefixed, so that different splits of the same bytes never share a key
+      buf[at] = p.length >>> 24;
+      buf[at + 1] = (p.length >>> 16) & 0xff;
+      buf[at + 2] = (p.length >>> 8) & 0xff;
+      buf[at + 3] = p.length & 0xff;
+      buf.set(p, at + 4);
+      at += 4 + p.length;
+    }
+    return toHex(this.provider.hash('sha256', buf));
+  }
+
+  get(key: string, parts: readonly Uint8Array[]): V | undefined {
+    if (this.max === 0) return undefined;
+    const hit = this.map.get(key);
+    if (hit === undefined || hit.parts.length !== parts.length) return undefined;
+    for (let i = 0; i < parts.length; i++) if (!equalBytes(hit.parts[i] as Uint8Array, parts[i] as Uint8Array)) return undefined;
+    this.map.delete(key);
+    this.map.set(key, hit);
+    return hit.value;
+  }
+
+  set(key: string, parts: readonly Uint8Array[], value: V): void {
+    if (this.max === 0) return;
+    if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next();
+      if (oldest.done !== true) this.map.delete(oldest.value);
+    }
+    this.map.set(key, { parts: parts.map((p) => p.slice()), value });
+  }
 }
 
 /** A trust anchor: parsed lazily; its public key imported once, on first use. */
@@ -266,6 +323,19 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
   const maxDepth = options.maxDepth ?? 8;
   const maxChecks = options.maxSignatureChecks ?? 32;
   const maxChain = options.maxChainLength ?? 32;
+  const verifiedSignatures = new BytesLru<true>(provider, options.signatureCacheSize ?? 256);
+  const parsed = new BytesLru<Certificate>(provider, options.parseCacheSize ?? 256);
+
+  /** parseCertificate through the cache; a cached certificate is parsed from a private copy. */
+  function parse(der: Uint8Array): Certificate {
+    const parts = [der];
+    const key = parsed.key(parts);
+    const hit = parsed.get(key, parts);
+    if (hit !== undefined) return hit;
+    const cert = Object.freeze(parseCertificate(der.slice()));
+    parsed.set(key, parts, cert);
+    return cert;
+  }
 
   function note(state: SearchState, depth: number, error: TlsError): void {
     if (state.best === undefined || depth > state.best.depth) state.best = { depth, error };
@@ -283,9 +353,17 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
     }
     state.checks++;
     let result: boolean | TlsError;
+    const parts = [issuer.subjectPublicKeyInfo, child.raw];
+    const cacheKey = verifiedSignatures.key(parts);
+    if (verifiedSignatures.get(cacheKey, parts) !== undefined) {
+      m.set(issuer, true);
+      return true;
+    }
     try {
       const key = anchor ? store.publicKey(issuer) : provider.importPublicKey(issuer.subjectPublicKeyInfo);
       result = verifyCertificateSignature(provider, child, key);
+      // only successes are remembered (a failure is rare, and the peer's choice)
+      if (result) verifiedSignatures.set(cacheKey, parts, true);
     } catch (e) {
       result = fail(
         ErrorCode.CERT_SIGNATURE_FAILURE,
@@ -374,7 +452,7 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
       const certs: Certificate[] = [];
       for (let i = 0; i < req.chain.length; i++) {
         try {
-          certs.push(parseCertificate(req.chain[i] as Uint8Array));
+          certs.push(parse(req.chain[i] as Uint8Array));
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
           return { ok: false, error: new TlsError(ErrorCode.ERR_TLS_BAD_CERTIFICATE, `certificate ${i} is malformed: ${msg}`, { cause: e }) };
