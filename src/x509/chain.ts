@@ -325,15 +325,13 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
     const found = search([leaf]);
     if (found === undefined) {
       const best = state.best;
-      return {
-        ok: false,
-        error:
-          state.exhausted ??
-          best?.error ??
-          new CertificateError(ErrorCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 'issuer', `no path from ${displayName(leaf)} to a trust anchor; ${issuerHint(leaf)}`, { index: 0, subject: displayName(leaf) }),
-        checks: state.exhausted === undefined ? (best?.checks ?? []) : [],
-        chain: state.exhausted === undefined ? best?.chain : undefined,
-      };
+      const error =
+        state.exhausted ??
+        best?.error ??
+        new CertificateError(ErrorCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 'issuer', `no path from ${displayName(leaf)} to a trust anchor; ${issuerHint(leaf)}`, { index: 0, subject: displayName(leaf) });
+      const checks = state.exhausted === undefined ? [...(best?.checks ?? [])] : [];
+      if (!checks.some((c) => !c.ok)) checks.push({ check: error.check, index: error.certIndex, ok: false, detail: error.message });
+      return { ok: false, error, checks, chain: state.exhausted === undefined ? best?.chain : undefined };
     }
     // RFC 6125 §6: the identity check after the path is validated (as node:tls does).
     const idError = checkIdentity(leaf, o);
