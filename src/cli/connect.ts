@@ -1,5 +1,5 @@
 /**
- * `tlskit connect HOST:PORT` (like `openssl s_client`): a TLS 1.3 handshake with a server, then
+ * `tlskit connect HOST:PORT` (like `openssl s_client`): a TLS 1.3/1.2 handshake with a server, then
  * what was negotiated, the certificate chain and the verification result (on stderr, so that
  * stdout carries only the server's data), then stdin → server and server → stdout.
  */
@@ -15,14 +15,14 @@ import { LadderRenderer, renderLadder, renderNegotiated, summarizeNegotiated } f
 import { commonName } from '../x509/certificate.js';
 import { createDefaultVerifier, type CertificateVerifier } from '../x509/verify.js';
 import { explainFailure } from './errors.js';
-import { UsageError, parseAlpnList, parseCipherList, parseGroupList } from './names.js';
+import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
 import { negotiatedJson, renderChain } from './report.js';
 import { openSession, type Session } from './session.js';
-import { EXIT_FAILURE, EXIT_USAGE, keylogWriter, useColor } from './util.js';
+import { EXIT_FAILURE, keylogWriter, useColor } from './util.js';
 
 export const CONNECT_HELP = `Usage: tlskit connect HOST:PORT [options]
 
-Connects with TLS 1.3 and prints (on stderr) the version, cipher suite, group, ALPN, the
+Connects with TLS 1.3 or 1.2 and prints (on stderr) the version, cipher suite, group, ALPN, the
 certificate chain and the verification result; then relays stdin to the server and the server's
 data to stdout until either side ends.
 
@@ -31,9 +31,10 @@ Options:
                      is matched against the certificate's IP addresses and not sent as SNI)
   --cafile FILE      trust the CA certificates in FILE (PEM) instead of the system roots
   --insecure         do not verify the server's certificate (loud warning)
-  --tls1.3           TLS 1.3 only (the default, and the only version for now)
-  --tls1.2           TLS 1.2 (not available yet)
-  --ciphers LIST     TLS 1.3 cipher suites, comma separated (e.g. TLS_AES_256_GCM_SHA384)
+  --tls1.3           TLS 1.3 only (default: TLS 1.3 or 1.2, whichever the server prefers)
+  --tls1.2           TLS 1.2 only
+  --ciphers LIST     cipher suites, comma separated: TLS 1.3 (e.g. TLS_AES_256_GCM_SHA384) and/or
+                     TLS 1.2 ones (e.g. ECDHE-RSA-AES128-GCM-SHA256 or its IANA name)
   --groups LIST      key exchange groups, comma separated (e.g. x25519,secp256r1)
   --alpn LIST        ALPN protocols, comma separated (e.g. h2,http/1.1)
   --keylog FILE      append the secrets to FILE in NSS key log format (for Wireshark)
@@ -121,10 +122,9 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     process.stdout.write(CONNECT_HELP);
     return 0;
   }
-  if (values['tls1.2']) {
-    process.stderr.write('tlskit connect: TLS 1.2 is not available yet; use --tls1.3 (the default).\n');
-    return EXIT_USAGE;
-  }
+  const versions = versionRange(values['tls1.2'], values['tls1.3']);
+  const suites = values.ciphers === undefined ? {} : parseMixedCipherList(values.ciphers);
+  checkSuitesForVersions(versions, suites);
   if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('expected exactly one HOST:PORT');
   const { host, port } = parseTarget(positionals[0]);
   const timeoutSeconds = values.timeout === undefined ? 15 : Number(values.timeout);
@@ -152,7 +152,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     provider,
     verifier: values.insecure ? null : verifier,
     serverName,
-    ...(values.ciphers === undefined ? {} : { cipherSuites: parseCipherList(values.ciphers) }),
+    ...versions,
+    ...suites,
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
     ...(values.alpn === undefined ? {} : { alpnProtocols: parseAlpnList(values.alpn) }),
   };

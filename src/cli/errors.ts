@@ -55,8 +55,8 @@ const CAUSES: Readonly<Record<string, Cause>> = {
     server: 'the client offers no cipher suite, group or signature scheme we accept — check --ciphers/--groups',
   },
   protocol_version: {
-    client: 'the server does not speak TLS 1.3',
-    server: 'the client does not offer TLS 1.3 (TLS 1.2 is not available in tlskit yet)',
+    client: 'no protocol version in common: the server does not speak the versions we offered (TLS 1.3 and 1.2 by default; see --tls1.2/--tls1.3)',
+    server: 'no protocol version in common: the client offers none of the versions we enabled (TLS 1.3 and 1.2 by default; see --tls1.2/--tls1.3)',
   },
   bad_certificate: {
     client: "the server's certificate was rejected — use --cafile CA.pem if it comes from your own CA, or --insecure to look anyway",

@@ -1,5 +1,5 @@
 /** Command-line names for cipher suites and groups: IANA spellings (any case) plus common aliases. */
-import { CipherSuite, NamedGroup } from '../registry/codepoints.js';
+import { CipherSuite, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { tls13Suite } from '../keyschedule/suites.js';
 import { TLS12_SUITES } from '../handshake/suites12.js';
 
@@ -64,6 +64,40 @@ export function splitList(value: string): string[] {
     .split(/[,:]/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
+}
+
+/**
+ * A --ciphers list that may mix TLS 1.3 suites (TLS_AES_128_GCM_SHA256) and TLS 1.2 suites (IANA
+ * or OpenSSL names): each version's list is replaced only when the list names suites of it.
+ */
+export function parseMixedCipherList(v: string): { cipherSuites?: number[]; cipherSuites12?: number[] } {
+  const s13: number[] = [];
+  const s12: number[] = [];
+  for (const name of splitList(v)) {
+    const code = lookup(CipherSuite, SUITE_ALIASES, name);
+    if (code !== undefined && tls13Suite(code) !== undefined) s13.push(code);
+    else s12.push(parseCipherSuite12(name));
+  }
+  return { ...(s13.length > 0 ? { cipherSuites: s13 } : {}), ...(s12.length > 0 ? { cipherSuites12: s12 } : {}) };
+}
+
+/** --tls1.2 / --tls1.3: one flag means only that version; none (or both) means TLS 1.2 and 1.3. */
+export function versionRange(tls12: boolean, tls13: boolean): { minVersion: number; maxVersion: number } {
+  if (tls12 && !tls13) return { minVersion: ProtocolVersion.TLS1_2, maxVersion: ProtocolVersion.TLS1_2 };
+  if (tls13 && !tls12) return { minVersion: ProtocolVersion.TLS1_3, maxVersion: ProtocolVersion.TLS1_3 };
+  return { minVersion: ProtocolVersion.TLS1_2, maxVersion: ProtocolVersion.TLS1_3 };
+}
+
+/** Checks that the chosen versions have cipher suites left (a usage error otherwise). */
+export function checkSuitesForVersions(range: { minVersion: number; maxVersion: number }, suites: { cipherSuites?: number[]; cipherSuites12?: number[] }): void {
+  const only12 = range.maxVersion === ProtocolVersion.TLS1_2;
+  const only13 = range.minVersion === ProtocolVersion.TLS1_3;
+  if (only12 && suites.cipherSuites12 === undefined && suites.cipherSuites !== undefined) {
+    throw new UsageError('--tls1.2 with only TLS 1.3 cipher suites in --ciphers (name TLS 1.2 suites, e.g. ECDHE-ECDSA-AES128-GCM-SHA256)');
+  }
+  if (only13 && suites.cipherSuites === undefined && suites.cipherSuites12 !== undefined) {
+    throw new UsageError('--tls1.3 with only TLS 1.2 cipher suites in --ciphers (name TLS 1.3 suites, e.g. TLS_AES_128_GCM_SHA256)');
+  }
 }
 
 export const parseGroupList = (v: string): number[] => splitList(v).map(parseGroup);

@@ -1,5 +1,5 @@
 /**
- * `tlskit serve` (like `openssl s_server`): a TLS 1.3 server that echoes, or with --www answers
+ * `tlskit serve` (like `openssl s_server`): a TLS 1.3/1.2 server that echoes, or with --www answers
  * every HTTP request with an HTML page describing the connection and the client's ClientHello.
  * Prints "listening on HOST:PORT" on stdout when ready; one log line per connection on stderr.
  */
@@ -20,13 +20,13 @@ import { LadderRenderer, renderLadder } from '../trace/ladder.js';
 import { commonName, fingerprint256, parseCertificate } from '../x509/certificate.js';
 import { decodeCertificatesPem } from '../x509/pem.js';
 import { explainFailure } from './errors.js';
-import { UsageError, parseAlpnList, parseCipherList, parseGroupList } from './names.js';
+import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
 import { openSession, type Session } from './session.js';
-import { EXIT_USAGE, generatePki, keylogWriter, useColor } from './util.js';
+import { generatePki, keylogWriter, useColor } from './util.js';
 
 export const SERVE_HELP = `Usage: tlskit serve [options]
 
-Runs a TLS 1.3 server. Without --cert it generates a CA and a certificate for localhost,
+Runs a TLS 1.3/1.2 server. Without --cert it generates a CA and a certificate for localhost,
 127.0.0.1 and ::1, prints its SHA-256 fingerprint and writes the CA to a file for --cafile.
 
 Options:
@@ -36,13 +36,14 @@ Options:
   --host ADDR      address to listen on (default 127.0.0.1)
   --www            answer any HTTP request with an HTML page describing the connection
                    (ALPN defaults to http/1.1); without it, echo what the client sends
-  --ciphers LIST   TLS 1.3 cipher suites in preference order, comma separated
+  --ciphers LIST   cipher suites in preference order, comma separated: TLS 1.3 and/or TLS 1.2
+                   (IANA or OpenSSL names, e.g. ECDHE-ECDSA-AES128-GCM-SHA256)
   --groups LIST    key exchange groups in preference order, comma separated
   --alpn LIST      ALPN protocols, comma separated
   --keylog FILE    append the secrets to FILE in NSS key log format (for Wireshark)
   --trace          print each handshake as a ladder to stderr as it happens
-  --tls1.3         TLS 1.3 only (the default, and the only version for now)
-  --tls1.2         TLS 1.2 (not available yet)
+  --tls1.3         TLS 1.3 only (default: TLS 1.3 and 1.2, the highest the client offers)
+  --tls1.2         TLS 1.2 only
   -h, --help       this help
 
 Prints "listening on HOST:PORT" when ready. Stops cleanly on SIGINT/SIGTERM.
@@ -146,10 +147,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     process.stdout.write(SERVE_HELP);
     return 0;
   }
-  if (values['tls1.2']) {
-    process.stderr.write('tlskit serve: TLS 1.2 is not available yet; the server speaks TLS 1.3 (--tls1.3, the default).\n');
-    return EXIT_USAGE;
-  }
+  const versions = versionRange(values['tls1.2'], values['tls1.3']);
+  const suites = values.ciphers === undefined ? {} : parseMixedCipherList(values.ciphers);
+  checkSuitesForVersions(versions, suites);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port ${values.port}`);
   const host = values.host;
@@ -181,7 +181,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     provider,
     certificates,
     alpnProtocols: alpn,
-    ...(values.ciphers === undefined ? {} : { cipherSuites: parseCipherList(values.ciphers) }),
+    ...versions,
+    ...suites,
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
   };
   const config = serverConfig(options);

@@ -3,7 +3,7 @@ import type { KeyBlockLayout, Prf12Hash } from '../keyschedule/prf12.js';
 import { CipherSuite, SignatureScheme } from '../registry/codepoints.js';
 
 /** The TLS 1.2 key exchange of a suite (RFC 8422 §2: ECDHE; RFC 5246 §7.4.3: DHE; §7.4.7.1: RSA). */
-export type KeyExchange12 = 'ecdhe';
+export type KeyExchange12 = 'ecdhe' | 'dhe' | 'rsa';
 /** How the server authenticates: the certificate key type (RFC 8422 §2, RFC 5246 §7.4.2). */
 export type Auth12 = 'ecdsa' | 'rsa';
 

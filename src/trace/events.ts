@@ -5,6 +5,9 @@
  * A trace never holds secrets: the key log is a separate, opt-in event.
  */
 import type { AlertEvent, ConnectionEvents, HandshakeEvent, RecordEvent } from '../connection/connection.js';
+import type { ServerHello } from '../messages/server-hello.js';
+import { HandshakeType } from '../registry/codepoints.js';
+import { serverHelloVersion } from './explain.js';
 
 export type Side = 'client' | 'server';
 /** Which keys protected a message or record. */
@@ -33,6 +36,10 @@ export interface TraceRecord {
   readonly length: number;
   readonly protection: Protection;
   readonly at: number;
+  /** The negotiated version once the ServerHello was seen (0x0303 TLS 1.2, 0x0304 TLS 1.3). */
+  readonly version?: number;
+  /** The negotiated cipher suite once the ServerHello was seen. */
+  readonly cipherSuite?: number;
 }
 
 export interface TraceAlert {
@@ -58,6 +65,8 @@ export const otherSide = (side: Side): Side => (side === 'client' ? 'server' : '
 export class TraceRecorder {
   readonly entries: TraceEntry[] = [];
   private readonly start = Date.now();
+  private version: number | undefined;
+  private cipherSuite: number | undefined;
 
   constructor(
     readonly localSide: Side,
@@ -78,6 +87,11 @@ export class TraceRecorder {
   events(): Required<Pick<ConnectionEvents, 'handshakeMessage' | 'record' | 'alert'>> {
     return {
       handshakeMessage: (e: HandshakeEvent) => {
+        if (e.type === HandshakeType.server_hello) {
+          const sh = e.message as ServerHello;
+          this.version = serverHelloVersion(sh);
+          this.cipherSuite = sh.cipherSuite;
+        }
         this.push({ kind: 'handshake', from: this.from(e.direction), type: e.type, message: e.message, raw: e.raw, protection: e.protection, at: Date.now() - this.start });
       },
       record: (e: RecordEvent) => {
@@ -89,6 +103,8 @@ export class TraceRecorder {
           length: e.length,
           protection: e.protection,
           at: Date.now() - this.start,
+          ...(this.version === undefined ? {} : { version: this.version }),
+          ...(this.cipherSuite === undefined ? {} : { cipherSuite: this.cipherSuite }),
         });
       },
       alert: (e: AlertEvent) => {

@@ -17,7 +17,7 @@ import type { EncryptedExtensions } from '../messages/encrypted-extensions.js';
 import type { Finished } from '../messages/finished.js';
 import type { KeyUpdate } from '../messages/key-update.js';
 import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
-import { isHelloRetryRequest, type ServerHello } from '../messages/server-hello.js';
+import { downgradeSentinel, isHelloRetryRequest, type ServerHello } from '../messages/server-hello.js';
 import type { Extension } from '../extensions/extension.js';
 import { decodeAlpn, decodeAlpnServer } from '../extensions/alpn.js';
 import { decodeKeyShareClient, decodeKeyShareHrr, decodeKeyShareServer } from '../extensions/key-share.js';
@@ -260,6 +260,7 @@ function explainServerHello(sh: ServerHello): Explanation {
       `${why}. This costs one extra round trip; the transcript replaces the first ClientHello with its hash (message_hash, RFC 8446 §4.4.1).`,
     );
   }
+  if (version === undefined && sh.legacyVersion === 0x0303) return explainServerHello12(sh);
   const share = tryDecode(ext(e, ExtensionType.key_share), decodeKeyShareServer);
   const fields: [string, string][] = [
     ['cipher_suite', cipherSuiteName(sh.cipherSuite)],
@@ -274,6 +275,47 @@ function explainServerHello(sh: ServerHello): Explanation {
         'handshake secret, so everything after this is encrypted.' +
         (share === undefined ? '' : ` ${namedGroupName(share.group)} is ${groupKind(share.group)}.`)
       : `The server answers with ${v}: it did not select TLS 1.3 (no supported_versions).`;
+  return make('ServerHello', fields, sentence);
+}
+
+/** The version a ServerHello selects: supported_versions, else legacy_version (RFC 8446 §4.2.1). */
+export function serverHelloVersion(sh: ServerHello): number {
+  return tryDecode(ext(sh.extensions, ExtensionType.supported_versions), decodeSupportedVersionsServer) ?? sh.legacyVersion;
+}
+
+/** A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3): no key share, the extensions answer the client's. */
+function explainServerHello12(sh: ServerHello): Explanation {
+  const e = sh.extensions;
+  const suite = tls12Suite(sh.cipherSuite);
+  const alpn = tryDecode(ext(e, ExtensionType.application_layer_protocol_negotiation), decodeAlpnServer);
+  const ems = ext(e, ExtensionType.extended_master_secret) !== undefined;
+  const ri = ext(e, ExtensionType.renegotiation_info) !== undefined;
+  const sentinel = downgradeSentinel(sh.random);
+  const fields: [string, string][] = [
+    ['server_version', protocolVersionName(sh.legacyVersion)],
+    ['cipher_suite', cipherSuiteName(sh.cipherSuite)],
+    ['extended_master_secret', ems ? 'yes' : 'no'],
+    ['renegotiation_info', ri ? 'yes' : 'no'],
+  ];
+  if (alpn !== undefined) fields.push(['ALPN', alpn]);
+  const others = e.filter(
+    (x) => x.type !== ExtensionType.extended_master_secret && x.type !== ExtensionType.renegotiation_info && x.type !== ExtensionType.application_layer_protocol_negotiation,
+  );
+  if (others.length > 0) fields.push(['other', others.map((x) => extensionTypeName(x.type)).join(', ')]);
+  if (sentinel !== null) fields.push(['random', `ends in the downgrade sentinel DOWNGRD ${sentinel === 'tls12' ? '01' : '00'}`]);
+  const kex =
+    suite === undefined
+      ? ''
+      : suite.keyExchange === 'rsa'
+        ? ' With static RSA key exchange the client will encrypt the pre_master_secret to the key in the server certificate (no forward secrecy).'
+        : ` The key exchange (${suite.keyExchange === 'dhe' ? 'finite-field Diffie-Hellman' : 'ECDHE'}) follows in ServerKeyExchange, signed with the certificate key.`;
+  const sentence =
+    `The server picks TLS 1.2 and ${suiteFriendly(sh.cipherSuite)}; unlike TLS 1.3 there is no key share here and the rest of its ` +
+    `first flight is in plaintext.${kex}` +
+    (ems ? ' Both sides will use the extended master secret (RFC 7627), binding the keys to the whole handshake.' : '') +
+    (sentinel !== null
+      ? ' Its random ends in the TLS 1.3 downgrade sentinel (RFC 8446 §4.1.3): a server that can speak TLS 1.3 marks that it chose 1.2, so a TLS 1.3 client would abort.'
+      : '');
   return make('ServerHello', fields, sentence);
 }
 
@@ -481,24 +523,28 @@ export function explainHandshake(entry: Pick<TraceHandshake, 'type' | 'message' 
 
 // ------------------------------------------------------------------ records and alerts
 
-/** Summary and sentence for a record. */
-export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' | 'length' | 'protection' | 'from'>): Explanation {
+/** Summary and sentence for a record. `version`/`cipherSuite` (from the ServerHello, when known) pick TLS 1.2 or 1.3 wording. */
+export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' | 'length' | 'protection' | 'from' | 'version' | 'cipherSuite'>): Explanation {
   const outer = contentTypeName(r.contentType);
   const inner = contentTypeName(r.innerType);
+  const tls12 = r.version === 0x0303;
   const fields: [string, string][] = [
     ['type', r.contentType === r.innerType ? outer : `${outer} (inner ${inner})`],
     ['length', r.length === 1 ? '1 byte' : `${r.length} bytes`],
   ];
   if (r.innerType === ContentType.change_cipher_spec) {
-    return make(
-      'ChangeCipherSpec',
-      fields,
-      'In TLS 1.2 it switches the sender to the keys just derived (RFC 5246 §7.1): its next record, the Finished, is encrypted. ' +
-        'In TLS 1.3 it is a dummy change_cipher_spec for middlebox compatibility (RFC 8446 Appendix D.4): it makes TLS 1.3 look like a resumed ' +
-        'TLS 1.2 session to old middleboxes; TLS 1.3 itself ignores it.',
-    );
+    const v12 = 'In TLS 1.2 it switches the sender to the keys just derived (RFC 5246 §7.1): its next record, the Finished, is encrypted.';
+    const v13 =
+      'In TLS 1.3 it is a dummy change_cipher_spec for middlebox compatibility (RFC 8446 Appendix D.4): it makes TLS 1.3 look like a resumed ' +
+      'TLS 1.2 session to old middleboxes; TLS 1.3 itself ignores it.';
+    return make('ChangeCipherSpec', fields, r.version === undefined ? `${v12} ${v13}` : tls12 ? v12 : v13);
   }
   if (r.innerType === ContentType.application_data) {
+    if (tls12 && r.protection !== 'plaintext') {
+      const o = record12Overhead(r.cipherSuite);
+      const bytes = o.exact ? `${Math.max(0, r.length - o.bytes)} bytes` : `up to ${Math.max(0, r.length - o.bytes)} bytes`;
+      return make('application_data', fields, `${bytes} of application data from the ${r.from}, protected under the TLS 1.2 key block's write keys (${o.text}).`);
+    }
     const overhead = r.protection === 'plaintext' ? 0 : 17; // inner type byte + 16-byte AEAD tag
     return make(
       'application_data',
@@ -520,6 +566,20 @@ export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' |
   }
   if (r.innerType === ContentType.alert) return make('alert record', fields, 'A record carrying an alert.');
   return make(`${inner} record`, fields, `A record of content type ${inner}.`);
+}
+
+/** What TLS 1.2 record protection adds to the plaintext for a suite (RFC 5288 §3, RFC 7905 §2, RFC 5246 §6.2.3.2). */
+function record12Overhead(cipherSuite: number | undefined): { bytes: number; exact: boolean; text: string } {
+  const suite = cipherSuite === undefined ? undefined : tls12Suite(cipherSuite);
+  if (suite?.aead === 'chacha20-poly1305') return { bytes: 16, exact: true, text: 'ChaCha20-Poly1305: a 16-byte tag; the nonce is the IV XOR the sequence number' };
+  if (suite?.aead === 'aes-128-gcm' || suite?.aead === 'aes-256-gcm') {
+    return { bytes: 24, exact: true, text: 'AES-GCM: an 8-byte explicit nonce and a 16-byte tag; the content type stays in the header' };
+  }
+  const cbc = suite as { readonly macLength?: number } | undefined;
+  if (cbc?.macLength !== undefined) {
+    return { bytes: 16 + cbc.macLength + 1, exact: false, text: `CBC: a 16-byte explicit IV, a ${cbc.macLength}-byte HMAC and 1 to 16 bytes of padding` };
+  }
+  return { bytes: 0, exact: false, text: 'the suite decides the per-record overhead' };
 }
 
 /** What each alert means, in a few words (RFC 8446 §6). */
