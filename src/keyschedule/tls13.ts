@@ -24,6 +24,22 @@ import type { Tls13Suite } from './suites.js';
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Without a PSK, early_secret and Derive-Secret(early_secret, "derived", "") depend on the hash
+ * alone (public constants): computed once per Hkdf instead of two HMACs per handshake.
+ */
+const noPsk = new WeakMap<Hkdf, { readonly earlySecret: Uint8Array; readonly derived: Uint8Array }>();
+function noPskSecrets(h: Hkdf): { readonly earlySecret: Uint8Array; readonly derived: Uint8Array } {
+  let v = noPsk.get(h);
+  if (v === undefined) {
+    // RFC 8446 §7.1: if no PSK is selected, the IKM is a string of Hash.length zeros.
+    const earlySecret = h.extract(null, h.zeroKey);
+    v = { earlySecret, derived: h.deriveSecret(earlySecret, Label.derived, h.emptyHash) };
+    noPsk.set(h, v);
+  }
+  return v;
+}
+
 /** Stage 1: from the PSK (or none). RFC 8446 §7.1, top of the diagram. */
 export class EarlySecrets {
   /** early_secret = HKDF-Extract(salt 0, PSK or HashLen zeros). */
@@ -39,7 +55,7 @@ export class EarlySecrets {
     // RFC 8446 §7.1: if no PSK is selected, the IKM is a string of Hash.length zeros.
     if (psk !== null && psk.length === 0) throw internalError('empty PSK');
     this.hasPsk = psk !== null;
-    this.earlySecret = h.extract(null, psk ?? h.zeroKey);
+    this.earlySecret = psk === null ? noPskSecrets(h).earlySecret.slice() : h.extract(null, psk);
   }
 
   /** Starts the schedule for `suite`; `psk` is the resumption or external PSK, or null. */
@@ -71,7 +87,7 @@ export class EarlySecrets {
    * `sharedSecret` null for psk_ke (no (EC)DHE): HashLen zeros (RFC 8446 §7.1).
    */
   handshake(sharedSecret: Uint8Array | null): HandshakeSecrets {
-    const salt = this.h.deriveSecret(this.earlySecret, Label.derived, this.h.emptyHash);
+    const salt = this.hasPsk ? this.h.deriveSecret(this.earlySecret, Label.derived, this.h.emptyHash) : noPskSecrets(this.h).derived;
     return new HandshakeSecrets(this.suite, this.h, this.h.extract(salt, sharedSecret ?? this.h.zeroKey));
   }
 }

@@ -448,13 +448,16 @@ export class TLSSocket extends Duplex {
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
     this.clearHandshakeTimer();
     this.clearIdle();
-    const failure = err ?? new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the socket was destroyed');
     const w = this.pendingWrite;
     this.pendingWrite = undefined;
-    if (w !== undefined) process.nextTick(w.cb, failure);
     const d = this.drainCb;
     this.drainCb = undefined;
-    if (d !== undefined) process.nextTick(d, failure);
+    if (w !== undefined || d !== undefined) {
+      // only built when a callback is waiting: a normal close constructs no error
+      const failure = err ?? new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the socket was destroyed');
+      if (w !== undefined) process.nextTick(w.cb, failure);
+      if (d !== undefined) process.nextTick(d, failure);
+    }
     this.underlying.removeListener('drain', this.onRawDrain);
     const raw = this.underlying;
     if (!raw.destroyed) {
