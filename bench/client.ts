@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { ImplConnectOptions, ImplSocket, TlsImpl } from '../test/helpers/impl.js';
 import {
   BULK_SUITE,
+  TLS12_CLIENT_OPTIONS,
   cpuSinceUs,
   isImplName,
   loadImpl,
@@ -57,13 +58,18 @@ function connect(tls: TlsImpl, opts: ImplConnectOptions): Promise<ImplSocket> {
 }
 
 /** One full handshake, then close (close_notify + FIN) and wait for 'close'. */
-async function oneHandshake(tls: TlsImpl, opts: ImplConnectOptions): Promise<boolean> {
+async function oneHandshake(tls: TlsImpl, opts: ImplConnectOptions, expectProtocol?: string): Promise<boolean> {
   let errored = false;
   await timeout(
     new Promise<void>((resolve, reject) => {
       let connected = false;
       const s = tls.connect(opts, () => {
         connected = true;
+        if (expectProtocol !== undefined && s.getProtocol() !== expectProtocol) {
+          s.destroy();
+          reject(new Error(`negotiated ${String(s.getProtocol())}, expected ${expectProtocol}`));
+          return;
+        }
         s.end();
       });
       s.on('data', () => undefined); // consume session tickets / anything else
@@ -88,8 +94,10 @@ async function handle(req: Request): Promise<unknown> {
   switch (req.cmd) {
     case 'handshakes': {
       const tls = await impl();
-      const opts = options(req.files, req.port);
+      const opts = options(req.files, req.port, req.tls12 === true ? TLS12_CLIENT_OPTIONS : {});
       let errors = 0;
+      // the first handshake checks the version (outside the measurement)
+      if (await oneHandshake(tls, opts, req.tls12 === true ? 'TLSv1.2' : 'TLSv1.3')) errors++;
       const cpu = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < req.n; i++) if (await oneHandshake(tls, opts)) errors++;

@@ -39,17 +39,26 @@ export type CertType = 'p256' | 'rsa2048';
 
 export const BULK_SUITE = 'TLS_AES_128_GCM_SHA256';
 
+/** Full TLS 1.2 handshakes: ECDHE (X25519) with the certificate's signature, AES-128-GCM (RFC 5289). */
+export const TLS12_CLIENT_OPTIONS = {
+  minVersion: 'TLSv1.2',
+  maxVersion: 'TLSv1.2',
+  ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256',
+  // X25519 is the key exchange (the server forces it); RFC 8422 §5.3: a P-256 certificate needs P-256 listed
+  ecdhCurve: 'X25519:P-256',
+} as const;
+
 // ---- IPC: requests from main, answers from the children
 
 export type Request =
-  | { id: number; cmd: 'listen'; certType: CertType; files: BenchFiles; bulkSuite?: boolean }
+  | { id: number; cmd: 'listen'; certType: CertType; files: BenchFiles; bulkSuite?: boolean; tls12?: boolean }
   | { id: number; cmd: 'cpuStart' }
   | { id: number; cmd: 'cpuStop' }
   | { id: number; cmd: 'awaitBulk'; bytes: number; timeoutMs: number }
   | { id: number; cmd: 'awaitConnections'; n: number; timeoutMs: number }
   | { id: number; cmd: 'memBaseline' }
   | { id: number; cmd: 'memMeasure' }
-  | { id: number; cmd: 'handshakes'; port: number; files: BenchFiles; n: number; measure: boolean }
+  | { id: number; cmd: 'handshakes'; port: number; files: BenchFiles; n: number; measure: boolean; tls12?: boolean }
   | { id: number; cmd: 'bulk'; port: number; files: BenchFiles; bytes: number }
   | { id: number; cmd: 'memOpen'; port: number; files: BenchFiles; n: number; timeoutMs: number }
   | { id: number; cmd: 'exit' };

@@ -127,15 +127,18 @@ async function withPair<T>(impl: ImplName, fn: (server: Child, client: Child) =>
 
 type Metrics = Record<string, number>;
 
-async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: CertType): Promise<Metrics> {
+/** Full handshakes (TLS 1.3, or with `tls12` TLS 1.2 ECDHE-ECDSA/ECDHE-RSA AES-128-GCM over X25519). */
+async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: CertType, tls12 = false): Promise<Metrics> {
   return withPair(impl, async (server, client) => {
-    const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType, files }, 15_000);
+    const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType, files, tls12 }, 15_000);
     const perHs = 10_000;
-    await client.request({ cmd: 'handshakes', port, files, n: config.warmup, measure: false }, config.warmup * perHs);
+    await client.request({ cmd: 'handshakes', port, files, n: config.warmup, measure: false, tls12 }, config.warmup * perHs);
     await server.request({ cmd: 'cpuStart' }, 5000);
-    const r = await client.request<HandshakeResult>({ cmd: 'handshakes', port, files, n: config.handshakes, measure: true }, config.handshakes * perHs);
+    const r = await client.request<HandshakeResult>({ cmd: 'handshakes', port, files, n: config.handshakes, measure: true, tls12 }, config.handshakes * perHs);
     const s = await server.request<{ cpuUs: number }>({ cmd: 'cpuStop' }, 5000);
-    const key = `handshake ${certType === 'p256' ? 'ECDSA P-256' : 'RSA-2048'}`;
+    const key = tls12
+      ? `handshake TLS 1.2 ${certType === 'p256' ? 'ECDHE-ECDSA P-256' : 'ECDHE-RSA 2048'}`
+      : `handshake ${certType === 'p256' ? 'ECDSA P-256' : 'RSA-2048'}`;
     return {
       [`${key}: handshakes/s`]: r.n / r.seconds,
       [`${key}: client CPU µs/hs`]: r.cpuUs / r.n,
@@ -246,6 +249,8 @@ async function main(): Promise<number> {
   const scenarios: [string, (impl: ImplName) => Promise<Metrics>][] = [
     ['handshake p256', (i) => handshakeScenario(i, files, 'p256')],
     ['handshake rsa2048', (i) => handshakeScenario(i, files, 'rsa2048')],
+    ['handshake 1.2 p256', (i) => handshakeScenario(i, files, 'p256', true)],
+    ['handshake 1.2 rsa2048', (i) => handshakeScenario(i, files, 'rsa2048', true)],
     ['bulk', (i) => bulkScenario(i, files)],
     ['memory', (i) => memoryScenario(i, files)],
   ];

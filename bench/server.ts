@@ -65,7 +65,8 @@ async function handle(req: Request): Promise<unknown> {
         {
           key: readFileSync(files.key, 'utf8'),
           cert: readFileSync(files.chain, 'utf8'),
-          minVersion: 'TLSv1.3',
+          // with tls12 a 1.2+1.3 server (the client asks for TLS 1.2 only)
+          minVersion: req.tls12 === true ? 'TLSv1.2' : 'TLSv1.3',
           maxVersion: 'TLSv1.3',
           ecdhCurve: 'X25519',
           ...(req.bulkSuite === true ? { ciphers: BULK_SUITE } : {}),
