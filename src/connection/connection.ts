@@ -3,6 +3,8 @@ import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { clientHandshake13 } from '../handshake/client13.js';
 import { serverHandshake13 } from '../handshake/server13.js';
 import { postHandshake13 } from '../handshake/common13.js';
+import { clientSessionFromTicket, type ClientSession13 } from '../handshake/resumption13.js';
+import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import {
   emptyNegotiated,
   type HandshakeGenerator,
@@ -76,6 +78,8 @@ export interface ConnectionEvents {
   error?: (error: TlsError) => void;
   /** Output became available outside a `receive()` call (after an asynchronous callback). */
   output?: () => void;
+  /** Client: a resumable TLS 1.3 session from a NewSessionTicket (RFC 8446 §4.6.1); pass it as `session` later. */
+  session?: (session: ClientSession13) => void;
 }
 
 /** Bounds on what a peer can make us do (each with its reason). */
@@ -140,6 +144,8 @@ export class Connection {
   private writeSecret: Uint8Array | null = null;
   private readKeyChanged = false;
   private exporterSecret: Uint8Array | null = null;
+  /** Client, TLS 1.3: the base of the PSKs of NewSessionTickets (RFC 8446 §4.6.1). */
+  private resumptionSecret: Uint8Array | null = null;
 
   private writeClosed = false;
   private peerClosed = false;
@@ -430,6 +436,7 @@ export class Connection {
         {
           received: (message, decoded): void => {
             this.events.handshakeMessage?.({ direction: 'received', type: message.type, message: decoded, raw: message.raw, protection: this.readLevel });
+            if (message.type === HandshakeType.new_session_ticket) this.ticketReceived(decoded as NewSessionTicket13);
           },
           keyUpdateReceived: (updateRequested): void => {
             this.keyUpdateReceived(updateRequested);
@@ -509,6 +516,7 @@ export class Connection {
       },
       complete: (secrets): void => {
         this.exporterSecret = secrets.exporterMasterSecret;
+        if (this.side === 'client' && this.events.session !== undefined) this.resumptionSecret = secrets.resumptionMasterSecret;
         this.state = 'connected';
         this.flushHandshake();
         this.events.secure?.();
@@ -537,6 +545,22 @@ export class Connection {
         this.sendAlert(AlertLevel.warning, description);
       },
     };
+  }
+
+  /** Client: turns a NewSessionTicket into a resumable session for the `session` listener. */
+  private ticketReceived(nst: NewSessionTicket13): void {
+    const listener = this.events.session;
+    if (listener === undefined || this.resumptionSecret === null || this.readSuite === null) return;
+    const n = this.negotiated;
+    const session = clientSessionFromTicket(
+      this.config.provider,
+      this.readSuite,
+      this.resumptionSecret,
+      nst,
+      { serverName: n.serverName, alpn: n.alpnProtocol, peerCertificates: n.peerCertificates },
+      this.config.now().getTime(),
+    );
+    listener(session);
   }
 
   private keyUpdateReceived(updateRequested: boolean): void {

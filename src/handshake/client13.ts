@@ -30,6 +30,10 @@ import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
 import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { clientHandshake12 } from './client12.js';
 import { isEcdheGroup12 } from './common12.js';
+import { patchBinder, pskOfferPlaceholder, usableSession, type ClientSession13 } from './resumption13.js';
+import { decodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
+import { encodeHandshake } from '../messages/handshake.js';
+import { messageHash } from '../keyschedule/transcript.js';
 import { encodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-formats.js';
 import { encodeExtendedMasterSecret } from '../extensions/empty-extensions.js';
 import { encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
@@ -44,6 +48,8 @@ interface HelloState {
   cookie: Uint8Array | undefined;
   /** Extension types we sent, to reject unsolicited ones (RFC 8446 §4.2). */
   sent: Set<number>;
+  /** The session offered as a PSK (RFC 8446 §4.2.11), if any. */
+  psk: ClientSession13 | undefined;
 }
 
 /**
@@ -61,16 +67,20 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     shares: config.maxVersion >= ProtocolVersion.TLS1_3 ? config.keyShareGroups.map((g) => p.generateKeyShare(g)) : [],
     cookie: undefined,
     sent: new Set(),
+    psk: undefined,
   };
   neg.clientRandom = state.random;
   // RFC 6066 §3: an IP address is never sent as SNI, so it is not the negotiated server name.
   neg.serverName = config.serverName !== undefined && !isIpAddress(config.serverName) ? config.serverName : undefined;
   neg.middleboxCompatibility = config.middleboxCompatibility;
   const transcript = new Transcript(p);
+  if (config.maxVersion >= ProtocolVersion.TLS1_3) {
+    state.psk = usableSession(config.session, config.cipherSuites, neg.serverName, config.now().getTime());
+  }
 
   // --- ClientHello (RFC 8446 §4.1.2)
   const ch1 = buildClientHello(config, state);
-  const ch1Raw = host.send(HandshakeType.client_hello, encodeClientHello(ch1), ch1).raw;
+  const ch1Raw = host.send(HandshakeType.client_hello, clientHelloBody(config, state, ch1, []), ch1).raw;
   transcript.add(ch1Raw);
 
   // --- ServerHello or HelloRetryRequest (§4.1.3, §4.1.4)
@@ -93,13 +103,17 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     transcript.replaceWithMessageHash();
     transcript.add(shMsg.raw);
     state.shares = [p.generateKeyShare(retryGroup)];
+    // §4.1.2: the second ClientHello recomputes the binder (and the ticket age); a PSK whose
+    // hash differs from the HelloRetryRequest's suite is dropped.
+    if (state.psk !== undefined && tls13Suite(state.psk.cipherSuite)?.hash !== suite.hash) state.psk = undefined;
     // Appendix D.4: the dummy change_cipher_spec goes before the second flight.
     if (config.middleboxCompatibility) {
       host.sendChangeCipherSpec();
       ccsSent = true;
     }
     const ch2 = buildClientHello(config, state);
-    transcript.add(host.send(HandshakeType.client_hello, encodeClientHello(ch2), ch2).raw);
+    const before = [messageHash(p, suite.hash, ch1Raw), shMsg.raw];
+    transcript.add(host.send(HandshakeType.client_hello, clientHelloBody(config, state, ch2, before), ch2).raw);
 
     shMsg = yield* expect(HandshakeType.server_hello);
     sh = decodeServerHello(shMsg.body);
@@ -128,7 +142,26 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   const shared = share.deriveSecret(serverShare.keyExchange);
   transcript.add(shMsg.raw);
 
-  const hs = EarlySecrets.create(p, suite, null).handshake(shared);
+  // --- pre_shared_key (§4.2.11): the server accepted our ticket.
+  let psk: Uint8Array | null = null;
+  const pskExt = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+  if (pskExt !== undefined) {
+    const offered = state.psk;
+    // §4.2.11: selected_identity must be one we offered, its hash that of the suite.
+    if (offered === undefined || decodePreSharedKeyServer(pskExt.data) !== 0) {
+      throw illegalParameter('ServerHello selected a PSK we did not offer', 'ServerHello.pre_shared_key');
+    }
+    if (tls13Suite(offered.cipherSuite)?.hash !== suite.hash) {
+      throw illegalParameter('ServerHello cipher suite does not match the PSK\'s hash', 'ServerHello.cipher_suite');
+    }
+    psk = offered.psk;
+    neg.resumed = true;
+    // The resumed session keeps the original server identity (RFC 8446 §2.2).
+    neg.peerCertificates = offered.peerCertificates;
+    neg.peerVerified = config.verifier !== null;
+  }
+
+  const hs = EarlySecrets.create(p, suite, psk).handshake(shared);
   const helloHash = transcript.hash();
   const clientHs = hs.clientHandshakeTrafficSecret(helloHash);
   const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
@@ -145,38 +178,40 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   processEncryptedExtensions(config, state, ee.extensions, host);
   transcript.add(eeMsg.raw);
 
-  // --- [CertificateRequest] Certificate CertificateVerify (§4.3.2, §4.4.2, §4.4.3)
+  // --- [CertificateRequest] Certificate CertificateVerify (§4.3.2, §4.4.2, §4.4.3); none with a PSK (§2.2).
   let certRequest: CertificateRequest13 | undefined;
-  let msg = yield* expect(HandshakeType.certificate_request, HandshakeType.certificate);
-  if (msg.type === HandshakeType.certificate_request) {
-    certRequest = decodeCertificateRequest13(msg.body);
-    host.received(msg, certRequest);
-    // §4.3.2: in the main handshake the context is empty.
-    if (certRequest.certificateRequestContext.length !== 0) {
-      throw illegalParameter('CertificateRequest context must be empty during the handshake', 'CertificateRequest.certificate_request_context');
+  if (psk === null) {
+    let msg = yield* expect(HandshakeType.certificate_request, HandshakeType.certificate);
+    if (msg.type === HandshakeType.certificate_request) {
+      certRequest = decodeCertificateRequest13(msg.body);
+      host.received(msg, certRequest);
+      // §4.3.2: in the main handshake the context is empty.
+      if (certRequest.certificateRequestContext.length !== 0) {
+        throw illegalParameter('CertificateRequest context must be empty during the handshake', 'CertificateRequest.certificate_request_context');
+      }
+      transcript.add(msg.raw);
+      msg = yield* expect(HandshakeType.certificate);
     }
+    const cert = decodeCertificate13(msg.body);
+    host.received(msg, cert);
+    // §4.4.2: for server authentication the request context is empty.
+    if (cert.certificateRequestContext.length !== 0) {
+      throw illegalParameter('server Certificate has a non-empty request context', 'Certificate.certificate_request_context');
+    }
+    // §4.4.2.4: an empty server Certificate is a decode_error.
+    if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
+    const chain = cert.certificateList.map((e: CertificateEntry) => e.certData);
+    neg.peerCertificates = chain;
+    const leafKey = verifyServerChain(config, chain, host);
     transcript.add(msg.raw);
-    msg = yield* expect(HandshakeType.certificate);
-  }
-  const cert = decodeCertificate13(msg.body);
-  host.received(msg, cert);
-  // §4.4.2: for server authentication the request context is empty.
-  if (cert.certificateRequestContext.length !== 0) {
-    throw illegalParameter('server Certificate has a non-empty request context', 'Certificate.certificate_request_context');
-  }
-  // §4.4.2.4: an empty server Certificate is a decode_error.
-  if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
-  const chain = cert.certificateList.map((e: CertificateEntry) => e.certData);
-  neg.peerCertificates = chain;
-  const leafKey = verifyServerChain(config, chain, host);
-  transcript.add(msg.raw);
 
-  const cvMsg = yield* expect(HandshakeType.certificate_verify);
-  const cv = decodeCertificateVerify(cvMsg.body);
-  host.received(cvMsg, cv);
-  verifyPeerSignature(p, config.signatureAlgorithms, cv.algorithm, leafKey, certificateVerifyContent('server', transcript.hash()), cv.signature);
-  neg.peerSignatureScheme = cv.algorithm;
-  transcript.add(cvMsg.raw);
+    const cvMsg = yield* expect(HandshakeType.certificate_verify);
+    const cv = decodeCertificateVerify(cvMsg.body);
+    host.received(cvMsg, cv);
+    verifyPeerSignature(p, config.signatureAlgorithms, cv.algorithm, leafKey, certificateVerifyContent('server', transcript.hash()), cv.signature);
+    neg.peerSignatureScheme = cv.algorithm;
+    transcript.add(cvMsg.raw);
+  }
 
   // --- server Finished (§4.4.4)
   const finMsg = yield* expect(HandshakeType.finished);
@@ -211,6 +246,16 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   yield* postHandshake13(host, 'client');
 }
 
+/**
+ * The encoded ClientHello body; with a PSK offer, the binder computed over the truncated
+ * ClientHello after `before` (RFC 8446 §4.2.11.2) and written in place.
+ */
+function clientHelloBody(config: ClientConfig, state: HelloState, ch: ClientHello, before: readonly Uint8Array[]): Uint8Array {
+  const body = encodeClientHello(ch);
+  if (state.psk === undefined) return body;
+  return patchBinder(config.provider, state.psk, encodeHandshake(HandshakeType.client_hello, body), before).body;
+}
+
 /** The ClientHello from the profile, in the profile's order (RFC 8446 §4.1.2). */
 function buildClientHello(config: ClientConfig, state: HelloState): ClientHello {
   const profile: ClientHelloProfile = config.helloProfile;
@@ -232,6 +277,11 @@ function buildClientHello(config: ClientConfig, state: HelloState): ClientHello 
     if (data === undefined) continue;
     extensions.push({ type: spec.type, data });
     sent.add(spec.type);
+  }
+  // RFC 8446 §4.2.11: pre_shared_key is the last extension (its binder is filled in later).
+  if (state.psk !== undefined) {
+    extensions.push({ type: ExtensionType.pre_shared_key, data: pskOfferPlaceholder(state.psk, config.now().getTime()) });
+    sent.add(ExtensionType.pre_shared_key);
   }
   state.sent = sent;
   const suites = [

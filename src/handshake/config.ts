@@ -3,6 +3,7 @@ import { CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme } from '../re
 import type { CertificateVerifier } from '../x509/verify.js';
 import { TLSKIT_DEFAULT_PROFILE, type ClientHelloProfile } from './hello-profile.js';
 import { DEFAULT_CIPHER_SUITES_12 } from './suites12.js';
+import type { ClientSession13, ServerTickets13 } from './resumption13.js';
 
 /** A certificate chain with its private key, as the server (or a client) presents it. */
 export interface CertifiedKey {
@@ -65,6 +66,8 @@ export interface ClientConfig extends CommonConfig {
   readonly middleboxCompatibility: boolean;
   /** Client certificates offered when the server asks (first that fits wins). */
   readonly certificates: readonly CertifiedKey[];
+  /** A TLS 1.3 session to resume (RFC 8446 §2.2): offered as a PSK when still usable. */
+  readonly session: ClientSession13 | undefined;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -79,6 +82,10 @@ export interface ServerConfig extends CommonConfig {
   readonly alpnStrict: boolean;
   /** Groups announced in EncryptedExtensions (RFC 8446 §4.2.7); undefined: none are announced. */
   readonly advertisedGroups: readonly number[] | undefined;
+  /** TLS 1.3 tickets (RFC 8446 §4.6.1): issue and resume (`ServerSessions`); undefined: no resumption. */
+  readonly tickets: ServerTickets13 | undefined;
+  /** NewSessionTickets sent after a handshake when `tickets` is set. Default 2 (as OpenSSL). */
+  readonly ticketCount: number;
 }
 
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [
@@ -215,6 +222,7 @@ export function clientConfig(o: ClientConfigOptions): ClientConfig {
     helloProfile: o.helloProfile ?? TLSKIT_DEFAULT_PROFILE,
     middleboxCompatibility: o.middleboxCompatibility ?? true,
     certificates: o.certificates ?? [],
+    session: o.session,
   };
 }
 
@@ -228,5 +236,7 @@ export function serverConfig(o: ServerConfigOptions): ServerConfig {
     helloRetryCookie: o.helloRetryCookie ?? false,
     alpnStrict: o.alpnStrict ?? true,
     advertisedGroups: o.advertisedGroups,
+    tickets: o.tickets,
+    ticketCount: o.ticketCount ?? 2,
   };
 }

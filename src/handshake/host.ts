@@ -38,6 +38,8 @@ export interface Negotiated {
   middleboxCompatibility: boolean;
   /** TLS 1.2: whether the extended master secret (RFC 7627) was negotiated. */
   extendedMasterSecret: boolean;
+  /** Whether this handshake resumed a session (RFC 8446 §2.2 PSK; no certificates exchanged). */
+  resumed: boolean;
 }
 
 export function emptyNegotiated(): Negotiated {
@@ -60,6 +62,7 @@ export function emptyNegotiated(): Negotiated {
     peerRecordSizeLimit: undefined,
     middleboxCompatibility: false,
     extendedMasterSecret: false,
+    resumed: false,
   };
 }
 

@@ -28,6 +28,12 @@ import type { CertifiedKey, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseCertificate, postHandshake13 } from './common13.js';
 import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { selectServerVersion, serverHandshake12 } from './server12.js';
+import type { ResumedSession13 } from './resumption13.js';
+import { bindersLength, decodePreSharedKeyClient, encodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
+import { decodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.js';
+import { encodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
+import { PskKeyExchangeMode } from '../registry/codepoints.js';
+import type { HandshakeInput, HandshakeStep } from './host.js';
 
 const EMPTY = new Uint8Array(0);
 /** RFC 8449 §4: the largest value for TLS 1.3 is 2^14 + 1. */
@@ -93,6 +99,7 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const compat = hello.legacySessionId.length > 0;
   neg.middleboxCompatibility = compat;
   let ccsSent = false;
+  let resumed: AcceptedPsk | undefined;
 
   if (entry === undefined) {
     // --- HelloRetryRequest (§4.1.4)
@@ -130,9 +137,12 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     checkSecondHello(hello, hello2, suite, group, offer2, cookie);
     offer = offer2;
     entry = offer2.shares[0];
+    // §4.2.11.2: the binder of ClientHello2 covers message_hash, the HelloRetryRequest and ClientHello2.
+    resumed = yield* acceptPsk(config, suite, offer2, ch2Msg.raw, transcript);
     transcript.add(ch2Msg.raw);
   } else {
     transcript.setHash(suite.hash);
+    resumed = yield* acceptPsk(config, suite, offer, chMsg.raw, transcript);
     transcript.add(chMsg.raw);
   }
   if (entry === undefined) throw illegalParameter('no usable key share', 'ClientHello.key_share');
@@ -146,8 +156,9 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     legacySessionIdEcho: hello.legacySessionId,
     cipherSuite: suite.suite,
     legacyCompressionMethod: 0,
-    // (key_share before supported_versions, the order of the RFC 8448 traces)
+    // (pre_shared_key, key_share, supported_versions: the order of the RFC 8448 traces)
     extensions: [
+      ...(resumed === undefined ? [] : [{ type: ExtensionType.pre_shared_key, data: encodePreSharedKeyServer(resumed.index) }]),
       { type: ExtensionType.key_share, data: encodeKeyShareServer({ group: entry.group, keyExchange: response.publicKey }) },
       { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS1_3) },
     ],
@@ -155,7 +166,13 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   transcript.add(host.send(HandshakeType.server_hello, encodeServerHello(sh), sh).raw);
   if (compat && !ccsSent) host.sendChangeCipherSpec();
 
-  const hs = EarlySecrets.create(p, suite, null).handshake(response.sharedSecret);
+  if (resumed !== undefined) {
+    neg.resumed = true;
+    // RFC 8446 §2.2: the resumed session keeps the original peer identity.
+    const peer = resumed.session.state.peer;
+    if (peer.kind === 'certificates') neg.peerCertificates = peer.chain;
+  }
+  const hs = EarlySecrets.create(p, suite, resumed?.session.state.psk ?? null).handshake(response.sharedSecret);
   const helloHash = transcript.hash();
   const clientHs = hs.clientHandshakeTrafficSecret(helloHash);
   const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
@@ -184,17 +201,19 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const ee = { extensions: eeExtensions };
   transcript.add(host.send(HandshakeType.encrypted_extensions, encodeEncryptedExtensions(ee), ee).raw);
 
-  // --- Certificate, CertificateVerify (§4.4.2, §4.4.3)
-  const certMsg = {
-    certificateRequestContext: EMPTY,
-    certificateList: choice.certificate.chain.map((certData) => ({ certData, extensions: [] })),
-  };
-  transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
-  neg.localCertificates = choice.certificate.chain;
-  neg.localSignatureScheme = choice.scheme;
-  const signature = p.sign(choice.scheme, choice.certificate.key, certificateVerifyContent('server', transcript.hash()));
-  const cv = { algorithm: choice.scheme, signature };
-  transcript.add(host.send(HandshakeType.certificate_verify, encodeCertificateVerify(cv), cv).raw);
+  // --- Certificate, CertificateVerify (§4.4.2, §4.4.3); none when resuming with a PSK (§2.2)
+  if (resumed === undefined) {
+    const certMsg = {
+      certificateRequestContext: EMPTY,
+      certificateList: choice.certificate.chain.map((certData) => ({ certData, extensions: [] })),
+    };
+    transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
+    neg.localCertificates = choice.certificate.chain;
+    neg.localSignatureScheme = choice.scheme;
+    const signature = p.sign(choice.scheme, choice.certificate.key, certificateVerifyContent('server', transcript.hash()));
+    const cv = { algorithm: choice.scheme, signature };
+    transcript.add(host.send(HandshakeType.certificate_verify, encodeCertificateVerify(cv), cv).raw);
+  }
 
   // --- Finished (§4.4.4)
   const verifyData = finishedVerifyData(p, suite, serverHs, transcript.hash());
@@ -222,10 +241,91 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   neg.clientFinished = cf.verifyData;
   transcript.add(cfMsg.raw);
   host.setReadKeys('application', suite, clientAp);
-  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: master.resumptionMasterSecret(transcript.hash()) });
+  const resumptionMasterSecret = master.resumptionMasterSecret(transcript.hash());
+  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret });
+
+  // --- NewSessionTicket (§4.6.1): only for a client that can use them (psk_dhe_ke offered, §4.2.9).
+  const tickets = config.tickets;
+  const modes = findExtension(offer.hello.extensions, ExtensionType.psk_key_exchange_modes);
+  if (tickets !== undefined && modes !== undefined && decodePskKeyExchangeModes(modes.data).includes(PskKeyExchangeMode.psk_dhe_ke)) {
+    for (let i = 0; i < config.ticketCount; i++) {
+      const nst = yield* awaitValue(
+        tickets.issueTicket13({
+          suite,
+          resumptionMasterSecret,
+          // §4.6.1: a distinct nonce per ticket on this connection.
+          ticketNonce: Uint8Array.of(i),
+          serverName: offer.serverName,
+          alpn,
+          peerCertificates: neg.peerCertificates,
+        }),
+      );
+      if (nst === null) break;
+      host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket13(nst), nst);
+    }
+  }
 
   // --- post-handshake (§4.6): only KeyUpdate from a client.
   yield* postHandshake13(host, 'server');
+}
+
+/** A PSK the server selected (RFC 8446 §4.2.11). */
+interface AcceptedPsk {
+  readonly index: number;
+  readonly session: ResumedSession13;
+}
+
+/** Identities tried per ClientHello (each may cost a store lookup). */
+const MAX_PSK_IDENTITIES_TRIED = 4;
+
+/**
+ * RFC 8446 §4.2.11: the PSK to resume with, or undefined (full handshake). `transcript` holds
+ * what precedes this ClientHello (nothing, or message_hash + HelloRetryRequest). Only the binder
+ * of the selected identity is checked (§4.2.11: servers SHOULD NOT validate several).
+ */
+function* acceptPsk(
+  config: ServerConfig,
+  suite: Tls13Suite,
+  offer: Offer,
+  raw: Uint8Array,
+  transcript: Transcript,
+): Generator<HandshakeStep, AcceptedPsk | undefined, HandshakeInput> {
+  const exts = offer.hello.extensions;
+  const ext = findExtension(exts, ExtensionType.pre_shared_key);
+  if (ext === undefined) return undefined;
+  // §4.2.11: pre_shared_key MUST be the last extension of the ClientHello.
+  if (exts[exts.length - 1]?.type !== ExtensionType.pre_shared_key) {
+    throw illegalParameter('pre_shared_key is not the last extension', 'ClientHello.extensions');
+  }
+  const modesExt = findExtension(exts, ExtensionType.psk_key_exchange_modes);
+  // §4.2.9: a client offering pre_shared_key MUST send psk_key_exchange_modes.
+  if (modesExt === undefined) {
+    throw new TlsError(ErrorCode.ERR_TLS_MISSING_EXTENSION, 'pre_shared_key without psk_key_exchange_modes');
+  }
+  const offered = decodePreSharedKeyClient(ext.data);
+  const tickets = config.tickets;
+  // psk_dhe_ke only: the (EC)DHE share gives forward secrecy to the resumed session.
+  if (tickets === undefined || !decodePskKeyExchangeModes(modesExt.data).includes(PskKeyExchangeMode.psk_dhe_ke)) return undefined;
+  const tried = Math.min(offered.identities.length, MAX_PSK_IDENTITIES_TRIED);
+  for (let index = 0; index < tried; index++) {
+    const identity = offered.identities[index];
+    const binder = offered.binders[index];
+    if (identity === undefined || binder === undefined) break;
+    const session = yield* awaitValue(tickets.resumeTicket13(identity));
+    if (session === null) continue;
+    // §4.2.11: the PSK's hash must be that of the selected cipher suite.
+    if (tls13Suite(session.state.cipherSuite)?.hash !== suite.hash) continue;
+    // RFC 8446 §4.6.1 / RFC 6066 §3: resume only for the same server name.
+    if ((session.state.serverName ?? '').toLowerCase() !== (offer.serverName ?? '').toLowerCase()) continue;
+    // §4.2.11.2: the binder over the truncated ClientHello, checked in constant time.
+    const truncated = raw.subarray(0, raw.length - bindersLength(offered.binders));
+    const binderKey = EarlySecrets.create(config.provider, suite, session.state.psk).binderKey('resumption');
+    if (!verifyFinished(config.provider, suite, binderKey, transcript.hashWith(truncated), binder)) {
+      throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'PSK binder does not verify', { field: 'ClientHello.pre_shared_key.binders' });
+    }
+    return { index, session };
+  }
+  return undefined;
 }
 
 function readOffer(hello: ClientHello): Offer {
