@@ -121,7 +121,8 @@ export function* postHandshake13(host: PostHandshakeHost, side: 'client' | 'serv
       host.received(post, ku);
       host.keyUpdateReceived(ku.requestUpdate === 1);
     } else {
-      // Session resumption is a later feature: tickets are decoded (and so checked) and reported.
+      // Tickets are decoded (and so checked) and reported; the connection turns them into
+      // resumable sessions (RFC 8446 §4.6.1) for its 'session' listener.
       const nst = decodeNewSessionTicket13(post.body);
       host.received(post, nst);
     }

@@ -11,6 +11,7 @@ import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { clientConfig, type ClientConfig } from '../handshake/config.js';
 import type { ClientHelloProfile } from '../handshake/hello-profile.js';
+import { decodeClientSession, type ClientSession13 } from '../handshake/resumption13.js';
 import type { Certificate } from '../x509/certificate.js';
 import { createDefaultVerifier, type CertificateVerifier, type VerifyRequest, type VerifyResult } from '../x509/verify.js';
 import { describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
@@ -31,6 +32,8 @@ export interface TlsClientOptions {
   port?: number | undefined;
   /** SNI and the name checked against the certificate. Default: `host` (not sent when an IP). */
   servername?: string | undefined;
+  /** A session from a previous connection's 'session' event / getSession(), to resume (node:tls). */
+  session?: Buffer | Uint8Array | undefined;
   ca?: BinaryLike | readonly BinaryLike[] | undefined;
   cert?: BinaryLike | readonly BinaryLike[] | undefined;
   key?: KeyInput | readonly KeyInput[] | undefined;
@@ -179,8 +182,19 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
     certificates,
     ...(o.helloProfile !== undefined ? { helloProfile: o.helloProfile } : {}),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
+    session: sessionFrom(o.session),
   });
   return { config, verify: state };
+}
+
+/** node's `session` option: a session tlskit encoded; anything else (e.g. node's own format) is ignored, as node ignores a bad one. */
+function sessionFrom(session: Buffer | Uint8Array | undefined): ClientSession13 | undefined {
+  if (session === undefined) return undefined;
+  try {
+    return decodeClientSession(session);
+  } catch {
+    return undefined;
+  }
 }
 
 /** SNI is not sent for IP addresses (RFC 6066 §3); node's `servername` default follows. */

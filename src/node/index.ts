@@ -15,8 +15,10 @@
  *   a dependency);
  * - servers: `tlskitServer.on('secureConnection', (s) => httpServer.emit('connection', s))`.
  *
- * Not yet: TLS 1.2, session resumption (`isSessionReused()` is false), client certificate
- * authentication on the server (`requestCert` / `rejectUnauthorized` are accepted and ignored).
+ * Session resumption: TLS 1.3 tickets (client `session` event and `connect({ session })` with
+ * tlskit's own session encoding, `isSessionReused()`, server `ticketKeys`, `getTicketKeys()` /
+ * `setTicketKeys()`, `sessionTimeout`). Not yet: TLS 1.2 session IDs/tickets, 0-RTT, client
+ * certificate authentication on the server (`requestCert` / `rejectUnauthorized` are accepted and ignored).
  */
 import { rootCertificates } from 'node:tls';
 

@@ -12,6 +12,10 @@ import type { ServerConfig } from '../handshake/config.js';
 import { buildServerConfig, type ContextList, type TlsServerOptions } from './server-config.js';
 import { createSecureContext, SecureContext, type SecureContextOptions } from './secure-context.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, TLSSocket } from './socket.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import { ErrorCode, TlsError } from '../errors.js';
+import { ServerSessions } from '../session/server-sessions.js';
+import { TicketKeyring } from '../session/ticket-keys.js';
 
 export interface TlsServerCreateOptions extends TlsServerOptions {
   /** ms before an incomplete handshake is abandoned ('tlsClientError' with ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000. */
@@ -22,6 +26,14 @@ export interface TlsServerCreateOptions extends TlsServerOptions {
   noDelay?: boolean | undefined;
   keepAlive?: boolean | undefined;
   keepAliveInitialDelay?: number | undefined;
+  /** node:tls: 48 bytes of ticket key (tlskit: 16 name + 32 AES-256-GCM key; tickets are not interchangeable with node's). */
+  ticketKeys?: Buffer | undefined;
+  /** node:tls: ticket lifetime in seconds (default 7200 here; node's 300 applies to its session cache). */
+  sessionTimeout?: number | undefined;
+  /** tlskit: the session layer to use (e.g. shared ticket keys and a RedisStore for a fleet); overrides ticketKeys/sessionTimeout. */
+  sessions?: ServerSessions | undefined;
+  /** tlskit: NewSessionTickets per handshake (default 2; 0 turns resumption off). */
+  ticketCount?: number | undefined;
 }
 
 /**
@@ -37,6 +49,8 @@ export class Server extends NetServer {
   private readonly contexts: ContextList = [];
   private readonly handshakeTimeout: number;
   private readonly tlsAllowHalfOpen: boolean;
+  private readonly keyring: TicketKeyring | undefined;
+  private readonly sessions: ServerSessions;
 
   constructor(options: TlsServerCreateOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     // The TCP sockets stay half-open: the TLS layer decides when to end them (close_notify).
@@ -48,7 +62,18 @@ export class Server extends NetServer {
       ...(options.keepAliveInitialDelay !== undefined ? { keepAliveInitialDelay: options.keepAliveInitialDelay } : {}),
     });
     this.options = options;
-    this.config = buildServerConfig(options, this.contexts);
+    if (options.sessions !== undefined) {
+      this.sessions = options.sessions;
+    } else {
+      const provider = options.provider ?? nodeCryptoProvider;
+      this.keyring = new TicketKeyring({ provider, ...(options.ticketKeys !== undefined ? { ticketKeys: new Uint8Array(options.ticketKeys) } : {}) });
+      this.sessions = new ServerSessions({
+        provider,
+        keys: this.keyring,
+        ...(options.sessionTimeout !== undefined ? { ticketLifetimeS: options.sessionTimeout } : {}),
+      });
+    }
+    this.config = this.buildConfig(options);
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     this.tlsAllowHalfOpen = options.allowHalfOpen ?? false;
     this.on('connection', (raw: NetSocket) => { this.onTcpConnection(raw); });
@@ -78,7 +103,13 @@ export class Server extends NetServer {
   /** Replaces the server's certificates and settings for new connections (node's API). */
   setSecureContext(options: TlsServerCreateOptions): void {
     this.options = options;
-    this.config = buildServerConfig(options, this.contexts);
+    this.config = this.buildConfig(options);
+  }
+
+  /** The core config with TLS 1.3 tickets (RFC 8446 §4.6.1) from this server's session layer. */
+  private buildConfig(options: TlsServerCreateOptions): ServerConfig {
+    const count = options.ticketCount ?? 2;
+    return { ...buildServerConfig(options, this.contexts), tickets: count > 0 ? this.sessions : undefined, ticketCount: count };
   }
 
   /** Adds a certificate for clients asking for `hostname` (wildcards allowed), like node. */
@@ -86,14 +117,19 @@ export class Server extends NetServer {
     const ctx = context instanceof SecureContext ? context : createSecureContext(context);
     this.contexts.push({ pattern: hostname, context: ctx });
     // the selection function is built once per config: rebuild it when the first context arrives
-    if (this.contexts.length === 1 && this.options.SNICallback === undefined) this.config = buildServerConfig(this.options, this.contexts);
+    if (this.contexts.length === 1 && this.options.SNICallback === undefined) this.config = this.buildConfig(this.options);
   }
 
-  /** Session tickets are not implemented yet. */
+  /** node:tls: the current ticket key (48 bytes, secret). */
   getTicketKeys(): Buffer {
-    return Buffer.alloc(48);
+    if (this.keyring === undefined) throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, 'getTicketKeys: the server uses an external sessions object');
+    return Buffer.from(this.keyring.getTicketKeys());
   }
-  setTicketKeys(_keys: Buffer): void {}
+  /** node:tls: seal new tickets with `keys` (48 bytes); tickets under the previous key still open for a while. */
+  setTicketKeys(keys: Buffer): void {
+    if (this.keyring === undefined) throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, 'setTicketKeys: the server uses an external sessions object');
+    this.keyring.setTicketKeys(new Uint8Array(keys));
+  }
 }
 
 /** Like node's `tls.createServer(options, secureConnectionListener)`. */

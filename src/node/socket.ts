@@ -19,6 +19,7 @@ import type { Negotiated } from '../handshake/host.js';
 import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { buildClientConfig, hostnameOf, type TlsClientOptions, type VerifyState } from './client-config.js';
 import { bufferView, suiteNames } from './options.js';
+import { encodeClientSession } from '../handshake/resumption13.js';
 import { describeCertificate, describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 import { buildServerConfig, type TlsServerOptions } from './server-config.js';
 
@@ -106,6 +107,7 @@ export class TLSSocket extends Duplex {
   private timeoutForwarding = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
+  private lastSession: Buffer | undefined;
 
   constructor(socket: Duplex, options: TLSSocketOptions = {}) {
     super({
@@ -144,6 +146,13 @@ export class TLSSocket extends Duplex {
       },
       output: () => { this.pump(); },
     };
+    if (!this.isServer) {
+      // node:tls 'session': one per NewSessionTicket, a Buffer to pass back as `connect({ session })`
+      this.coreEvents.session = (s): void => {
+        this.lastSession = Buffer.from(encodeClientSession(s));
+        this.emit('session', this.lastSession);
+      };
+    }
     const keylogFile = process.env['SSLKEYLOGFILE'];
     if (keylogFile !== undefined && keylogFile !== '') this.enableKeylog(keylogFile);
     this.connection = new Connection(config, this.coreEvents);
@@ -566,11 +575,12 @@ export class TLSSocket extends Duplex {
   }
 
   isSessionReused(): boolean {
-    return false;
+    return this.connection.negotiated.resumed;
   }
 
+  /** The latest resumable session (client, TLS 1.3: from the last NewSessionTicket). */
   getSession(): Buffer | undefined {
-    return undefined;
+    return this.lastSession;
   }
 
   getTLSTicket(): Buffer | undefined {

@@ -1,0 +1,212 @@
+/**
+ * TLS 1.3 session resumption (RFC 8446 §2.2) across implementations on 127.0.0.1:
+ * tlskit ↔ tlskit, node:tls ↔ tlskit both ways, and openssl s_client -sess_out/-sess_in →
+ * tlskit server, tlskit client → openssl s_server.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import * as tlskit from '../../src/node/index.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
+
+const HOST = '127.0.0.1';
+let pki: TestPki;
+let dir: string;
+let certFile: string;
+let keyFile: string;
+let caFile: string;
+const closers: (() => void)[] = [];
+
+before(() => {
+  pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
+  dir = mkdtempSync(join(tmpdir(), 'tlskit-resume-'));
+  certFile = join(dir, 'cert.pem');
+  keyFile = join(dir, 'key.pem');
+  caFile = join(dir, 'ca.pem');
+  writeFileSync(certFile, pki.chainPem('p256'));
+  writeFileSync(keyFile, pki.leaves.p256?.keyPem ?? '');
+  writeFileSync(caFile, pki.root.certPem);
+  writeFileSync(join(dir, 'inter.pem'), pki.intermediate.certPem);
+});
+after(() => {
+  for (const c of closers.splice(0)) c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms).unref())]);
+}
+
+async function listen(server: net.Server): Promise<number> {
+  server.listen(0, HOST);
+  await bounded(new Promise((r) => server.once('listening', r)), 5000, 'listen');
+  closers.push(() => server.close());
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return addr.port;
+}
+
+function serverOptions(): { key: string; cert: string } {
+  return { key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256') };
+}
+
+/** Connects, waits for the handshake, a reply and the session(s); returns what it saw. */
+async function clientRound(
+  make: () => tls.TLSSocket | tlskit.TLSSocket,
+): Promise<{ reused: boolean; session: Buffer | undefined; reply: string; peerCn: string | undefined }> {
+  const s = make();
+  closers.push(() => s.destroy());
+  let session: Buffer | undefined;
+  s.on('session', (b: Buffer) => (session = b));
+  let reply = '';
+  s.on('data', (d: Buffer) => (reply += d.toString()));
+  await bounded(new Promise((r, j) => { s.once('secureConnect', r); s.once('error', j); }), 5000, 'handshake');
+  s.write('hi');
+  await bounded(new Promise((r, j) => { s.once('end', r); s.once('error', j); }), 5000, 'reply');
+  const peer = s.getPeerCertificate();
+  const cn = peer !== null && 'subject' in peer ? (peer.subject as { CN?: string } | undefined)?.CN : undefined;
+  const reused = s.isSessionReused();
+  s.destroy();
+  return { reused, session, reply, peerCn: typeof cn === 'string' ? cn : undefined };
+}
+
+const echoOnce = (s: Duplex): void => {
+  s.once('data', (d: Buffer) => s.end(`echo:${d.toString()}`));
+  s.on('error', () => {});
+};
+
+describe('TLS 1.3 resumption interop', () => {
+  it('tlskit client ↔ tlskit server: session event, connect({ session }), isSessionReused, identity kept', async () => {
+    const server = tlskit.createServer(serverOptions(), echoOnce);
+    const port = await listen(server);
+    const opts = { host: HOST, port, servername: 'localhost', ca: pki.root.certPem };
+    const first = await clientRound(() => tlskit.connect(opts));
+    assert.equal(first.reused, false);
+    assert.equal(first.reply, 'echo:hi');
+    assert.ok(first.session !== undefined, 'a session event');
+    const second = await clientRound(() => tlskit.connect({ ...opts, session: first.session }));
+    assert.equal(second.reused, true);
+    assert.equal(second.reply, 'echo:hi');
+    assert.equal(second.peerCn, first.peerCn);
+    // ticket keys: get/set like node; after replacing the keys, old tickets still open for a while
+    const keys = server.getTicketKeys();
+    assert.equal(keys.length, 48);
+    server.setTicketKeys(Buffer.alloc(48, 7));
+    assert.deepEqual(server.getTicketKeys(), Buffer.alloc(48, 7));
+    const third = await clientRound(() => tlskit.connect({ ...opts, session: first.session }));
+    assert.equal(third.reused, true);
+  });
+
+  it('tlskit servers sharing ticketKeys resume each other\'s sessions; other keys do not', async () => {
+    const ticketKeys = Buffer.alloc(48, 3);
+    const a = await listen(tlskit.createServer({ ...serverOptions(), ticketKeys }, echoOnce));
+    const b = await listen(tlskit.createServer({ ...serverOptions(), ticketKeys }, echoOnce));
+    const c = await listen(tlskit.createServer(serverOptions(), echoOnce));
+    const opts = { host: HOST, servername: 'localhost', ca: pki.root.certPem };
+    const first = await clientRound(() => tlskit.connect({ ...opts, port: a }));
+    assert.equal((await clientRound(() => tlskit.connect({ ...opts, port: b, session: first.session }))).reused, true);
+    assert.equal((await clientRound(() => tlskit.connect({ ...opts, port: c, session: first.session }))).reused, false);
+  });
+
+  it('node:tls client → tlskit server resumes', async () => {
+    const port = await listen(tlskit.createServer(serverOptions(), echoOnce));
+    const opts = { host: HOST, port, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' as const };
+    const first = await clientRound(() => tls.connect(opts));
+    assert.equal(first.reused, false);
+    assert.ok(first.session !== undefined);
+    const second = await clientRound(() => tls.connect({ ...opts, session: first.session }));
+    assert.equal(second.reused, true);
+    assert.equal(second.reply, 'echo:hi');
+  });
+
+  it('tlskit client → node:tls server resumes', async () => {
+    const server = tls.createServer({ ...serverOptions(), minVersion: 'TLSv1.3' }, echoOnce);
+    const port = await listen(server);
+    const opts = { host: HOST, port, servername: 'localhost', ca: pki.root.certPem };
+    const first = await clientRound(() => tlskit.connect(opts));
+    assert.ok(first.session !== undefined);
+    const second = await clientRound(() => tlskit.connect({ ...opts, session: first.session }));
+    assert.equal(second.reused, true);
+    assert.equal(second.reply, 'echo:hi');
+    assert.equal(second.peerCn, first.peerCn);
+  });
+
+  /** openssl s_client, fed `input`, closed shortly after the handshake (after the tickets arrived). */
+  function sClient(port: number, extra: string[]): Promise<string> {
+    return bounded(
+      new Promise<string>((resolve, reject) => {
+        const p = spawn('openssl', ['s_client', '-connect', `${HOST}:${port}`, '-servername', 'localhost', '-CAfile', caFile, '-tls1_3', ...extra], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        closers.push(() => p.kill('SIGKILL'));
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('Verify return code')) setTimeout(() => p.stdin.end(), 300).unref();
+        });
+        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        p.on('error', reject);
+        p.on('close', () => resolve(out));
+      }),
+      10_000,
+      's_client',
+    );
+  }
+
+  it('openssl s_client -sess_out / -sess_in → tlskit server: Reused, TLSv1.3', async () => {
+    const port = await listen(tlskit.createServer(serverOptions(), (s) => s.on('error', () => {})));
+    const sess = join(dir, 'sess.pem');
+    const first = await sClient(port, ['-sess_out', sess]);
+    assert.match(first, /New, TLSv1\.3/);
+    const second = await sClient(port, ['-sess_in', sess]);
+    assert.match(second, /Reused, TLSv1\.3/);
+  });
+
+  it('tlskit client → openssl s_server resumes', async () => {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.listen(0, HOST, () => {
+        const a = srv.address();
+        srv.close(() => (a !== null && typeof a !== 'string' ? resolve(a.port) : reject(new Error('no port'))));
+      });
+    });
+    const p = spawn('openssl', ['s_server', '-accept', `${HOST}:${port}`, '-cert', certFile, '-cert_chain', join(dir, 'inter.pem'), '-key', keyFile, '-tls1_3', '-rev'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    closers.push(() => p.kill('SIGKILL'));
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await bounded(
+      (async () => {
+        while (!out.includes('ACCEPT')) await new Promise((r) => setTimeout(r, 50));
+      })(),
+      5000,
+      's_server start',
+    );
+    const opts = { host: HOST, port, servername: 'localhost', ca: pki.root.certPem };
+    /** -rev answers each line reversed; we only need the handshake and the tickets. */
+    async function round(session?: Buffer): Promise<{ reused: boolean; session: Buffer | undefined }> {
+      const s = tlskit.connect({ ...opts, ...(session !== undefined ? { session } : {}) });
+      closers.push(() => s.destroy());
+      let got: Buffer | undefined;
+      s.on('session', (b: Buffer) => (got = b));
+      await bounded(new Promise((r, j) => { s.once('secureConnect', r); s.once('error', j); }), 5000, 'handshake');
+      s.write('abc\n');
+      await bounded(new Promise((r) => s.once('data', r)), 5000, 'reply');
+      const reused = s.isSessionReused();
+      s.destroy();
+      return { reused, session: got };
+    }
+    const first = await round();
+    assert.equal(first.reused, false);
+    assert.ok(first.session !== undefined);
+    const second = await round(first.session);
+    assert.equal(second.reused, true);
+    p.kill('SIGKILL');
+  });
+});
