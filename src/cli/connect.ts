@@ -3,13 +3,15 @@
  * what was negotiated, the certificate chain and the verification result (on stderr, so that
  * stdout carries only the server's data), then stdin → server and server → stdout.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { TlsError } from '../errors.js';
 import { clientConfig, type ClientConfigOptions } from '../handshake/config.js';
+import { decodeClientSession, encodeClientSession, type ClientSession13 } from '../handshake/resumption13.js';
+import { decodePem, encodePem } from '../x509/pem.js';
 import { traceJson, type Json } from '../trace/json.js';
 import { LadderRenderer, renderLadder, renderNegotiated, summarizeNegotiated } from '../trace/ladder.js';
 import { commonName } from '../x509/certificate.js';
@@ -38,6 +40,10 @@ Options:
   --groups LIST      key exchange groups, comma separated (e.g. x25519,secp256r1)
   --alpn LIST        ALPN protocols, comma separated (e.g. h2,http/1.1)
   --keylog FILE      append the secrets to FILE in NSS key log format (for Wireshark)
+  --sess-out FILE    write the TLS 1.3 session from the server's last NewSessionTicket to FILE
+                     (PEM; it holds the resumption PSK: keep it private)
+  --sess-in FILE     resume the session in FILE (a PSK handshake, RFC 8446 §2.2); when the server
+                     declines it, a full handshake follows
   --trace            print the handshake ladder to stderr as it happens
   --json             print one JSON object describing the connection and exit
   --timeout SECONDS  give up when the handshake takes longer (default 15)
@@ -45,6 +51,28 @@ Options:
 
 Exit status: 0 on success, 1 when the connection or the handshake fails, 2 on usage errors.
 `;
+
+const SESSION_PEM_LABEL = 'TLSKIT TLS 1.3 SESSION';
+
+/** --sess-in: a session written by --sess-out. */
+function readSessionFile(file: string): ClientSession13 {
+  try {
+    const block = decodePem(readFileSync(file, 'utf8'), SESSION_PEM_LABEL)[0];
+    if (block === undefined) throw new Error(`no ${SESSION_PEM_LABEL} block`);
+    return decodeClientSession(block.der);
+  } catch (e) {
+    throw new UsageError(`cannot read --sess-in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** --sess-out: the latest session (each NewSessionTicket replaces the previous one), owner-only. */
+function writeSessionFile(file: string, session: ClientSession13): void {
+  try {
+    writeFileSync(file, encodePem(SESSION_PEM_LABEL, encodeClientSession(session)), { mode: 0o600 });
+  } catch (e) {
+    process.stderr.write(`tlskit connect: cannot write --sess-out ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+}
 
 /** HOST:PORT, [IPv6]:PORT. */
 export function parseTarget(target: string): { host: string; port: number } {
@@ -110,6 +138,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       groups: { type: 'string' },
       alpn: { type: 'string' },
       keylog: { type: 'string' },
+      'sess-out': { type: 'string' },
+      'sess-in': { type: 'string' },
       trace: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       timeout: { type: 'string' },
@@ -156,8 +186,10 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     ...suites,
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
     ...(values.alpn === undefined ? {} : { alpnProtocols: parseAlpnList(values.alpn) }),
+    ...(values['sess-in'] === undefined ? {} : { session: readSessionFile(values['sess-in']) }),
   };
   const config = clientConfig(options);
+  const sessOut = values['sess-out'];
   const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);
   const colorErr = useColor(process.stderr);
   const ladder = values.trace ? new LadderRenderer({ color: colorErr }) : undefined;
@@ -211,6 +243,13 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       },
       ...(keylog === undefined ? {} : { keylog }),
       ...(ladder === undefined ? {} : { trace: (e) => process.stderr.write(ladder.entry(e)) }),
+      ...(sessOut === undefined
+        ? {}
+        : {
+            session: (s: ClientSession13): void => {
+              writeSessionFile(sessOut, s);
+            },
+          }),
     },
     timeoutSeconds * 1000,
   );
@@ -235,6 +274,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       port,
       server_name: serverName,
       ...(negotiatedJson(isIP(serverName) !== 0 ? { ...base, serverName: undefined } : base, provider) as Record<string, Json>),
+      resumed: neg.resumed,
       verification: { enabled: verification.enabled, ok: verification.ok, result: verification.text, ...(verification.code === undefined ? {} : { code: verification.code }) },
       messages: traceJson(session.trace.entries),
     };
@@ -245,7 +285,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
 
   process.stderr.write(
     `Connected to ${host}:${port}\n${renderNegotiated(summary, { color: colorErr })}${renderChain(provider, neg.peerCertificates)}` +
-      `Verification: ${verification.text}\n---\n`,
+      `Verification: ${verification.text}\n` +
+      `Session: ${neg.resumed ? 'resumed (PSK with (EC)DHE, no certificate exchanged)' : 'new (full handshake)'}\n---\n`,
   );
 
   // relay: stdin → server, server → stdout, until either side ends

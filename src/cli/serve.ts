@@ -22,6 +22,8 @@ import { decodeCertificatesPem } from '../x509/pem.js';
 import { explainFailure } from './errors.js';
 import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
 import { openSession, type Session } from './session.js';
+import { ServerSessions } from '../session/server-sessions.js';
+import { TicketKeyring } from '../session/ticket-keys.js';
 import { generatePki, keylogWriter, useColor } from './util.js';
 
 export const SERVE_HELP = `Usage: tlskit serve [options]
@@ -42,6 +44,8 @@ Options:
   --alpn LIST      ALPN protocols, comma separated
   --keylog FILE    append the secrets to FILE in NSS key log format (for Wireshark)
   --trace          print each handshake as a ladder to stderr as it happens
+  --no-tickets     send no TLS 1.3 NewSessionTickets (default: 2 per handshake, sealed with
+                   per-process rotating keys, so clients can resume with a PSK)
   --tls1.3         TLS 1.3 only (default: TLS 1.3 and 1.2, the highest the client offers)
   --tls1.2         TLS 1.2 only
   -h, --help       this help
@@ -135,6 +139,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       groups: { type: 'string' },
       alpn: { type: 'string' },
       keylog: { type: 'string' },
+      'no-tickets': { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
@@ -184,6 +189,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...versions,
     ...suites,
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
+    // RFC 8446 §4.6.1: TLS 1.3 tickets sealed with this process's (random, rotating) keys
+    ...(values['no-tickets'] ? {} : { tickets: new ServerSessions({ provider, keys: new TicketKeyring({ provider }) }) }),
   };
   const config = serverConfig(options);
   const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);

@@ -7,6 +7,7 @@ import { Connection, type ConnectionEvents } from '../connection/connection.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { TraceRecorder, type TraceEntry } from '../trace/events.js';
+import type { ClientSession13 } from '../handshake/resumption13.js';
 
 export interface SessionHandlers {
   /** Application data from the peer. */
@@ -17,6 +18,8 @@ export interface SessionHandlers {
   readonly keylog?: (line: string) => void;
   /** Each trace entry as it happens. */
   readonly trace?: (entry: TraceEntry, recorder: TraceRecorder) => void;
+  /** Client: a resumable TLS 1.3 session from a NewSessionTicket. */
+  readonly session?: (session: ClientSession13) => void;
 }
 
 export interface Session {
@@ -76,6 +79,7 @@ export function openSession(socket: Socket, config: ClientConfig | ServerConfig,
     },
   };
   if (handlers.keylog !== undefined) events.keylog = handlers.keylog;
+  if (handlers.session !== undefined) events.session = handlers.session;
   const conn = new Connection(config, events);
 
   const timer = setTimeout(() => {

@@ -6,15 +6,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
+import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
 
 const HOST = '127.0.0.1';
 let pki: TestPki;
@@ -82,6 +84,28 @@ const echoOnce = (s: Duplex): void => {
   s.on('error', () => {});
 };
 
+/** openssl s_client, fed `input`, closed shortly after the handshake (after the tickets arrived). */
+function sClientWith(port: number, ca: string, extra: string[]): Promise<string> {
+  return bounded(
+    new Promise<string>((resolve, reject) => {
+      const p = spawn('openssl', ['s_client', '-connect', `${HOST}:${port}`, '-servername', 'localhost', '-CAfile', ca, '-tls1_3', ...extra], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      closers.push(() => p.kill('SIGKILL'));
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Verify return code')) setTimeout(() => p.stdin.end(), 300).unref();
+      });
+      p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('error', reject);
+      p.on('close', () => resolve(out));
+    }),
+    10_000,
+    's_client',
+  );
+}
+
 describe('TLS 1.3 resumption interop', () => {
   it('tlskit client ↔ tlskit server: session event, connect({ session }), isSessionReused, identity kept', async () => {
     const server = tlskit.createServer(serverOptions(), echoOnce);
@@ -138,27 +162,7 @@ describe('TLS 1.3 resumption interop', () => {
     assert.equal(second.peerCn, first.peerCn);
   });
 
-  /** openssl s_client, fed `input`, closed shortly after the handshake (after the tickets arrived). */
-  function sClient(port: number, extra: string[]): Promise<string> {
-    return bounded(
-      new Promise<string>((resolve, reject) => {
-        const p = spawn('openssl', ['s_client', '-connect', `${HOST}:${port}`, '-servername', 'localhost', '-CAfile', caFile, '-tls1_3', ...extra], {
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        closers.push(() => p.kill('SIGKILL'));
-        let out = '';
-        p.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('Verify return code')) setTimeout(() => p.stdin.end(), 300).unref();
-        });
-        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        p.on('error', reject);
-        p.on('close', () => resolve(out));
-      }),
-      10_000,
-      's_client',
-    );
-  }
+  const sClient = (port: number, extra: string[]): Promise<string> => sClientWith(port, caFile, extra);
 
   it('openssl s_client -sess_out / -sess_in → tlskit server: Reused, TLSv1.3', async () => {
     const port = await listen(tlskit.createServer(serverOptions(), (s) => s.on('error', () => {})));
@@ -208,5 +212,64 @@ describe('TLS 1.3 resumption interop', () => {
     const second = await round(first.session);
     assert.equal(second.reused, true);
     p.kill('SIGKILL');
+  });
+});
+
+/** The built CLI (dist/src/cli/main.js, beside this test's compiled copy, or dist/ when run by tsx). */
+function findCli(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('package.json not found');
+    d = up;
+  }
+  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
+    const path = join(d, candidate);
+    if (existsSync(path)) return path;
+  }
+  throw new Error('the CLI is not built');
+}
+
+describe('tlskit CLI resumption', () => {
+  cleanupPeersAfter(after);
+  let serve: Peer;
+  let port = 0;
+  let cliCa = '';
+  const CLI = findCli();
+  const cli = (args: readonly string[]) =>
+    runCommand(process.execPath, [CLI, ...args], { timeoutMs: 15_000, name: 'tlskit connect', env: { ...process.env, NO_COLOR: '1' }, input: 'hello\n' });
+  before(async () => {
+    serve = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0'], { timeoutMs: 60_000, name: 'tlskit serve' });
+    const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
+    port = Number(m[1]);
+    cliCa = /its CA is in (\S+)/.exec(serve.stdout())?.[1] ?? '';
+  });
+  after(async () => {
+    await serve.kill(500);
+  });
+
+  it('tlskit connect --sess-out / --sess-in against tlskit serve', async () => {
+    const file = join(dir, 'cli-session.pem');
+    const first = await cli(['connect', `127.0.0.1:${port}`, '--servername', 'localhost', '--cafile', cliCa, '--sess-out', file]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /Session: new/);
+    assert.match(readFileSync(file, 'utf8'), /BEGIN TLSKIT TLS 1\.3 SESSION/);
+    const second = await cli(['connect', `127.0.0.1:${port}`, '--servername', 'localhost', '--cafile', cliCa, '--sess-in', file]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /Session: resumed/);
+    assert.match(second.stdout, /hello/);
+    // a broken session file is a usage error
+    writeFileSync(file, 'nonsense');
+    const bad = await cli(['connect', `127.0.0.1:${port}`, '--servername', 'localhost', '--cafile', cliCa, '--sess-in', file]);
+    assert.equal(bad.code, 2);
+  });
+
+  it('openssl s_client -sess_out / -sess_in against tlskit serve: Reused, TLSv1.3', async () => {
+    const sess = join(dir, 'cli-openssl.pem');
+    const s = async (extra: string[]): Promise<{ stdout: string }> => ({ stdout: await sClientWith(port, cliCa, extra) });
+    const first = await s(['-sess_out', sess]);
+    assert.match(first.stdout, /New, TLSv1\.3/);
+    const second = await s(['-sess_in', sess]);
+    assert.match(second.stdout, /Reused, TLSv1\.3/);
   });
 });
