@@ -6,7 +6,10 @@
 import { createServer, connect as netConnect, type AddressInfo, type Server } from 'node:net';
 import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
-import { DEFAULT_GROUPS, clientConfig, serverConfig } from '../handshake/config.js';
+import { DEFAULT_GROUPS, clientConfig, serverConfig, type ClientConfigOptions } from '../handshake/config.js';
+import type { ClientSession13 } from '../handshake/resumption13.js';
+import { ServerSessions } from '../session/server-sessions.js';
+import { TicketKeyring } from '../session/ticket-keys.js';
 import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { namedGroupName } from '../registry/names.js';
 import { keyScheduleSteps } from '../trace/explain.js';
@@ -32,6 +35,8 @@ Options:
   --json           print the trace as JSON (every message with decoded fields and raw hex)
   --keylog FILE    append the secrets in NSS key log format to FILE (for Wireshark)
   --tls1.2         a TLS 1.2 handshake (ECDHE, the classic 2-RTT ladder, PRF and key block)
+  --resume         TLS 1.3 resumption: a full handshake (the server sends NewSessionTickets),
+                   then a second connection resuming that session with a PSK (RFC 8446 §2.2)
   -h, --help       this help
 `;
 
@@ -87,6 +92,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       keylog: { type: 'string' },
       'tls1.2': { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -99,6 +105,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const tls12 = values['tls1.2'];
   if (tls12 && values['tls1.3']) throw new UsageError('--tls1.2 and --tls1.3 exclude each other');
   if (tls12 && values.hrr) throw new UsageError('--hrr is a TLS 1.3 feature (HelloRetryRequest); leave out --tls1.2');
+  if (tls12 && values.resume) throw new UsageError('--resume shows TLS 1.3 resumption; leave out --tls1.2');
   const versions = tls12 ? { maxVersion: ProtocolVersion.TLS1_2 } : {};
   const group = values.group === undefined ? undefined : parseGroup(values.group);
   const suite = values.cipher === undefined ? undefined : tls12 ? parseCipherSuite12(values.cipher) : parseCipherSuite(values.cipher);
@@ -117,8 +124,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     alpnProtocols: ['http/1.1'],
     ...versions,
     ...(suite === undefined ? {} : tls12 ? { cipherSuites12: [suite] } : { cipherSuites: [suite] }),
+    ...(values.resume ? { tickets: new ServerSessions({ provider, keys: new TicketKeyring({ provider }) }), ticketCount: 1 } : {}),
   });
-  const cc = clientConfig({
+  const ccOptions: ClientConfigOptions = {
     provider,
     verifier,
     serverName: 'localhost',
@@ -126,7 +134,8 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     alpnProtocols: ['http/1.1'],
     ...versions,
     ...(plan.clientKeyShares === undefined ? {} : { keyShareGroups: plan.clientKeyShares }),
-  });
+  };
+  const cc = clientConfig(ccOptions);
 
   const serverSessions: Session[] = [];
   const server = createServer((socket) => {
@@ -147,30 +156,44 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   });
   const port = await listen(server);
 
-  const socket = netConnect({ host: '127.0.0.1', port });
-  const received: Buffer[] = [];
-  let peerEnded!: () => void;
-  const ended = new Promise<void>((resolve) => (peerEnded = resolve));
-  const client = openSession(socket, cc, {
-    data: (d) => received.push(d),
-    end: () => { peerEnded(); },
-    ...(keylog === undefined ? {} : { keylog }),
-  });
+  /** One client connection: handshake, request, response, close. */
+  const runClient = async (config: typeof cc): Promise<{ client: Session; received: Buffer[]; failure: unknown; tickets: ClientSession13[] }> => {
+    const socket = netConnect({ host: '127.0.0.1', port });
+    const received: Buffer[] = [];
+    const tickets: ClientSession13[] = [];
+    let peerEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (peerEnded = resolve));
+    const client = openSession(socket, config, {
+      data: (d) => received.push(d),
+      end: () => { peerEnded(); },
+      session: (t) => tickets.push(t),
+      ...(keylog === undefined ? {} : { keylog }),
+    });
+    let failure: unknown;
+    try {
+      await withTimeout(client.secure, 10_000, 'the handshake');
+      client.write(REQUEST);
+      await withTimeout(ended, 10_000, 'the response');
+      client.end();
+      await withTimeout(client.closed, 5_000, 'the close');
+    } catch (e) {
+      failure = client.error() ?? serverSessions.at(-1)?.error() ?? e;
+    } finally {
+      client.destroy();
+    }
+    return { client, received, failure, tickets };
+  };
 
-  let failure: unknown;
-  try {
-    await withTimeout(client.secure, 10_000, 'the handshake');
-    client.write(REQUEST);
-    await withTimeout(ended, 10_000, 'the response');
-    client.end();
-    await withTimeout(client.closed, 5_000, 'the close');
-  } catch (e) {
-    failure = client.error() ?? serverSessions[0]?.error() ?? e;
-  } finally {
-    client.destroy();
-    for (const s of serverSessions) s.destroy();
-    server.close();
+  let run = await runClient(cc);
+  let full: typeof run | undefined;
+  if (values.resume && run.failure === undefined) {
+    full = run;
+    const ticket = full.tickets[0];
+    run = ticket === undefined ? { ...full, failure: new Error('the server sent no NewSessionTicket') } : await runClient(clientConfig({ ...ccOptions, session: ticket }));
   }
+  for (const s of serverSessions) s.destroy();
+  server.close();
+  const { client, received, failure } = run;
 
   const entries = client.trace.entries;
   const neg = client.conn.negotiated;
@@ -189,6 +212,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       view: 'client',
       negotiated: negotiatedJson(summary, provider),
       messages: traceJson(entries),
+      ...(full === undefined ? {} : { resumed: neg.resumed, full_handshake_messages: traceJson(full.client.trace.entries) }),
       key_schedule: keyScheduleSteps(info).map((s) => ({ ...s })),
       application_data: { request: REQUEST, response: response.toString('latin1') },
     };
@@ -202,6 +226,17 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     `tlskit demo: a TLS ${tls12 ? '1.2' : '1.3'} handshake between a tlskit client and a tlskit server on 127.0.0.1:${port}\n` +
       `(certificates generated just now: CA "tlskit demo CA" → server "localhost"; the ladder is the client's view)\n\n`,
   );
+  if (full !== undefined) {
+    out.push('1. Full handshake (certificate, CertificateVerify; then the server sends a NewSessionTicket)\n\n');
+    out.push(renderLadder(full.client.trace.entries, { color }));
+    out.push(
+      '\n2. Resumed handshake with the ticket (RFC 8446 §2.2): the ClientHello carries pre_shared_key\n' +
+        '   (the ticket, its obfuscated age and a binder: an HMAC under a key derived from the PSK over the\n' +
+        '   ClientHello up to the binders); the server answers with pre_shared_key in its ServerHello and\n' +
+        '   skips Certificate and CertificateVerify: the PSK authenticates it. A fresh (EC)DHE share still\n' +
+        '   runs, so the new keys have forward secrecy. The peer identity is the one of connection 1.\n\n',
+    );
+  }
   out.push(renderLadder(entries, { color }));
   out.push('\n');
   if (failure !== undefined) {
@@ -213,6 +248,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   out.push(`  server → client: ${preview(response)} (${response.length} bytes)\n\n`);
   out.push(renderNegotiated(summary, { color }, entries));
   out.push('\n');
+  if (full !== undefined) {
+    out.push(`Resumed: ${neg.resumed ? 'yes' : 'NO (the server did a full handshake)'}; early_secret = HKDF-Extract(0, PSK) instead of HKDF-Extract(0, zeros).\n\n`);
+  }
   out.push(renderKeySchedule(info, { color }));
   if (values.keylog !== undefined) out.push(`\nKey log written to ${values.keylog} (NSS format; keep it private).\n`);
   process.stdout.write(out.join(''));

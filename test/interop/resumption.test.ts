@@ -248,6 +248,20 @@ describe('tlskit CLI resumption', () => {
     await serve.kill(500);
   });
 
+  it('tlskit demo --resume: a full handshake, then the resumed one without Certificate', async () => {
+    const r = await runCommand(process.execPath, [CLI, 'demo', '--resume'], { timeoutMs: 20_000, name: 'tlskit demo', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Resumed: yes/m);
+    const [fullPart, resumedPart] = r.stdout.split(/^2\. Resumed handshake/m);
+    assert.ok(fullPart !== undefined && resumedPart !== undefined);
+    assert.match(fullPart, /← *─+ Certificate {2}\[handshake keys\]/);
+    assert.match(fullPart, /NewSessionTicket/);
+    assert.doesNotMatch(resumedPart, /─ Certificate {2}/);
+    const json = await runCommand(process.execPath, [CLI, 'demo', '--resume', '--json'], { timeoutMs: 20_000, name: 'tlskit demo' });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal((JSON.parse(json.stdout) as { resumed?: boolean }).resumed, true);
+  });
+
   it('tlskit connect --sess-out / --sess-in against tlskit serve', async () => {
     const file = join(dir, 'cli-session.pem');
     const first = await cli(['connect', `127.0.0.1:${port}`, '--servername', 'localhost', '--cafile', cliCa, '--sess-out', file]);
