@@ -36,6 +36,11 @@ export interface ClientSession13 {
   readonly alpn: string | undefined;
   /** The server's certificate chain from the original handshake (the resumed session keeps it). */
   readonly peerCertificates: readonly Uint8Array[];
+  /**
+   * Whether the application accepted that chain as verified (node's `authorized`), recorded by the
+   * adapter that stores the session; a resumed connection inherits it. Absent: not known (false).
+   */
+  readonly verified?: boolean;
 }
 
 /** What the server handshake needs of a resumed ticket (`ResumedTicket13` in src/session/). */
@@ -160,7 +165,7 @@ export function patchBinder(
  * A client session as bytes (the node:tls `session` Buffer; `tlskit connect --sess-out`).
  * Format 1: `u8 1, u16 version, u16 suite, opaque psk<1..255>, opaque ticket<1..2^16-1>,
  * u32 age_add, u32 lifetime, u64 received_at, u32 max_early_data, opaque sni<0..255>,
- * opaque alpn<0..255>, u8 n, n × opaque cert<1..2^24-1>`. It holds the PSK: keep it secret.
+ * opaque alpn<0..255>, u8 n, n × opaque cert<1..2^24-1>, u8 verified`. It holds the PSK: keep it secret.
  */
 export function encodeClientSession(s: ClientSession13): Uint8Array {
   const w = new Writer(256 + s.ticket.length);
@@ -169,6 +174,7 @@ export function encodeClientSession(s: ClientSession13): Uint8Array {
   w.opaque8(utf8(s.serverName ?? '')).opaque8(utf8(s.alpn ?? ''));
   w.u8(s.peerCertificates.length);
   for (const c of s.peerCertificates) w.opaque24(c);
+  w.u8(s.verified === true ? 1 : 0);
   return w.finish();
 }
 
@@ -189,6 +195,8 @@ export function decodeClientSession(bytes: Uint8Array): ClientSession13 {
   const n = r.u8('session.certificates');
   const peerCertificates: Uint8Array[] = [];
   for (let i = 0; i < n; i++) peerCertificates.push(r.vec24('session.certificate', 1));
+  const verified = r.u8('session.verified');
+  if (verified > 1) throw decodeError('session.verified must be 0 or 1', 'session.verified');
   r.end('session');
   return {
     version,
@@ -202,5 +210,6 @@ export function decodeClientSession(bytes: Uint8Array): ClientSession13 {
     serverName: sni === '' ? undefined : sni,
     alpn: alpn === '' ? undefined : alpn,
     peerCertificates,
+    verified: verified === 1,
   };
 }

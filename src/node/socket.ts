@@ -149,7 +149,8 @@ export class TLSSocket extends Duplex {
     if (!this.isServer) {
       // node:tls 'session': one per NewSessionTicket, a Buffer to pass back as `connect({ session })`
       this.coreEvents.session = (s): void => {
-        this.lastSession = Buffer.from(encodeClientSession(s));
+        // node keeps the verification result in the session: a resumed connection inherits `authorized`
+        this.lastSession = Buffer.from(encodeClientSession({ ...s, verified: this.authorized }));
         this.emit('session', this.lastSession);
       };
     }
@@ -373,7 +374,8 @@ export class TLSSocket extends Duplex {
         const user = v.userError as (Error & { code?: unknown }) | undefined;
         this.authorizationError = user !== undefined ? (typeof user.code === 'string' ? user.code : user.message) : v.error.code;
       } else {
-        this.authorized = v.ran;
+        // a resumed session has no certificate to verify: it inherits the original connection's result
+        this.authorized = neg.resumed ? (this.connection.config as ClientConfig).session?.verified === true : v.ran;
       }
     }
     this.emit('secure');

@@ -62,7 +62,7 @@ function serverOptions(): { key: string; cert: string } {
 /** Connects, waits for the handshake, a reply and the session(s); returns what it saw. */
 async function clientRound(
   make: () => tls.TLSSocket | tlskit.TLSSocket,
-): Promise<{ reused: boolean; session: Buffer | undefined; reply: string; peerCn: string | undefined }> {
+): Promise<{ reused: boolean; session: Buffer | undefined; reply: string; peerCn: string | undefined; authorized: boolean }> {
   const s = make();
   closers.push(() => s.destroy());
   let session: Buffer | undefined;
@@ -75,8 +75,9 @@ async function clientRound(
   const peer = s.getPeerCertificate();
   const cn = peer !== null && 'subject' in peer ? (peer.subject as { CN?: string } | undefined)?.CN : undefined;
   const reused = s.isSessionReused();
+  const authorized = s.authorized;
   s.destroy();
-  return { reused, session, reply, peerCn: typeof cn === 'string' ? cn : undefined };
+  return { reused, session, reply, peerCn: typeof cn === 'string' ? cn : undefined, authorized };
 }
 
 const echoOnce = (s: Duplex): void => {
@@ -119,6 +120,17 @@ describe('TLS 1.3 resumption interop', () => {
     assert.equal(second.reused, true);
     assert.equal(second.reply, 'echo:hi');
     assert.equal(second.peerCn, first.peerCn);
+    // the resumed connection inherits `authorized` from the session (as node)
+    assert.equal(first.authorized, true);
+    assert.equal(second.authorized, true);
+    // a session from a connection that was not authorized (rejectUnauthorized: false, unknown CA) stays unauthorized
+    const other = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
+    const lax = { host: HOST, port, servername: 'localhost', ca: other.root.certPem, rejectUnauthorized: false };
+    const unverified = await clientRound(() => tlskit.connect(lax));
+    assert.equal(unverified.authorized, false);
+    const resumedLax = await clientRound(() => tlskit.connect({ ...lax, session: unverified.session }));
+    assert.equal(resumedLax.reused, true);
+    assert.equal(resumedLax.authorized, false);
     // ticket keys: get/set like node; after replacing the keys, old tickets still open for a while
     const keys = server.getTicketKeys();
     assert.equal(keys.length, 48);
