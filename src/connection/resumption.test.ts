@@ -6,12 +6,13 @@ import { decodeClientSession, encodeClientSession, type ClientSession13 } from '
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { generateTestPki } from '../x509/generate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
-import { CipherSuite, ExtensionType, HandshakeType, NamedGroup } from '../registry/codepoints.js';
+import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, PskKeyExchangeMode } from '../registry/codepoints.js';
 import { TlsError } from '../errors.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
 import { ServerSessions } from '../session/server-sessions.js';
 import { TicketKeyring } from '../session/ticket-keys.js';
 import { decodeClientHello } from '../messages/client-hello.js';
+import { decodeServerHello } from '../messages/server-hello.js';
 import { findExtension } from '../extensions/extension.js';
 import { decodePreSharedKeyClient } from '../extensions/pre-shared-key.js';
 
@@ -241,4 +242,26 @@ test('TLS 1.3 resumption: the offered identity is the ticket, with an obfuscated
   // obfuscated age = age + age_add (mod 2^32): small age
   const age = ((offered.identities[0]?.obfuscatedTicketAge ?? 0) - session.ticketAgeAdd) >>> 0;
   assert.ok(age < 10_000, `age ${age}`);
+});
+
+test('TLS 1.3 resumption with psk_ke (by option on both sides): no key_share, no (EC)DHE; refused by default', async () => {
+  const tickets = sessions();
+  const first = await connect({}, { tickets });
+  const session = first.c.sessions[0];
+  assert.ok(session !== undefined);
+  const ke = await connect({ session, pskKeyExchangeModes: [PskKeyExchangeMode.psk_ke] }, { tickets, allowPskKe: true });
+  ok(ke.c, ke.s);
+  assert.equal(ke.c.conn.negotiated.resumed, true);
+  assert.equal(ke.c.conn.negotiated.group, undefined);
+  const sh = ke.c.messages.find((m) => m.direction === 'received' && m.type === HandshakeType.server_hello);
+  assert.ok(sh !== undefined);
+  assert.equal(findExtension(decodeServerHello(sh.raw.subarray(4)).extensions, ExtensionType.key_share), undefined);
+  const defaultServer = await connect({ session, pskKeyExchangeModes: [PskKeyExchangeMode.psk_ke] }, { tickets });
+  ok(defaultServer.c, defaultServer.s);
+  assert.equal(defaultServer.c.conn.negotiated.resumed, false);
+  assert.notEqual(defaultServer.c.conn.negotiated.group, undefined);
+  // both modes offered: the server prefers psk_dhe_ke
+  const both = await connect({ session, pskKeyExchangeModes: [PskKeyExchangeMode.psk_ke, PskKeyExchangeMode.psk_dhe_ke] }, { tickets, allowPskKe: true });
+  assert.equal(both.c.conn.negotiated.resumed, true);
+  assert.notEqual(both.c.conn.negotiated.group, undefined);
 });

@@ -130,16 +130,24 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     transcript.setHash(suite.hash);
   }
 
-  // --- key exchange (§4.2.8)
-  const serverShare = decodeKeyShareServer(requireExtension(sh.extensions, ExtensionType.key_share, 'ServerHello'));
-  const share = state.shares.find((s) => s.group === serverShare.group);
-  if (share === undefined) {
-    throw illegalParameter('ServerHello key_share is for a group we did not send', 'ServerHello.key_share');
+  // --- key exchange (§4.2.8); none with psk_ke (§4.2.9): a ServerHello with pre_shared_key and
+  // no key_share, only when we offered psk_ke.
+  const pskKe =
+    findExtension(sh.extensions, ExtensionType.key_share) === undefined &&
+    findExtension(sh.extensions, ExtensionType.pre_shared_key) !== undefined &&
+    config.pskKeyExchangeModes.includes(PskKeyExchangeMode.psk_ke);
+  let shared: Uint8Array | null = null;
+  if (!pskKe) {
+    const serverShare = decodeKeyShareServer(requireExtension(sh.extensions, ExtensionType.key_share, 'ServerHello'));
+    const share = state.shares.find((s) => s.group === serverShare.group);
+    if (share === undefined) {
+      throw illegalParameter('ServerHello key_share is for a group we did not send', 'ServerHello.key_share');
+    }
+    neg.group = share.group;
+    shared = share.deriveSecret(serverShare.keyExchange);
   }
-  neg.group = share.group;
   neg.cipherSuite = suite.suite;
   neg.version = ProtocolVersion.TLS1_3;
-  const shared = share.deriveSecret(serverShare.keyExchange);
   transcript.add(shMsg.raw);
 
   // --- pre_shared_key (§4.2.11): the server accepted our ticket.
@@ -344,7 +352,7 @@ function standardExtension(
     }
     case ExtensionType.psk_key_exchange_modes:
       if (!tls13) return undefined;
-      return encodePskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]);
+      return encodePskKeyExchangeModes(config.pskKeyExchangeModes);
     case ExtensionType.record_size_limit:
       return config.recordSizeLimit === undefined ? undefined : encodeRecordSizeLimit(config.recordSizeLimit);
     case ExtensionType.cookie:

@@ -1,5 +1,5 @@
 import type { CryptoProvider, KeyInfo, PrivateKey } from '../crypto/provider.js';
-import { CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme } from '../registry/codepoints.js';
+import { CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme } from '../registry/codepoints.js';
 import type { CertificateVerifier } from '../x509/verify.js';
 import { TLSKIT_DEFAULT_PROFILE, type ClientHelloProfile } from './hello-profile.js';
 import { DEFAULT_CIPHER_SUITES_12 } from './suites12.js';
@@ -68,6 +68,8 @@ export interface ClientConfig extends CommonConfig {
   readonly certificates: readonly CertifiedKey[];
   /** A TLS 1.3 session to resume (RFC 8446 §2.2): offered as a PSK when still usable. */
   readonly session: ClientSession13 | undefined;
+  /** RFC 8446 §4.2.9 psk_key_exchange_modes, in preference order. Default [psk_dhe_ke]; psk_ke (no (EC)DHE, no forward secrecy) by option. */
+  readonly pskKeyExchangeModes: readonly number[];
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -86,6 +88,8 @@ export interface ServerConfig extends CommonConfig {
   readonly tickets: ServerTickets13 | undefined;
   /** NewSessionTickets sent after a handshake when `tickets` is set. Default 2 (as OpenSSL). */
   readonly ticketCount: number;
+  /** Resume with psk_ke (no (EC)DHE) when a client offers only that mode (RFC 8446 §4.2.9). Default false. */
+  readonly allowPskKe: boolean;
 }
 
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [
@@ -223,6 +227,7 @@ export function clientConfig(o: ClientConfigOptions): ClientConfig {
     middleboxCompatibility: o.middleboxCompatibility ?? true,
     certificates: o.certificates ?? [],
     session: o.session,
+    pskKeyExchangeModes: o.pskKeyExchangeModes ?? [PskKeyExchangeMode.psk_dhe_ke],
   };
 }
 
@@ -238,5 +243,6 @@ export function serverConfig(o: ServerConfigOptions): ServerConfig {
     advertisedGroups: o.advertisedGroups,
     tickets: o.tickets,
     ticketCount: o.ticketCount ?? 2,
+    allowPskKe: o.allowPskKe ?? false,
   };
 }

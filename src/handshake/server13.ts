@@ -146,7 +146,8 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     transcript.add(chMsg.raw);
   }
   if (entry === undefined) throw illegalParameter('no usable key share', 'ClientHello.key_share');
-  neg.group = entry.group;
+  const pskKe = resumed?.mode === PskKeyExchangeMode.psk_ke;
+  neg.group = pskKe ? undefined : entry.group;
   const response = p.respondToKeyShare(entry.group, entry.keyExchange);
 
   // --- ServerHello (§4.1.3)
@@ -159,7 +160,8 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     // (pre_shared_key, key_share, supported_versions: the order of the RFC 8448 traces)
     extensions: [
       ...(resumed === undefined ? [] : [{ type: ExtensionType.pre_shared_key, data: encodePreSharedKeyServer(resumed.index) }]),
-      { type: ExtensionType.key_share, data: encodeKeyShareServer({ group: entry.group, keyExchange: response.publicKey }) },
+      // §4.2.9: psk_ke has no key_share
+      ...(pskKe ? [] : [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: entry.group, keyExchange: response.publicKey }) }]),
       { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(ProtocolVersion.TLS1_3) },
     ],
   };
@@ -172,7 +174,7 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     const peer = resumed.session.state.peer;
     if (peer.kind === 'certificates') neg.peerCertificates = peer.chain;
   }
-  const hs = EarlySecrets.create(p, suite, resumed?.session.state.psk ?? null).handshake(response.sharedSecret);
+  const hs = EarlySecrets.create(p, suite, resumed?.session.state.psk ?? null).handshake(pskKe ? null : response.sharedSecret);
   const helloHash = transcript.hash();
   const clientHs = hs.clientHandshakeTrafficSecret(helloHash);
   const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
@@ -247,7 +249,7 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   // --- NewSessionTicket (§4.6.1): only for a client that can use them (psk_dhe_ke offered, §4.2.9).
   const tickets = config.tickets;
   const modes = findExtension(offer.hello.extensions, ExtensionType.psk_key_exchange_modes);
-  if (tickets !== undefined && modes !== undefined && decodePskKeyExchangeModes(modes.data).includes(PskKeyExchangeMode.psk_dhe_ke)) {
+  if (tickets !== undefined && modes !== undefined && pskMode(config, decodePskKeyExchangeModes(modes.data)) !== undefined) {
     for (let i = 0; i < config.ticketCount; i++) {
       const nst = yield* awaitValue(
         tickets.issueTicket13({
@@ -273,6 +275,15 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
 interface AcceptedPsk {
   readonly index: number;
   readonly session: ResumedSession13;
+  /** psk_dhe_ke (with an (EC)DHE share) or psk_ke (none; RFC 8446 §4.2.9). */
+  readonly mode: PskKeyExchangeMode;
+}
+
+/** The PSK mode we use (§4.2.9): psk_dhe_ke when offered, psk_ke only when allowed and it is all the client offers. */
+function pskMode(config: ServerConfig, modes: readonly number[]): PskKeyExchangeMode | undefined {
+  if (modes.includes(PskKeyExchangeMode.psk_dhe_ke)) return PskKeyExchangeMode.psk_dhe_ke;
+  if (config.allowPskKe && modes.includes(PskKeyExchangeMode.psk_ke)) return PskKeyExchangeMode.psk_ke;
+  return undefined;
 }
 
 /** Identities tried per ClientHello (each may cost a store lookup). */
@@ -304,8 +315,9 @@ function* acceptPsk(
   }
   const offered = decodePreSharedKeyClient(ext.data);
   const tickets = config.tickets;
-  // psk_dhe_ke only: the (EC)DHE share gives forward secrecy to the resumed session.
-  if (tickets === undefined || !decodePskKeyExchangeModes(modesExt.data).includes(PskKeyExchangeMode.psk_dhe_ke)) return undefined;
+  // psk_dhe_ke by default: the (EC)DHE share gives forward secrecy to the resumed session.
+  const mode = pskMode(config, decodePskKeyExchangeModes(modesExt.data));
+  if (tickets === undefined || mode === undefined) return undefined;
   const tried = Math.min(offered.identities.length, MAX_PSK_IDENTITIES_TRIED);
   for (let index = 0; index < tried; index++) {
     const identity = offered.identities[index];
@@ -323,7 +335,7 @@ function* acceptPsk(
     if (!verifyFinished(config.provider, suite, binderKey, transcript.hashWith(truncated), binder)) {
       throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'PSK binder does not verify', { field: 'ClientHello.pre_shared_key.binders' });
     }
-    return { index, session };
+    return { index, session, mode };
   }
   return undefined;
 }
