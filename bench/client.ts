@@ -57,8 +57,28 @@ function connect(tls: TlsImpl, opts: ImplConnectOptions): Promise<ImplSocket> {
   );
 }
 
-/** One full handshake, then close (close_notify + FIN) and wait for 'close'. */
-async function oneHandshake(tls: TlsImpl, opts: ImplConnectOptions, expectProtocol?: string): Promise<boolean> {
+/**
+ * A full TLS 1.3 handshake that waits for the server's first NewSessionTicket: the session to
+ * resume in the resumed-handshake scenario.
+ */
+async function sessionFor(tls: TlsImpl, opts: ImplConnectOptions): Promise<Buffer> {
+  return timeout(
+    new Promise<Buffer>((resolve, reject) => {
+      const s = tls.connect(opts, () => undefined);
+      s.on('data', () => undefined);
+      s.once('session', (session: Buffer) => {
+        s.destroy();
+        resolve(session);
+      });
+      s.once('error', reject);
+    }),
+    HANDSHAKE_TIMEOUT_MS,
+    'session',
+  );
+}
+
+/** One handshake (resumed when `opts.session` is set and `expectResumed`), then close and wait for 'close'. */
+async function oneHandshake(tls: TlsImpl, opts: ImplConnectOptions, expectProtocol?: string, expectResumed = false): Promise<boolean> {
   let errored = false;
   await timeout(
     new Promise<void>((resolve, reject) => {
@@ -68,6 +88,11 @@ async function oneHandshake(tls: TlsImpl, opts: ImplConnectOptions, expectProtoc
         if (expectProtocol !== undefined && s.getProtocol() !== expectProtocol) {
           s.destroy();
           reject(new Error(`negotiated ${String(s.getProtocol())}, expected ${expectProtocol}`));
+          return;
+        }
+        if (expectResumed && !s.isSessionReused()) {
+          s.destroy();
+          reject(new Error('the session was not resumed'));
           return;
         }
         s.end();
@@ -94,13 +119,16 @@ async function handle(req: Request): Promise<unknown> {
   switch (req.cmd) {
     case 'handshakes': {
       const tls = await impl();
-      const opts = options(req.files, req.port, req.tls12 === true ? TLS12_CLIENT_OPTIONS : {});
+      const base = options(req.files, req.port, req.tls12 === true ? TLS12_CLIENT_OPTIONS : {});
+      // resumed handshakes (TLS 1.3 PSK with psk_dhe_ke): one session from a full handshake, reused
+      const opts = req.resume === true ? { ...base, session: await sessionFor(tls, base) } : base;
+      const resumed = req.resume === true;
       let errors = 0;
-      // the first handshake checks the version (outside the measurement)
-      if (await oneHandshake(tls, opts, req.tls12 === true ? 'TLSv1.2' : 'TLSv1.3')) errors++;
+      // the first handshake checks the version (and resumption) outside the measurement
+      if (await oneHandshake(tls, opts, req.tls12 === true ? 'TLSv1.2' : 'TLSv1.3', resumed)) errors++;
       const cpu = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      for (let i = 0; i < req.n; i++) if (await oneHandshake(tls, opts)) errors++;
+      for (let i = 0; i < req.n; i++) if (await oneHandshake(tls, opts, undefined, resumed)) errors++;
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const r: HandshakeResult = { n: req.n, seconds, cpuUs: cpuSinceUs(cpu), errors };
       return r;

@@ -58,7 +58,7 @@ export type Request =
   | { id: number; cmd: 'awaitConnections'; n: number; timeoutMs: number }
   | { id: number; cmd: 'memBaseline' }
   | { id: number; cmd: 'memMeasure' }
-  | { id: number; cmd: 'handshakes'; port: number; files: BenchFiles; n: number; measure: boolean; tls12?: boolean }
+  | { id: number; cmd: 'handshakes'; port: number; files: BenchFiles; n: number; measure: boolean; tls12?: boolean; resume?: boolean }
   | { id: number; cmd: 'bulk'; port: number; files: BenchFiles; bytes: number }
   | { id: number; cmd: 'memOpen'; port: number; files: BenchFiles; n: number; timeoutMs: number }
   | { id: number; cmd: 'exit' };

@@ -16,6 +16,7 @@ export interface ImplSocket extends Duplex {
   getCipher(): ImplCipher;
   alpnProtocol: string | false | null;
   authorized: boolean;
+  isSessionReused(): boolean;
 }
 
 export interface ImplConnectOptions {
@@ -31,6 +32,8 @@ export interface ImplConnectOptions {
   maxVersion?: TlsVersionName;
   ciphers?: string;
   ecdhCurve?: string;
+  /** A session from a previous connection's 'session' event (each implementation reads its own). */
+  session?: Buffer;
 }
 
 export interface ImplServerOptions {
