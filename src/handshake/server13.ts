@@ -34,7 +34,6 @@ import { decodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.
 import { encodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { PskKeyExchangeMode } from '../registry/codepoints.js';
 import type { HandshakeInput, HandshakeStep } from './host.js';
-import { receiveClientCertificate13, sendCertificateRequest13 } from './client-auth.js';
 
 const EMPTY = new Uint8Array(0);
 /** RFC 8449 §4: the largest value for TLS 1.3 is 2^14 + 1. */
@@ -204,11 +203,6 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const ee = { extensions: eeExtensions };
   transcript.add(host.send(HandshakeType.encrypted_extensions, encodeEncryptedExtensions(ee), ee).raw);
 
-  // --- [CertificateRequest] (§4.3.2): mutual TLS, with an empty context in the main handshake;
-  // never when authenticating with a PSK.
-  const clientAuth = resumed === undefined ? config.clientAuth : undefined;
-  if (clientAuth !== undefined) sendCertificateRequest13(host, config, clientAuth, transcript, EMPTY);
-
   // --- Certificate, CertificateVerify (§4.4.2, §4.4.3); none when resuming with a PSK (§2.2)
   if (resumed === undefined) {
     const certMsg = {
@@ -239,9 +233,6 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   host.keyLog('EXPORTER_SECRET', exporter);
   host.setWriteKeys('application', suite, serverAp);
 
-  // --- [client Certificate, CertificateVerify] (§4.4.2, §4.4.3)
-  if (clientAuth !== undefined) yield* receiveClientCertificate13(host, config, clientAuth, transcript, EMPTY);
-
   // --- client Finished (§4.4.4)
   const cfMsg = yield* expect(HandshakeType.finished);
   const cf = decodeFinished(cfMsg.body, suite.hashLength);
@@ -259,8 +250,10 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const tickets = config.tickets;
   const modes = findExtension(offer.hello.extensions, ExtensionType.psk_key_exchange_modes);
   if (tickets !== undefined && modes !== undefined && pskMode(config, decodePskKeyExchangeModes(modes.data)) !== undefined) {
+    // all tickets in one wait (one asynchronous step per connection, not one per ticket)
+    const issued = [];
     for (let i = 0; i < config.ticketCount; i++) {
-      const nst = yield* awaitValue(
+      issued.push(
         tickets.issueTicket13({
           suite,
           resumptionMasterSecret,
@@ -271,8 +264,9 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
           peerCertificates: neg.peerCertificates,
         }),
       );
-      if (nst === null) break;
-      host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket13(nst), nst);
+    }
+    for (const nst of yield* awaitValue(Promise.all(issued))) {
+      if (nst !== null) host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket13(nst), nst);
     }
   }
 

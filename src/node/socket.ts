@@ -365,17 +365,6 @@ export class TLSSocket extends Duplex {
     this.alpnProtocol = neg.alpnProtocol ?? false;
     if (this.isServer) {
       this.servername = neg.serverName ?? false;
-      if ((this.connection.config as ServerConfig).clientAuth !== undefined) {
-        // node: no client certificate reads as UNABLE_TO_GET_ISSUER_CERT
-        this.authorized = neg.peerVerified;
-        this.authorizationError = neg.peerVerified
-          ? null
-          : neg.verifyError !== undefined
-            ? ((neg.verifyError as { code?: string }).code ?? neg.verifyError.message)
-            : neg.peerCertificates.length === 0
-              ? 'UNABLE_TO_GET_ISSUER_CERT'
-              : null;
-      }
     } else {
       const v = this.verifyState;
       if (v === undefined) {
