@@ -11,7 +11,7 @@ import { Server as NetServer, type Socket as NetSocket } from 'node:net';
 import type { ServerConfig } from '../handshake/config.js';
 import { buildServerConfig, type ContextList, type TlsServerOptions } from './server-config.js';
 import { createSecureContext, SecureContext, type SecureContextOptions } from './secure-context.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT, TLSSocket } from './socket.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT, TLSSocket, type TLSSocketOptions } from './socket.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { ServerSessions } from '../session/server-sessions.js';
@@ -80,22 +80,30 @@ export class Server extends NetServer {
     if (secureConnectionListener !== undefined) this.on('secureConnection', secureConnectionListener);
   }
 
+  private socketOptions: TLSSocketOptions | undefined;
+  private readonly onTlsClientError = (err: Error, socket: TLSSocket): void => {
+    this.emit('tlsClientError', err, socket);
+  };
+
   private onTcpConnection(raw: NetSocket): void {
-    let socket: TLSSocket | undefined = undefined;
+    let s: TLSSocket;
     try {
-      socket = new TLSSocket(raw, {
-        isServer: true,
-        config: this.config,
-        handshakeTimeout: this.handshakeTimeout,
-        allowHalfOpen: this.tlsAllowHalfOpen,
-        onHandshakeError: (err) => this.emit('tlsClientError', err, socket),
-      });
+      // one options object per config, not per connection
+      if (this.socketOptions?.config !== this.config) {
+        this.socketOptions = {
+          isServer: true,
+          config: this.config,
+          handshakeTimeout: this.handshakeTimeout,
+          allowHalfOpen: this.tlsAllowHalfOpen,
+          onHandshakeError: this.onTlsClientError,
+        };
+      }
+      s = new TLSSocket(raw, this.socketOptions);
     } catch (e) {
       raw.destroy();
       this.emit('tlsClientError', e, raw);
       return;
     }
-    const s = socket;
     if (this.listenerCount('keylog') > 0) s.on('keylog', (line: Buffer) => this.emit('keylog', line, s));
     s.once('secure', () => this.emit('secureConnection', s));
   }

@@ -36,7 +36,7 @@ export interface TLSSocketOptions extends TlsClientOptions, TlsServerOptions {
   /** tlskit extra: a complete core configuration (the node-style options are then ignored). */
   config?: ClientConfig | ServerConfig | undefined;
   /** tlskit extra (used by Server): handshake errors go here instead of the socket's 'error'. */
-  onHandshakeError?: ((err: Error) => void) | undefined;
+  onHandshakeError?: ((err: Error, socket: TLSSocket) => void) | undefined;
   /** Internal (connect()): the client configuration already built from these options. */
   prebuilt?: { config: ClientConfig; verify: VerifyState } | undefined;
   /** Underlying stream's readable high-water mark for this socket (default 64 KiB). */
@@ -66,6 +66,19 @@ const GROUP_INFO: Readonly<Record<number, { name: string; size: number; type: st
 
 type Callback = (error?: Error | null) => void;
 
+/** Output of several separate buffers up to this size is copied into one and written once. */
+const FLIGHT_CONCAT_MAX = 16 * 1024;
+
+/** Records are sealed over every byte of these buffers before they are written (no zero-fill). */
+const allocUnsafe = (size: number): Uint8Array => Buffer.allocUnsafe(size);
+
+/**
+ * Handshake timeouts of at least this many ms share one coarse 1 s timer (they fire up to 1 s
+ * late) instead of a timer per connection; shorter ones keep their own precise timer.
+ */
+const COARSE_TIMEOUT_MIN = 10_000;
+const WHEEL_TICK = 1000;
+
 /** Events the core produces only when asked (they cost a little on every record). */
 const CORE_EVENTS = new Set(['record', 'handshakeMessage', 'alert']);
 
@@ -91,8 +104,11 @@ export class TLSSocket extends Duplex {
   private readonly isServer: boolean;
   private readonly coreEvents: ConnectionEvents;
   private readonly verifyState: VerifyState | undefined;
-  private readonly onHandshakeError: ((err: Error) => void) | undefined;
+  private readonly onHandshakeError: ((err: Error, socket: TLSSocket) => void) | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** Date.now() after which the handshake times out (coarse wheel), 0 when not on the wheel. */
+  private handshakeDeadline = 0;
+  private handshakeTimeoutMs = 0;
   private secureReady = false;
   private secureDelivered = false;
   private errorHandled = false;
@@ -158,15 +174,18 @@ export class TLSSocket extends Duplex {
     if (keylogFile !== undefined && keylogFile !== '') this.enableKeylog(keylogFile);
     this.connection = new Connection(config, this.coreEvents);
     // records are sealed over every byte of these buffers before they are written (no zero-fill)
-    this.connection.allocateOutput = (size) => Buffer.allocUnsafe(size);
+    this.connection.allocateOutput = allocUnsafe;
 
-    this.on('newListener', (event: string | symbol) => {
-      if (event === 'keylog') this.enableKeylog(undefined);
-      else if (typeof event === 'string' && CORE_EVENTS.has(event)) this.enableCoreEvent(event);
-    });
+    // shared listeners (called with `this` = this socket): no closures per connection
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- an emitter calls it with `this` = this socket
+    this.on('newListener', TLSSocket.onNewListener);
 
     const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    if (timeout > 0 && Number.isFinite(timeout)) {
+    if (timeout >= COARSE_TIMEOUT_MIN && Number.isFinite(timeout)) {
+      this.handshakeTimeoutMs = timeout;
+      this.handshakeDeadline = Date.now() + timeout;
+      TLSSocket.wheelAdd(this);
+    } else if (timeout > 0 && Number.isFinite(timeout)) {
       this.handshakeTimer = setTimeout(() => {
         this.handshakeTimer = undefined;
         if (!this.secureDelivered) {
@@ -181,9 +200,8 @@ export class TLSSocket extends Duplex {
     socket.on('end', this.onRawEnd);
     socket.on('close', this.onRawClose);
     socket.on('error', this.onRawError);
-    this.once('end', () => {
-      if (this.rawClosed) this.destroy();
-    });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- an emitter calls it with `this` = this socket
+    this.once('end', TLSSocket.onSelfEnd);
 
     const connecting = socket instanceof NetSocket && socket.connecting;
     if (connecting) {
@@ -193,7 +211,7 @@ export class TLSSocket extends Duplex {
       });
     } else {
       // next tick: let the caller attach listeners ('handshakeMessage', 'keylog') first
-      process.nextTick(() => { this.startHandshake(); });
+      process.nextTick(TLSSocket.startHandshakeOf, this);
     }
   }
 
@@ -217,11 +235,22 @@ export class TLSSocket extends Duplex {
     };
   }
 
-  private readonly coreEventsOn = new Set<string>();
+  private static readonly onNewListener = function (this: TLSSocket, event: string | symbol): void {
+    if (event === 'keylog') this.enableKeylog(undefined);
+    else if (typeof event === 'string' && CORE_EVENTS.has(event)) this.enableCoreEvent(event);
+  };
+
+  private static readonly onSelfEnd = function (this: TLSSocket): void {
+    if (this.rawClosed) this.destroy();
+  };
+
+  private static readonly startHandshakeOf = (s: TLSSocket): void => {
+    s.startHandshake();
+  };
+
   private enableCoreEvent(event: string): void {
-    if (this.coreEventsOn.has(event)) return;
-    this.coreEventsOn.add(event);
     const ev = this.coreEvents;
+    if ((ev as Record<string, unknown>)[event] !== undefined) return;
     if (event === 'record') {
       ev.record = (e): void => {
         this.emit('record', e);
@@ -334,6 +363,18 @@ export class TLSSocket extends Duplex {
       }
     }
     if (n === 1) return raw.write(bufferView(out[0]!));
+    let total = 0;
+    for (let i = 0; i < n; i++) total += out[i]!.byteLength;
+    if (total <= FLIGHT_CONCAT_MAX) {
+      // a handshake flight (plaintext ServerHello + sealed records): one small copy, one write
+      const one = Buffer.allocUnsafe(total);
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        one.set(out[i]!, at);
+        at += out[i]!.byteLength;
+      }
+      return raw.write(one);
+    }
     raw.cork();
     for (let i = 0; i < n; i++) raw.write(bufferView(out[i]!));
     raw.uncork();
@@ -344,14 +385,46 @@ export class TLSSocket extends Duplex {
     if (this.destroyed) return;
     this.clearHandshakeTimer();
     if (!this.secureDelivered && this.onHandshakeError !== undefined) {
-      this.onHandshakeError(err);
+      this.onHandshakeError(err, this);
       this.destroy();
       return;
     }
     this.destroy(err);
   }
 
+  /** Sockets waiting for their handshake on the shared coarse timer. */
+  private static readonly wheel = new Set<TLSSocket>();
+  private static wheelTimer: NodeJS.Timeout | undefined;
+
+  private static wheelAdd(s: TLSSocket): void {
+    TLSSocket.wheel.add(s);
+    if (TLSSocket.wheelTimer === undefined) {
+      TLSSocket.wheelTimer = setInterval(TLSSocket.wheelTick, WHEEL_TICK);
+      TLSSocket.wheelTimer.unref();
+    }
+  }
+
+  private static readonly wheelTick = (): void => {
+    const now = Date.now();
+    for (const s of TLSSocket.wheel) {
+      if (s.handshakeDeadline > now) continue;
+      TLSSocket.wheel.delete(s);
+      s.handshakeDeadline = 0;
+      if (!s.secureDelivered) {
+        s.failWith(new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_TIMEOUT, `TLS handshake not complete after ${s.handshakeTimeoutMs} ms`));
+      }
+    }
+    if (TLSSocket.wheel.size === 0 && TLSSocket.wheelTimer !== undefined) {
+      clearInterval(TLSSocket.wheelTimer);
+      TLSSocket.wheelTimer = undefined;
+    }
+  };
+
   private clearHandshakeTimer(): void {
+    if (this.handshakeDeadline !== 0) {
+      this.handshakeDeadline = 0;
+      TLSSocket.wheel.delete(this);
+    }
     if (this.handshakeTimer !== undefined) {
       clearTimeout(this.handshakeTimer);
       this.handshakeTimer = undefined;
@@ -365,6 +438,17 @@ export class TLSSocket extends Duplex {
     this.alpnProtocol = neg.alpnProtocol ?? false;
     if (this.isServer) {
       this.servername = neg.serverName ?? false;
+      if ((this.connection.config as ServerConfig).clientAuth !== undefined) {
+        // node: no client certificate reads as UNABLE_TO_GET_ISSUER_CERT
+        this.authorized = neg.peerVerified;
+        this.authorizationError = neg.peerVerified
+          ? null
+          : neg.verifyError !== undefined
+            ? ((neg.verifyError as { code?: string }).code ?? neg.verifyError.message)
+            : neg.peerCertificates.length === 0
+              ? 'UNABLE_TO_GET_ISSUER_CERT'
+              : null;
+      }
     } else {
       const v = this.verifyState;
       if (v === undefined) {
