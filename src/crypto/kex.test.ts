@@ -179,10 +179,10 @@ test('X25519MLKEM768: corrupted or malformed shares', () => {
 });
 
 test('supportsGroup and unsupported groups', () => {
-  for (const g of [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.X25519MLKEM768]) {
+  for (const g of [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.X25519MLKEM768, NamedGroup.ffdhe2048, NamedGroup.ffdhe3072]) {
     assert.equal(p.supportsGroup(g), true);
   }
-  for (const g of [NamedGroup.ffdhe2048, NamedGroup.MLKEM768, NamedGroup.SecP256r1MLKEM768, 0x0a0a]) {
+  for (const g of [NamedGroup.ffdhe4096, NamedGroup.MLKEM768, NamedGroup.SecP256r1MLKEM768, 0x0a0a]) {
     assert.equal(p.supportsGroup(g), false);
     assert.throws(() => p.generateKeyShare(g), (e: unknown) => e instanceof TlsError && e.code === 'ERR_TLS_INTERNAL_ERROR');
   }

@@ -15,6 +15,8 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { ErrorCode, TlsError, illegalParameter, internalError } from '../errors.js';
 import { NamedGroup } from '../registry/codepoints.js';
 import { asBuffer, base64url, fromBase64url, isAllZero, view } from './node-util.js';
+import { FFDHE_GROUPS } from './ffdhe-groups.js';
+import { ffdheGenerate, ffdheRespond } from './node-ffdhe.js';
 import type { KeyShare, KeyShareResponse } from './provider.js';
 
 const FIELD = 'KeyShareEntry.key_exchange';
@@ -273,8 +275,12 @@ export interface KexContext {
 }
 
 export function supportsGroup(group: number): boolean {
-  return group === NamedGroup.x25519 || group === NamedGroup.x448 || group === NamedGroup.X25519MLKEM768 || NIST.has(group);
+  return group === NamedGroup.x25519 || group === NamedGroup.x448 || group === NamedGroup.X25519MLKEM768 || NIST.has(group) || FFDHE_GROUPS.has(group);
 }
+
+const throwError = (e: Error): never => {
+  throw e;
+};
 
 const unsupported = (group: number): TlsError =>
   internalError(`key exchange group 0x${group.toString(16).padStart(4, '0')} is not supported by this provider`);
@@ -289,7 +295,7 @@ export function generateKeyShare(group: number, ctx: KexContext): KeyShare {
       return new HybridKeyShare(ctx.random, ctx.x25519());
     default: {
       const spec = NIST.get(group);
-      if (spec === undefined) throw unsupported(group);
+      if (spec === undefined) return ffdheGenerate(group) ?? throwError(unsupported(group));
       return new NistKeyShare(group, spec);
     }
   }
@@ -311,7 +317,7 @@ export function respondToKeyShare(group: number, peerShare: Uint8Array, ctx: Kex
       return hybridRespond(ctx.random, ctx.x25519, peerShare);
     default: {
       const spec = NIST.get(group);
-      if (spec === undefined) throw unsupported(group);
+      if (spec === undefined) return ffdheRespond(group, peerShare) ?? throwError(unsupported(group));
       checkNistShare(spec, peerShare);
       const { ecdh, publicKey } = nistGenerate(spec);
       return { publicKey, sharedSecret: nistDerive(spec, ecdh, peerShare) };

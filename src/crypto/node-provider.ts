@@ -14,6 +14,7 @@ import {
   sign,
   verify,
 } from './node-keys.js';
+import { dhKeyShare } from './node-ffdhe.js';
 import { generateKeyShare, okpGenerate, respondToKeyShare, supportsGroup, type KexContext } from './node-kex.js';
 import { view } from './node-util.js';
 import { HASH_LENGTH, type CryptoProvider, type HashAlgorithm, type HashContext } from './provider.js';
@@ -93,6 +94,7 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
     supportsGroup,
     generateKeyShare: (group) => generateKeyShare(group, kex),
     respondToKeyShare: (group, peerShare) => respondToKeyShare(group, peerShare, kex),
+    dhKeyShare: (prime, generator) => dhKeyShare(prime, generator),
     importPublicKey: (spki) => publicKeys.import(spki),
     importPrivateKey: (key, passphrase) => importPrivateKey(key, passphrase),
     publicKeyOf: (key) => NodePrivateKey.spkiOf(key),

@@ -119,6 +119,13 @@ export interface CryptoProvider {
    * for a KEM the encapsulation. Throws a TlsError (illegal_parameter) on an invalid share.
    */
   respondToKeyShare(group: number, peerShare: Uint8Array): KeyShareResponse;
+  /**
+   * TLS 1.2 DHE (RFC 5246 §7.4.3): validates explicit finite-field parameters (a safe prime p of
+   * at least 2048 bits, 1 < g < p-1; insufficient_security / illegal_parameter) and starts a key
+   * exchange in them. deriveSecret checks 1 < y < p-1 (RFC 7919 §5.1) and returns Z left-padded
+   * to the length of p. Optional: without it a provider cannot do DHE suites.
+   */
+  dhKeyShare?(prime: Uint8Array, generator: Uint8Array): KeyShare;
 
   /** Imports a DER SubjectPublicKeyInfo. Throws a TlsError (bad_certificate) if unusable. */
   importPublicKey(spki: Uint8Array): PublicKey;

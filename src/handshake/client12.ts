@@ -4,7 +4,7 @@ import { Transcript } from '../keyschedule/transcript.js';
 import { downgradeSentinel, type ServerHello } from '../messages/server-hello.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { decodeCertificate12, encodeCertificate12 } from '../messages/certificate12.js';
-import { decodeServerKeyExchangeEcdhe } from '../messages/server-key-exchange.js';
+import { decodeServerKeyExchangeDhe, decodeServerKeyExchangeEcdhe } from '../messages/server-key-exchange.js';
 import { decodeCertificateRequest12, type CertificateRequest12 } from '../messages/certificate-request12.js';
 import { decodeServerHelloDone, decodeHelloRequest } from '../messages/empty-messages.js';
 import { encodeClientKeyExchange } from '../messages/client-key-exchange.js';
@@ -18,7 +18,8 @@ import { decodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
 import { isAllowedIn } from '../extensions/allowed.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ClientConfig } from './config.js';
-import { deriveSession12, isEcdheGroup12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
+import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
+import { ffdheGroupOf } from '../crypto/ffdhe-groups.js';
 import { verifyServerChain } from './client13.js';
 import { CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite } from './suites12.js';
@@ -148,17 +149,41 @@ export function* clientHandshake12(
   }
   transcript.add(certMsg.raw);
 
-  // --- ServerKeyExchange (RFC 8422 §5.4)
+  // --- ServerKeyExchange (RFC 8422 §5.4 ECDHE; RFC 5246 §7.4.3 DHE)
   const skeMsg = yield* expect12(HandshakeType.server_key_exchange);
-  const ske = decodeServerKeyExchangeEcdhe(skeMsg.body);
-  host.received(skeMsg, ske);
-  // RFC 8422 §5.4: the curve must be one the client offered (illegal_parameter otherwise).
-  if (!config.groups.includes(ske.namedCurve) || !isEcdheGroup12(ske.namedCurve)) {
-    throw illegalParameter(`ServerKeyExchange uses group 0x${ske.namedCurve.toString(16)}, which we did not offer`, 'ServerECDHParams.curve_params.namedcurve');
+  let respond: () => { exchangeKeys: Uint8Array; preMasterSecret: Uint8Array };
+  if (suite.keyExchange === 'dhe') {
+    const ske = decodeServerKeyExchangeDhe(skeMsg.body);
+    host.received(skeMsg, ske);
+    // the signature first: only the certificate holder can make us validate (and use) its parameters
+    verifyServerKeyExchange(p, config.signatureAlgorithms, suite, ske.algorithm, leafKey, serverParamsSignedContent(hello.random, sh.random, ske.params), ske.signature);
+    neg.peerSignatureScheme = ske.algorithm;
+    if (p.dhKeyShare === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'the crypto provider cannot do finite-field Diffie-Hellman');
+    // RFC 7919 §4 / RFC 5246 §7.4.3: any safe prime of at least 2048 bits (insufficient_security / illegal_parameter otherwise)
+    const share = p.dhKeyShare(ske.dhP, ske.dhG);
+    const group = ffdheGroupOf(ske.dhP);
+    if (group !== undefined) neg.group = group;
+    respond = () => ({
+      exchangeKeys: dhPublic12(share.publicKey),
+      // RFC 7919 §5.1: 1 < dh_Ys < p-1 (illegal_parameter); RFC 5246 §8.1.2: leading zeros of Z stripped
+      preMasterSecret: dhePreMasterSecret12(share.deriveSecret(ske.dhYs)),
+    });
+  } else {
+    const ske = decodeServerKeyExchangeEcdhe(skeMsg.body);
+    host.received(skeMsg, ske);
+    // RFC 8422 §5.4: the curve must be one the client offered (illegal_parameter otherwise).
+    if (!config.groups.includes(ske.namedCurve) || !isEcdheGroup12(ske.namedCurve)) {
+      throw illegalParameter(`ServerKeyExchange uses group 0x${ske.namedCurve.toString(16)}, which we did not offer`, 'ServerECDHParams.curve_params.namedcurve');
+    }
+    verifyServerKeyExchange(p, config.signatureAlgorithms, suite, ske.algorithm, leafKey, serverParamsSignedContent(hello.random, sh.random, ske.params), ske.signature);
+    neg.peerSignatureScheme = ske.algorithm;
+    neg.group = ske.namedCurve;
+    respond = () => {
+      // RFC 8422 §5.10: the server's point is validated by the provider (illegal_parameter if off the curve).
+      const response = p.respondToKeyShare(ske.namedCurve, ske.publicPoint);
+      return { exchangeKeys: response.publicKey, preMasterSecret: response.sharedSecret };
+    };
   }
-  verifyServerKeyExchange(p, config.signatureAlgorithms, suite, ske.algorithm, leafKey, serverParamsSignedContent(hello.random, sh.random, ske.params), ske.signature);
-  neg.peerSignatureScheme = ske.algorithm;
-  neg.group = ske.namedCurve;
   transcript.add(skeMsg.raw);
 
   // --- [CertificateRequest] ServerHelloDone (RFC 5246 §7.4.4, §7.4.5)
@@ -181,12 +206,11 @@ export function* clientHandshake12(
     transcript.add(host.send(HandshakeType.certificate, encodeCertificate12(c), c).raw);
     if (chosen !== undefined) host.negotiated.localCertificates = chosen.certificate.chain;
   }
-  // RFC 8422 §5.10: the server's point is validated by the provider (illegal_parameter if off the curve).
-  const response = p.respondToKeyShare(ske.namedCurve, ske.publicPoint);
-  const cke = { exchangeKeys: response.publicKey };
-  transcript.add(host.send(HandshakeType.client_key_exchange, encodeClientKeyExchange(cke, 'ecdhe'), cke).raw);
+  const kx = respond();
+  const cke = { exchangeKeys: kx.exchangeKeys };
+  transcript.add(host.send(HandshakeType.client_key_exchange, encodeClientKeyExchange(cke, suite.keyExchange), cke).raw);
   // RFC 7627 §3: session_hash covers the messages up to and including ClientKeyExchange.
-  const session = deriveSession12(host, p, suite, response.sharedSecret, hello.random, sh.random, ems ? transcript.hash() : undefined);
+  const session = deriveSession12(host, p, suite, kx.preMasterSecret, hello.random, sh.random, ems ? transcript.hash() : undefined);
   if (chosen !== undefined) {
     // RFC 5246 §7.4.8: the signature covers all handshake messages so far.
     const signature = p.sign(chosen.scheme, chosen.certificate.key, transcript.messages());

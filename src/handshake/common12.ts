@@ -92,3 +92,18 @@ export function deriveSession12(
 
 /** RFC 8449 §4: in TLS 1.2 the record_size_limit bounds the plaintext, at most 2^14. */
 export const MAX_RECORD_SIZE_LIMIT_12 = 1 << 14;
+
+/** RFC 5246 §8.1.2: in TLS 1.2 DHE the leading zero bytes of Z are stripped before it is used as the pre_master_secret (TLS 1.3 keeps them, RFC 8446 §7.4.1). */
+export function dhePreMasterSecret12(z: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < z.length - 1 && z[i] === 0) i++;
+  return z.slice(i);
+}
+
+/** A DH public value as a TLS 1.2 integer (dh_Ys / dh_Yc): without leading zero bytes. */
+export const dhPublic12 = dhePreMasterSecret12;
+
+/** The FFDHE named groups (RFC 7919 §2). */
+export function isFfdheGroup(group: number): boolean {
+  return group >= NamedGroup.ffdhe2048 && group <= NamedGroup.ffdhe8192;
+}

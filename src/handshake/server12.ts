@@ -5,7 +5,8 @@ import { decodeClientHello, type ClientHello } from '../messages/client-hello.js
 import { DOWNGRADE_TLS12, encodeServerHello, type ServerHello } from '../messages/server-hello.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { encodeCertificate12 } from '../messages/certificate12.js';
-import { encodeServerEcdhParams, encodeServerKeyExchangeEcdhe } from '../messages/server-key-exchange.js';
+import { encodeServerDhParams, encodeServerEcdhParams, encodeServerKeyExchangeDhe, encodeServerKeyExchangeEcdhe } from '../messages/server-key-exchange.js';
+import { FFDHE_GROUPS, G2 } from '../crypto/ffdhe-groups.js';
 import { encodeServerHelloDone } from '../messages/empty-messages.js';
 import { decodeClientKeyExchange } from '../messages/client-key-exchange.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
@@ -23,7 +24,7 @@ import { AlertDescription } from '../registry/alerts.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { nameMatches } from './common13.js';
-import { deriveSession12, isEcdheGroup12, MAX_RECORD_SIZE_LIMIT_12, serverParamsSignedContent } from './common12.js';
+import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, MAX_RECORD_SIZE_LIMIT_12, serverParamsSignedContent } from './common12.js';
 import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
 
@@ -107,6 +108,8 @@ function chooseSuite12(config: ServerConfig, hello: ClientHello, offer: Offer12,
   for (const code of config.cipherSuites12) {
     const suite = hello.cipherSuites.includes(code) ? tls12Suite(code) : undefined;
     if (suite === undefined) continue;
+    // RFC 7919 §4: a client that lists FFDHE groups, none of which we support, gets no DHE suite.
+    if (suite.keyExchange === 'dhe' && (chooseDheGroup(offer) === undefined || config.provider.dhKeyShare === undefined)) continue;
     for (const pool of [byName, certificates]) {
       for (const certificate of pool) {
         if (!keyFitsAuth(suite.auth, certificate.key.info)) continue;
@@ -120,6 +123,19 @@ function chooseSuite12(config: ServerConfig, hello: ClientHello, offer: Offer12,
   }
   // RFC 5246 §7.4.1.3: no acceptable choice → handshake_failure.
   throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no TLS 1.2 cipher suite in common (with a certificate and signature algorithm that fit)');
+}
+
+/** Our FFDHE groups, in preference order (RFC 7919 Appendix A). */
+const DHE_GROUPS: readonly number[] = [NamedGroup.ffdhe2048, NamedGroup.ffdhe3072];
+
+/**
+ * RFC 7919 §4: the first of our FFDHE groups the client lists; a client listing no FFDHE group
+ * (an RFC 7919-unaware client) gets ffdhe2048; listing only others, none (undefined).
+ */
+function chooseDheGroup(offer: Offer12): number | undefined {
+  const listed = offer.groups.filter(isFfdheGroup);
+  if (listed.length === 0) return NamedGroup.ffdhe2048;
+  return DHE_GROUPS.find((g) => listed.includes(g));
 }
 
 function chooseAlpn(config: ServerConfig, offered: readonly string[] | undefined): string | undefined {
@@ -161,8 +177,9 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   const choice = chooseSuite12(config, hello, offer, certificates);
   const suite = choice.suite;
   neg.cipherSuite = suite.suite;
-  // RFC 8422 §5.1.1 / §5.4: a curve from the client's list (our preference order).
-  const group = config.groups.find((g) => isEcdheGroup12(g) && offer.groups.includes(g) && p.supportsGroup(g));
+  // RFC 8422 §5.1.1 / §5.4: a curve from the client's list (our preference order); RFC 7919 §4 for DHE.
+  const group =
+    suite.keyExchange === 'dhe' ? chooseDheGroup(offer) : config.groups.find((g) => isEcdheGroup12(g) && offer.groups.includes(g) && p.supportsGroup(g));
   if (group === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no ECDHE group in common');
   neg.group = group;
   const alpn = chooseAlpn(config, offer.alpn);
@@ -210,23 +227,39 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   transcript.add(host.send(HandshakeType.certificate, encodeCertificate12(cert), cert).raw);
   neg.localCertificates = choice.certificate.chain;
 
-  // --- ServerKeyExchange (RFC 8422 §5.4): our ephemeral point, signed with the randoms.
-  const share = p.generateKeyShare(group);
-  const params = encodeServerEcdhParams(group, share.publicKey);
-  const signature = p.sign(choice.scheme, choice.certificate.key, serverParamsSignedContent(hello.random, random, params));
-  neg.localSignatureScheme = choice.scheme;
-  const ske = { namedCurve: group, publicPoint: share.publicKey, algorithm: choice.scheme, signature };
-  transcript.add(host.send(HandshakeType.server_key_exchange, encodeServerKeyExchangeEcdhe(ske), { ...ske, params }).raw);
+  // --- ServerKeyExchange (RFC 8422 §5.4 / RFC 5246 §7.4.3): our ephemeral public value, signed with the randoms.
+  let deriveSecret: (peer: Uint8Array) => Uint8Array;
+  if (suite.keyExchange === 'dhe') {
+    const prime = FFDHE_GROUPS.get(group);
+    if (prime === undefined || p.dhKeyShare === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no DHE group');
+    const share = p.dhKeyShare(prime, G2);
+    const dhYs = dhPublic12(share.publicKey);
+    const params = encodeServerDhParams(prime, G2, dhYs);
+    const signature = p.sign(choice.scheme, choice.certificate.key, serverParamsSignedContent(hello.random, random, params));
+    neg.localSignatureScheme = choice.scheme;
+    const ske = { dhP: prime, dhG: G2, dhYs, algorithm: choice.scheme, signature };
+    transcript.add(host.send(HandshakeType.server_key_exchange, encodeServerKeyExchangeDhe(ske), { ...ske, params }).raw);
+    // RFC 7919 §5.1: 1 < dh_Yc < p-1 (illegal_parameter); RFC 5246 §8.1.2: leading zeros of Z stripped
+    deriveSecret = (peer) => dhePreMasterSecret12(share.deriveSecret(peer));
+  } else {
+    const share = p.generateKeyShare(group);
+    const params = encodeServerEcdhParams(group, share.publicKey);
+    const signature = p.sign(choice.scheme, choice.certificate.key, serverParamsSignedContent(hello.random, random, params));
+    neg.localSignatureScheme = choice.scheme;
+    const ske = { namedCurve: group, publicPoint: share.publicKey, algorithm: choice.scheme, signature };
+    transcript.add(host.send(HandshakeType.server_key_exchange, encodeServerKeyExchangeEcdhe(ske), { ...ske, params }).raw);
+    // RFC 8422 §5.10 / §5.11: the provider validates the client's point (illegal_parameter).
+    deriveSecret = (peer) => share.deriveSecret(peer);
+  }
 
   // --- ServerHelloDone (RFC 5246 §7.4.5)
   transcript.add(host.send(HandshakeType.server_hello_done, encodeServerHelloDone(), {}).raw);
 
   // --- ClientKeyExchange (RFC 8422 §5.7)
   const ckeMsg = yield* expect(HandshakeType.client_key_exchange);
-  const cke = decodeClientKeyExchange(ckeMsg.body, 'ecdhe');
+  const cke = decodeClientKeyExchange(ckeMsg.body, suite.keyExchange);
   host.received(ckeMsg, cke);
-  // RFC 8422 §5.10 / §5.11: the provider validates the client's point (illegal_parameter).
-  const preMaster = share.deriveSecret(cke.exchangeKeys);
+  const preMaster = deriveSecret(cke.exchangeKeys);
   transcript.add(ckeMsg.raw);
   // RFC 7627 §3: session_hash up to and including ClientKeyExchange.
   const session = deriveSession12(host, p, suite, preMaster, hello.random, random, ems ? transcript.hash() : undefined);

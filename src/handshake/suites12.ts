@@ -37,6 +37,10 @@ export const TLS12_SUITES: readonly Tls12Suite[] = [
   { suite: S.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, name: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', opensslName: 'ECDHE-RSA-AES256-GCM-SHA384', keyExchange: 'ecdhe', auth: 'rsa', aead: 'aes-256-gcm', prfHash: 'sha384', layout: gcm256 },
   { suite: S.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, name: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', opensslName: 'ECDHE-ECDSA-CHACHA20-POLY1305', keyExchange: 'ecdhe', auth: 'ecdsa', aead: 'chacha20-poly1305', prfHash: 'sha256', layout: chacha },
   { suite: S.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, name: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', opensslName: 'ECDHE-RSA-CHACHA20-POLY1305', keyExchange: 'ecdhe', auth: 'rsa', aead: 'chacha20-poly1305', prfHash: 'sha256', layout: chacha },
+  // RFC 5288 §3 / RFC 7905 §2: DHE_RSA over the RFC 7919 groups (after ECDHE in preference)
+  { suite: S.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, name: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', opensslName: 'DHE-RSA-AES128-GCM-SHA256', keyExchange: 'dhe', auth: 'rsa', aead: 'aes-128-gcm', prfHash: 'sha256', layout: gcm128 },
+  { suite: S.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, name: 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', opensslName: 'DHE-RSA-AES256-GCM-SHA384', keyExchange: 'dhe', auth: 'rsa', aead: 'aes-256-gcm', prfHash: 'sha384', layout: gcm256 },
+  { suite: S.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, name: 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', opensslName: 'DHE-RSA-CHACHA20-POLY1305', keyExchange: 'dhe', auth: 'rsa', aead: 'chacha20-poly1305', prfHash: 'sha256', layout: chacha },
 ];
 
 const BY_CODE: ReadonlyMap<number, Tls12Suite> = new Map(TLS12_SUITES.map((s) => [s.suite, s]));

@@ -79,7 +79,24 @@ function roundTrip(c: Side, s: Side): void {
 const only12 = { maxVersion: ProtocolVersion.TLS1_2 };
 
 describe('TLS 1.2 handshake (tlskit ↔ tlskit)', () => {
-  for (const suite of TLS12_SUITES) {
+  for (const suite of TLS12_SUITES.filter((x) => x.keyExchange === 'dhe')) {
+    it(`${suite.name} over ffdhe2048 (RFC 7919), and ffdhe3072 when the client lists only it`, () => {
+      const certs = [certified('rsa2048')];
+      const { c, s } = pair(only12, { cipherSuites12: [suite.suite], certificates: certs });
+      assert.deepEqual([c.errors, s.errors], [[], []]);
+      assert.equal(c.conn.negotiated.cipherSuite, suite.suite);
+      assert.equal(c.conn.negotiated.group, NamedGroup.ffdhe2048);
+      assert.equal(s.conn.negotiated.group, NamedGroup.ffdhe2048);
+      roundTrip(c, s);
+      assert.deepEqual(c.conn.exportKeyingMaterial(32, 'EXPERIMENTAL x'), s.conn.exportKeyingMaterial(32, 'EXPERIMENTAL x'));
+      // (a 1.2+1.3 client lists all its groups; the server speaks only TLS 1.2)
+      const x = pair({ groups: [NamedGroup.x25519, NamedGroup.ffdhe3072] }, { ...only12, cipherSuites12: [suite.suite], certificates: certs });
+      assert.deepEqual([x.c.errors, x.s.errors], [[], []]);
+      assert.equal(x.c.conn.negotiated.group, NamedGroup.ffdhe3072);
+      roundTrip(x.c, x.s);
+    });
+  }
+  for (const suite of TLS12_SUITES.filter((x) => x.keyExchange === 'ecdhe')) {
     for (const group of [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]) {
       it(`${suite.name} over group 0x${group.toString(16)}`, () => {
         const certs = suite.auth === 'rsa' ? [certified('rsa2048')] : [certified('p384')];
