@@ -1,7 +1,7 @@
 /** Command-line names for cipher suites and groups: IANA spellings (any case) plus common aliases. */
 import { CipherSuite, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { tls13Suite } from '../keyschedule/suites.js';
-import { TLS12_SUITES } from '../handshake/suites12.js';
+import { ALL_TLS12_SUITES } from '../handshake/suites12.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -53,8 +53,8 @@ export function parseCipherSuite(name: string): number {
 
 /** A TLS 1.2 suite by IANA or OpenSSL name (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or ECDHE-RSA-AES128-GCM-SHA256). */
 export function parseCipherSuite12(name: string): number {
-  const s = TLS12_SUITES.find((x) => x.name.toLowerCase() === name.toLowerCase() || x.opensslName.toLowerCase() === name.toLowerCase());
-  if (s === undefined) throw new UsageError(`unknown TLS 1.2 cipher suite "${name}" (try ${TLS12_SUITES.map((x) => x.opensslName).join(', ')})`);
+  const s = ALL_TLS12_SUITES.find((x) => x.name.toLowerCase() === name.toLowerCase() || x.opensslName.toLowerCase() === name.toLowerCase());
+  if (s === undefined) throw new UsageError(`unknown TLS 1.2 cipher suite "${name}" (try ${ALL_TLS12_SUITES.map((x) => x.opensslName).join(', ')})`);
   return s.suite;
 }
 

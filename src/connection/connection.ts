@@ -23,8 +23,10 @@ import { RecordDeframer, type TlsRecord } from '../record/deframer.js';
 import { checkPlaintextRecord, encodePlaintextRecords } from '../record/plaintext.js';
 import { RecordOpener13, RecordSealer13 } from '../record/protection13.js';
 import { RecordOpener12, RecordSealer12 } from '../record/protection12.js';
+import { RecordOpenerCbc12, RecordSealerCbc12, type CbcParams } from '../record/protection12-cbc.js';
+import type { AeadKey } from '../crypto/provider.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12 } from '../record/deframer.js';
-import { CHANGE_CIPHER_SPEC_MESSAGE, type Exporter12 } from '../handshake/host.js';
+import { CHANGE_CIPHER_SPEC_MESSAGE, type Exporter12, type MacKeys12 } from '../handshake/host.js';
 import type { Tls12Suite } from '../handshake/suites12.js';
 import { HandshakeReassembler } from '../record/reassembler.js';
 import { AlertDescription, AlertLevel } from '../registry/alerts.js';
@@ -133,8 +135,8 @@ export class Connection {
 
   private opener: RecordOpener13 | null = null;
   /** TLS 1.2 record protection (RFC 5246 §6.2.3.3), once the peer's ChangeCipherSpec arrived. */
-  private opener12: RecordOpener12 | null = null;
-  private sealer: RecordSealer13 | RecordSealer12 | null = null;
+  private opener12: RecordOpener12 | RecordOpenerCbc12 | null = null;
+  private sealer: RecordSealer13 | RecordSealer12 | RecordSealerCbc12 | null = null;
   private exporter12: Exporter12 | null = null;
   private readLevel: 'plaintext' | KeyLevel = 'plaintext';
   private writeLevel: 'plaintext' | KeyLevel = 'plaintext';
@@ -524,14 +526,16 @@ export class Connection {
       keyUpdateReceived: (updateRequested): void => {
         this.keyUpdateReceived(updateRequested);
       },
-      setReadKeys12: (suite, key, iv): void => {
-        this.installReadKeys12(suite, key, iv);
+      setReadKeys12: (suite, key, iv, mac): void => {
+        this.installReadKeys12(suite, key, iv, mac);
       },
-      setWriteKeys12: (suite, key, iv): void => {
+      setWriteKeys12: (suite, key, iv, mac): void => {
         this.flushHandshake();
         const peer = this.negotiated.peerRecordSizeLimit;
         // RFC 8449 §4: in TLS 1.2 the peer's record_size_limit bounds our plaintext (at most 2^14).
-        this.sealer = new RecordSealer12(this.config.provider.aead(suite.aead, key), iv, { maxPlaintext: Math.min(peer ?? 1 << 14, 1 << 14) });
+        const options = { maxPlaintext: Math.min(peer ?? 1 << 14, 1 << 14) };
+        const cbc = this.cbcParams12(suite, key, mac);
+        this.sealer = cbc === undefined ? new RecordSealer12(this.aead12(suite, key), iv, options) : new RecordSealerCbc12(cbc, options);
         this.writeLevel = 'application';
       },
       complete12: (exporter): void => {
@@ -602,14 +606,29 @@ export class Connection {
     this.readKeyChanged = true;
   }
 
-  private installReadKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): void {
+  private installReadKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array, mac: MacKeys12 | undefined): void {
     const limit = this.config.recordSizeLimit;
     // RFC 8449 §4: our advertised limit bounds the peer's plaintext (at most 2^14 in TLS 1.2).
-    this.opener12 = new RecordOpener12(this.config.provider.aead(suite.aead, key), iv, { maxPlaintext: Math.min(limit ?? 1 << 14, 1 << 14) });
+    const options = { maxPlaintext: Math.min(limit ?? 1 << 14, 1 << 14) };
+    const cbc = this.cbcParams12(suite, key, mac);
+    this.opener12 = cbc === undefined ? new RecordOpener12(this.aead12(suite, key), iv, options) : new RecordOpenerCbc12(cbc, options);
     // RFC 5246 §6.2.3: TLSCiphertext.length may be up to 2^14 + 2048.
     this.deframer.setMaxRecordLength(MAX_CIPHERTEXT_LENGTH_TLS12);
     this.readLevel = 'application';
     this.readKeyChanged = true;
+  }
+
+  private aead12(suite: Tls12Suite, key: Uint8Array): AeadKey {
+    if (suite.aead === undefined) throw new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `${suite.name} has no AEAD`);
+    return this.config.provider.aead(suite.aead, key);
+  }
+
+  /** RFC 5246 §6.2.3.2: the CBC record protection parameters, or undefined for an AEAD suite. */
+  private cbcParams12(suite: Tls12Suite, key: Uint8Array, mac: MacKeys12 | undefined): CbcParams | undefined {
+    if (suite.cbc === undefined) return undefined;
+    const provider = this.config.provider;
+    if (mac === undefined || provider.cbc === undefined) throw new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `${suite.name} needs a MAC key and a CBC-capable provider`);
+    return { provider, cipher: provider.cbc(suite.cbc.cipher, key), mac: suite.cbc.mac, macKey: mac.macKey, encryptThenMac: mac.encryptThenMac };
   }
 
   private installWriteKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void {
@@ -641,7 +660,7 @@ export class Connection {
   private maxContent(): number {
     const peer = this.negotiated.peerRecordSizeLimit;
     // RFC 8449 §4: the TLS 1.3 limit counts the inner content type byte; the TLS 1.2 one does not.
-    return peer === undefined ? 1 << 14 : Math.min(1 << 14, this.sealer instanceof RecordSealer12 ? peer : peer - 1);
+    return peer === undefined ? 1 << 14 : Math.min(1 << 14, this.sealer instanceof RecordSealer13 ? peer - 1 : peer);
   }
 
   private sealRecords(type: number, data: Uint8Array): void {
@@ -659,7 +678,7 @@ export class Connection {
       const n = Math.min(max, data.length - at);
       const record = sealer.seal(type, at === 0 && n === data.length ? data : data.subarray(at, at + n));
       this.out.push(record);
-      events.record?.({ direction: 'sent', contentType: sealer instanceof RecordSealer12 ? type : ContentType.application_data, innerType: type, length: record.length - 5, protection: this.writeLevel });
+      events.record?.({ direction: 'sent', contentType: sealer instanceof RecordSealer13 ? ContentType.application_data : type, innerType: type, length: record.length - 5, protection: this.writeLevel });
       at += n;
       if (n === 0) break;
     }

@@ -15,6 +15,7 @@ import {
   verify,
 } from './node-keys.js';
 import { dhKeyShare } from './node-ffdhe.js';
+import { cbcKey, rsaDecryptPkcs1, rsaEncryptPkcs1 } from './node-rsa-cbc.js';
 import { generateKeyShare, okpGenerate, respondToKeyShare, supportsGroup, type KexContext } from './node-kex.js';
 import { view } from './node-util.js';
 import { HASH_LENGTH, type CryptoProvider, type HashAlgorithm, type HashContext } from './provider.js';
@@ -95,6 +96,9 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
     generateKeyShare: (group) => generateKeyShare(group, kex),
     respondToKeyShare: (group, peerShare) => respondToKeyShare(group, peerShare, kex),
     dhKeyShare: (prime, generator) => dhKeyShare(prime, generator),
+    rsaEncryptPkcs1,
+    rsaDecryptPkcs1,
+    cbc: cbcKey,
     importPublicKey: (spki) => publicKeys.import(spki),
     importPrivateKey: (key, passphrase) => importPrivateKey(key, passphrase),
     publicKeyOf: (key) => NodePrivateKey.spkiOf(key),

@@ -56,6 +56,15 @@ export interface AeadKey {
   sealInto?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): number;
 }
 
+export type CbcAlgorithm = 'aes-128-cbc' | 'aes-256-cbc';
+
+/** AES-CBC bound to one key; data lengths are multiples of 16, no padding is added or removed. */
+export interface CbcKey {
+  readonly algorithm: CbcAlgorithm;
+  encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
 /** What the protocol code needs to know about a key to pick a signature scheme. */
 export interface KeyInfo {
   readonly type: 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448';
@@ -126,6 +135,24 @@ export interface CryptoProvider {
    * to the length of p. Optional: without it a provider cannot do DHE suites.
    */
   dhKeyShare?(prime: Uint8Array, generator: Uint8Array): KeyShare;
+
+  /**
+   * RSAES-PKCS1-v1_5 encryption (RFC 8017 §7.2.1) to an RSA public key: the TLS 1.2 static RSA
+   * key exchange (RFC 5246 §7.4.7.1). Optional: without it a client cannot offer TLS_RSA_* suites.
+   */
+  rsaEncryptPkcs1?(key: PublicKey, data: Uint8Array): Uint8Array;
+  /**
+   * RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2). A provider may throw on invalid padding or,
+   * like OpenSSL's implicit rejection, return an unpredictable message instead: callers MUST treat
+   * both alike and never reveal which happened (RFC 5246 §7.4.7.1, Bleichenbacher).
+   */
+  rsaDecryptPkcs1?(key: PrivateKey, data: Uint8Array): Uint8Array;
+
+  /**
+   * AES-CBC without padding (the TLS 1.2 record layer pads itself, RFC 5246 §6.2.3.2), for the
+   * legacy CBC suites. Optional: without it a provider cannot do CBC suites.
+   */
+  cbc?(algorithm: CbcAlgorithm, key: Uint8Array): CbcKey;
 
   /** Imports a DER SubjectPublicKeyInfo. Throws a TlsError (bad_certificate) if unusable. */
   importPublicKey(spki: Uint8Array): PublicKey;

@@ -18,7 +18,8 @@ import { decodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
 import { isAllowedIn } from '../extensions/allowed.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ClientConfig } from './config.js';
-import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
+import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, macKeys12, rsaClientPreMasterSecret12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
+import { parseCertificate } from '../x509/certificate.js';
 import { ffdheGroupOf } from '../crypto/ffdhe-groups.js';
 import { verifyServerChain } from './client13.js';
 import { CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
@@ -83,6 +84,7 @@ export function* clientHandshake12(
   neg.middleboxCompatibility = false;
 
   let ems = false;
+  let encryptThenMac = false;
   for (const ext of sh.extensions) {
     // RFC 5246 §7.4.1.4: an extension the client did not offer → unsupported_extension;
     // RFC 8446 §4.2 spirit: one not defined for a TLS 1.2 ServerHello → illegal_parameter.
@@ -94,6 +96,12 @@ export function* clientHandshake12(
       case ExtensionType.extended_master_secret:
         decodeExtendedMasterSecret(ext.data);
         ems = true;
+        break;
+      case ExtensionType.encrypt_then_mac:
+        // RFC 7366 §2: empty; §3: it applies only to a CBC suite (a server echoing it otherwise is wrong).
+        if (ext.data.length !== 0) throw decodeError('encrypt_then_mac must be empty', 'ServerHello.encrypt_then_mac');
+        if (suite.cbc === undefined) throw illegalParameter('encrypt_then_mac with a non-CBC cipher suite', 'ServerHello.encrypt_then_mac');
+        encryptThenMac = true;
         break;
       case ExtensionType.renegotiation_info:
         // RFC 5746 §3.4: on the initial handshake renegotiated_connection must be empty, else handshake_failure.
@@ -150,8 +158,24 @@ export function* clientHandshake12(
   transcript.add(certMsg.raw);
 
   // --- ServerKeyExchange (RFC 8422 §5.4 ECDHE; RFC 5246 §7.4.3 DHE)
-  const skeMsg = yield* expect12(HandshakeType.server_key_exchange);
   let respond: () => { exchangeKeys: Uint8Array; preMasterSecret: Uint8Array };
+  if (suite.keyExchange === 'rsa') {
+    // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key exchange; §7.4.2: the key must be RSA and,
+    // when keyUsage is present, allow keyEncipherment (RFC 5280 §4.2.1.3).
+    const ku = parseCertificate(cert.certificateList[0]!).keyUsage;
+    if (leafKey.info.type !== 'rsa' || (ku !== undefined && !ku.keyEncipherment)) {
+      throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'the server certificate cannot be used for RSA key exchange (needs an RSA key with keyEncipherment)');
+    }
+    if (p.rsaEncryptPkcs1 === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'the crypto provider cannot do RSA encryption');
+    respond = () => {
+      // RFC 5246 §7.4.7.1: client_version is the version offered in the ClientHello (legacy_version 0x0303).
+      const preMasterSecret = rsaClientPreMasterSecret12(p, ProtocolVersion.TLS1_2);
+      const exchangeKeys = p.rsaEncryptPkcs1?.(leafKey, preMasterSecret);
+      if (exchangeKeys === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'the crypto provider cannot do RSA encryption');
+      return { exchangeKeys, preMasterSecret };
+    };
+  } else {
+  const skeMsg = yield* expect12(HandshakeType.server_key_exchange);
   if (suite.keyExchange === 'dhe') {
     const ske = decodeServerKeyExchangeDhe(skeMsg.body);
     host.received(skeMsg, ske);
@@ -185,6 +209,7 @@ export function* clientHandshake12(
     };
   }
   transcript.add(skeMsg.raw);
+  }
 
   // --- [CertificateRequest] ServerHelloDone (RFC 5246 §7.4.4, §7.4.5)
   let request: CertificateRequest12 | undefined;
@@ -221,7 +246,7 @@ export function* clientHandshake12(
 
   // --- ChangeCipherSpec, Finished (RFC 5246 §7.1, §7.4.9)
   host.sendChangeCipherSpec();
-  host.setWriteKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv);
+  host.setWriteKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, encryptThenMac));
   const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash());
   const ourFin = { verifyData };
   transcript.add(host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin).raw);
@@ -229,7 +254,7 @@ export function* clientHandshake12(
 
   // --- server ChangeCipherSpec, Finished
   yield* expect12(CHANGE_CIPHER_SPEC_MESSAGE);
-  host.setReadKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv);
+  host.setReadKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
   const finMsg = yield* expect12(HandshakeType.finished);
   const fin = decodeFinished(finMsg.body, VERIFY_DATA_LENGTH);
   host.received(finMsg, fin);

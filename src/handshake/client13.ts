@@ -29,6 +29,7 @@ import { certificateVerifyContent, chooseSignatureScheme, isIpAddress, postHands
 import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
 import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { clientHandshake12 } from './client12.js';
+import { tls12Suite } from './suites12.js';
 import { isEcdheGroup12 } from './common12.js';
 import { patchBinder, pskOfferPlaceholder, usableSession, type ClientSession13 } from './resumption13.js';
 import { decodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
@@ -344,6 +345,9 @@ function standardExtension(
       return tls12 ? encodeExtendedMasterSecret() : undefined;
     case ExtensionType.renegotiation_info:
       return tls12 ? encodeRenegotiationInfo() : undefined;
+    case ExtensionType.encrypt_then_mac:
+      // RFC 7366 §2: offered (empty) whenever CBC suites are offered.
+      return tls12 && config.cbcSuites && config.cipherSuites12.some((c) => tls12Suite(c)?.cbc !== undefined) ? new Uint8Array(0) : undefined;
     case ExtensionType.key_share: {
       if (!tls13) return undefined;
       const entries = state.shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }));

@@ -1,4 +1,4 @@
-import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
+import type { CryptoProvider, PrivateKey, PublicKey } from '../crypto/provider.js';
 import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
 import {
   exportKeyingMaterial12,
@@ -106,4 +106,51 @@ export const dhPublic12 = dhePreMasterSecret12;
 /** The FFDHE named groups (RFC 7919 §2). */
 export function isFfdheGroup(group: number): boolean {
   return group >= NamedGroup.ffdhe2048 && group <= NamedGroup.ffdhe8192;
+}
+
+/**
+ * RFC 5246 §7.4.7.1: the server's pre_master_secret from an EncryptedPreMasterSecret, with the
+ * Bleichenbacher countermeasure: R (46+2 random bytes) is drawn BEFORE decrypting; when the
+ * decryption fails (a throw, or a provider's implicit-rejection output), the result is not 48
+ * bytes, or its first two bytes are not ClientHello.client_version, R is used instead. The
+ * choice is a constant-time byte select, so nothing (alert, error, timing of our code)
+ * distinguishes the cases: a bad ClientKeyExchange shows up as a Finished that does not verify.
+ */
+export function rsaPreMasterSecret12(provider: CryptoProvider, key: PrivateKey, encrypted: Uint8Array, clientVersion: number): Uint8Array {
+  const r = provider.randomBytes(48);
+  let decrypted: Uint8Array = r; // never used unmasked when decryption throws
+  let threw = 0;
+  try {
+    if (provider.rsaDecryptPkcs1 === undefined) throw new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, 'no RSA decryption');
+    decrypted = provider.rsaDecryptPkcs1(key, encrypted);
+  } catch {
+    threw = 1;
+  }
+  const m = new Uint8Array(48);
+  m.set(decrypted.subarray(0, 48));
+  // ok = 1 when it did not throw, is 48 bytes long and starts with client_version — arithmetic, no branches
+  const lengthDiff = decrypted.length ^ 48;
+  const versionDiff = (m[0]! ^ (clientVersion >>> 8)) | (m[1]! ^ (clientVersion & 0xff));
+  const bad = threw | lengthDiff | versionDiff;
+  const ok = ((bad - 1) >>> 31) & 1; // 1 iff bad == 0 (bad < 2^31)
+  const mask = -ok & 0xff;
+  const out = new Uint8Array(48);
+  for (let i = 0; i < 48; i++) out[i] = (m[i]! & mask) | (r[i]! & ~mask & 0xff);
+  m.fill(0);
+  r.fill(0);
+  if (decrypted !== r) decrypted.fill(0);
+  return out;
+}
+
+/** RFC 5246 §7.4.7.1: the client's pre_master_secret: client_version (as offered in the ClientHello) || 46 random bytes. */
+export function rsaClientPreMasterSecret12(provider: CryptoProvider, clientVersion: number): Uint8Array {
+  const pms = provider.randomBytes(48);
+  pms[0] = clientVersion >>> 8;
+  pms[1] = clientVersion & 0xff;
+  return pms;
+}
+
+/** The key block's MAC keys for a CBC suite (RFC 5246 §6.3), and encrypt_then_mac (RFC 7366). */
+export function macKeys12(suite: Tls12Suite, macKey: Uint8Array, encryptThenMac: boolean): { macKey: Uint8Array; encryptThenMac: boolean } | undefined {
+  return suite.cbc === undefined ? undefined : { macKey, encryptThenMac };
 }

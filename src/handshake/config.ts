@@ -2,7 +2,7 @@ import type { CryptoProvider, KeyInfo, PrivateKey } from '../crypto/provider.js'
 import { CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme } from '../registry/codepoints.js';
 import type { CertificateVerifier } from '../x509/verify.js';
 import { TLSKIT_DEFAULT_PROFILE, type ClientHelloProfile } from './hello-profile.js';
-import { DEFAULT_CIPHER_SUITES_12 } from './suites12.js';
+import { DEFAULT_CIPHER_SUITES_12, LEGACY_SUITES_12, legacySuitesAllowed, tls12Suite } from './suites12.js';
 import type { ClientSession13, ServerTickets13 } from './resumption13.js';
 
 /** A certificate chain with its private key, as the server (or a client) presents it. */
@@ -50,6 +50,16 @@ export interface CommonConfig {
   readonly cipherSuites12: readonly number[];
   /** TLS 1.2: refuse a handshake without extended_master_secret (RFC 7627 §5.2, §5.3). Default false. */
   readonly requireExtendedMasterSecret: boolean;
+  /**
+   * TLS 1.2 static RSA key exchange (TLS_RSA_*, RFC 5246 §7.4.7.1): no forward secrecy, off by
+   * default. Default: true only when `cipherSuites12` names a TLS_RSA_* suite.
+   */
+  readonly rsaKeyExchange: boolean;
+  /**
+   * TLS 1.2 legacy CBC suites (RFC 5246 §6.2.3.2, with encrypt_then_mac RFC 7366), for old
+   * peers; off by default. Default: true only when `cipherSuites12` names a CBC suite.
+   */
+  readonly cbcSuites: boolean;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -185,6 +195,15 @@ export type ServerConfigOptions = Partial<Omit<ServerConfig, 'side'>> & Pick<Ser
 
 function commonDefaults(o: Partial<CommonConfig> & Pick<CommonConfig, 'provider'>): CommonConfig {
   const groups = (o.groups ?? DEFAULT_GROUPS).filter((g) => o.provider.supportsGroup(g));
+  // Legacy TLS 1.2 suites: enabled by the options, or by naming them in cipherSuites12 (node's `ciphers`).
+  const named = (o.cipherSuites12 ?? []).map(tls12Suite);
+  const rsaKeyExchange = o.rsaKeyExchange ?? named.some((s) => s?.keyExchange === 'rsa');
+  const cbcSuites = o.cbcSuites ?? named.some((s) => s?.cbc !== undefined);
+  const legacy = { rsaKeyExchange, cbcSuites };
+  const cipherSuites12 = (o.cipherSuites12 ?? [...DEFAULT_CIPHER_SUITES_12, ...LEGACY_SUITES_12.map((s) => s.suite)]).filter((code) => {
+    const suite = tls12Suite(code);
+    return suite === undefined || legacySuitesAllowed(suite, legacy);
+  });
   return {
     provider: o.provider,
     cipherSuites: o.cipherSuites ?? DEFAULT_CIPHER_SUITES,
@@ -196,8 +215,10 @@ function commonDefaults(o: Partial<CommonConfig> & Pick<CommonConfig, 'provider'
     maxHandshakeMessageSize: o.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE,
     minVersion: o.minVersion ?? ProtocolVersion.TLS1_2,
     maxVersion: o.maxVersion ?? ProtocolVersion.TLS1_3,
-    cipherSuites12: o.cipherSuites12 ?? DEFAULT_CIPHER_SUITES_12,
+    cipherSuites12,
     requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? false,
+    rsaKeyExchange,
+    cbcSuites,
   };
 }
 

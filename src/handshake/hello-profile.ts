@@ -40,6 +40,7 @@ export type StandardHelloExtension =
   | typeof ExtensionType.record_size_limit
   | typeof ExtensionType.ec_point_formats
   | typeof ExtensionType.extended_master_secret
+  | typeof ExtensionType.encrypt_then_mac
   | typeof ExtensionType.renegotiation_info
   | typeof ExtensionType.session_ticket
   | typeof ExtensionType.status_request
@@ -67,6 +68,8 @@ export const TLSKIT_DEFAULT_PROFILE: ClientHelloProfile = {
     // TLS 1.2 extensions: only sent when TLS 1.2 is enabled
     std(ExtensionType.ec_point_formats),
     std(ExtensionType.extended_master_secret),
+    // RFC 7366: only when CBC suites are offered
+    std(ExtensionType.encrypt_then_mac),
     std(ExtensionType.renegotiation_info),
     std(ExtensionType.supported_versions),
     std(ExtensionType.psk_key_exchange_modes),

@@ -90,8 +90,9 @@ export interface HandshakeHost {
    * TLS 1.2 (RFC 5246 §6.3, §7.1): installs record protection for one direction from the key
    * block (after the ChangeCipherSpec sent or received). Also switches the record layer to TLS 1.2.
    */
-  setReadKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): void;
-  setWriteKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): void;
+  /** `mac`: the MAC key and RFC 7366 encrypt_then_mac for the CBC suites (RFC 5246 §6.2.3.2). */
+  setReadKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array, mac?: MacKeys12): void;
+  setWriteKeys12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array, mac?: MacKeys12): void;
   /** TLS 1.2: the handshake is complete; `exporter` is the RFC 5705 exporter of this session. */
   complete12(exporter: Exporter12): void;
   /** Sends a warning alert (RFC 5746 §4.2 / RFC 5246 §7.2.2: no_renegotiation). */
@@ -142,4 +143,10 @@ export function* awaitValue<T>(promise: Promise<T>): Generator<HandshakeStep, T,
   const input = yield { kind: 'await', promise };
   if (isMessage(input)) throw internalError('handshake fed a message while awaiting');
   return input.settled as T;
+}
+
+/** The CBC suites' MAC key and whether encrypt_then_mac (RFC 7366) was negotiated. */
+export interface MacKeys12 {
+  readonly macKey: Uint8Array;
+  readonly encryptThenMac: boolean;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
+import { ErrorCode, TlsError, decodeError, illegalParameter } from '../errors.js';
 import { finishedVerifyData12, verifyFinished12, VERIFY_DATA_LENGTH } from '../keyschedule/prf12.js';
 import { Transcript } from '../keyschedule/transcript.js';
 import { decodeClientHello, type ClientHello } from '../messages/client-hello.js';
@@ -24,7 +24,7 @@ import { AlertDescription } from '../registry/alerts.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { nameMatches } from './common13.js';
-import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, MAX_RECORD_SIZE_LIMIT_12, serverParamsSignedContent } from './common12.js';
+import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, macKeys12, MAX_RECORD_SIZE_LIMIT_12, rsaPreMasterSecret12, serverParamsSignedContent } from './common12.js';
 import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
 
@@ -98,7 +98,8 @@ function readOffer12(hello: ClientHello): Offer12 {
 interface Choice12 {
   readonly suite: Tls12Suite;
   readonly certificate: CertifiedKey;
-  readonly scheme: number;
+  /** The ServerKeyExchange signature scheme; undefined with RSA key exchange (no ServerKeyExchange). */
+  readonly scheme: number | undefined;
 }
 
 /** Server preference: the first of our suites the client offered for which a certificate and a signature scheme fit. */
@@ -110,9 +111,17 @@ function chooseSuite12(config: ServerConfig, hello: ClientHello, offer: Offer12,
     if (suite === undefined) continue;
     // RFC 7919 §4: a client that lists FFDHE groups, none of which we support, gets no DHE suite.
     if (suite.keyExchange === 'dhe' && (chooseDheGroup(offer) === undefined || config.provider.dhKeyShare === undefined)) continue;
+    // legacy suites need their (optional) provider primitives
+    if (suite.keyExchange === 'rsa' && config.provider.rsaDecryptPkcs1 === undefined) continue;
+    if (suite.cbc !== undefined && config.provider.cbc === undefined) continue;
     for (const pool of [byName, certificates]) {
       for (const certificate of pool) {
         if (!keyFitsAuth(suite.auth, certificate.key.info)) continue;
+        // RFC 5246 §7.4.2: RSA key exchange needs an RSA key (no ServerKeyExchange, so no signature scheme).
+        if (suite.keyExchange === 'rsa') {
+          if (certificate.key.info.type === 'rsa') return { suite, certificate, scheme: undefined };
+          continue;
+        }
         // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client listed in supported_groups.
         const curve = certificate.key.info.curve;
         if (curve !== undefined && !offer.groups.includes(CURVE_GROUP[curve])) continue;
@@ -180,7 +189,7 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   // RFC 8422 §5.1.1 / §5.4: a curve from the client's list (our preference order); RFC 7919 §4 for DHE.
   const group =
     suite.keyExchange === 'dhe' ? chooseDheGroup(offer) : config.groups.find((g) => isEcdheGroup12(g) && offer.groups.includes(g) && p.supportsGroup(g));
-  if (group === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no ECDHE group in common');
+  if (group === undefined && suite.keyExchange !== 'rsa') throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no ECDHE group in common');
   neg.group = group;
   const alpn = chooseAlpn(config, offer.alpn);
   neg.alpnProtocol = alpn;
@@ -198,6 +207,11 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   const extensions: Extension[] = [];
   if (offer.secureRenegotiation) extensions.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo() });
   if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+  // RFC 7366 §2/§3: echo encrypt_then_mac (empty) only when a CBC suite is selected and the client offered it.
+  const etmOffer = findExtension(hello.extensions, ExtensionType.encrypt_then_mac);
+  if (etmOffer !== undefined && etmOffer.data.length !== 0) throw decodeError('encrypt_then_mac must be empty', 'ClientHello.encrypt_then_mac');
+  const encryptThenMac = suite.cbc !== undefined && etmOffer !== undefined;
+  if (encryptThenMac) extensions.push({ type: ExtensionType.encrypt_then_mac, data: EMPTY });
   // RFC 8422 §5.2: answer ec_point_formats with uncompressed.
   if (offer.ecPointFormats) extensions.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([ECPointFormat.uncompressed]) });
   // RFC 6066 §3: acknowledge a server_name we used, with an empty extension.
@@ -229,24 +243,30 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
 
   // --- ServerKeyExchange (RFC 8422 §5.4 / RFC 5246 §7.4.3): our ephemeral public value, signed with the randoms.
   let deriveSecret: (peer: Uint8Array) => Uint8Array;
-  if (suite.keyExchange === 'dhe') {
+  const scheme = choice.scheme ?? 0;
+  if (suite.keyExchange === 'rsa' || group === undefined) {
+    // RFC 5246 §7.4.3: no ServerKeyExchange; §7.4.7.1: the pre-master secret comes encrypted to our key,
+    // decrypted with the Bleichenbacher countermeasure against ClientHello.client_version.
+    const key = choice.certificate.key;
+    deriveSecret = (encrypted) => rsaPreMasterSecret12(p, key, encrypted, hello.legacyVersion);
+  } else if (suite.keyExchange === 'dhe') {
     const prime = FFDHE_GROUPS.get(group);
     if (prime === undefined || p.dhKeyShare === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'no DHE group');
     const share = p.dhKeyShare(prime, G2);
     const dhYs = dhPublic12(share.publicKey);
     const params = encodeServerDhParams(prime, G2, dhYs);
-    const signature = p.sign(choice.scheme, choice.certificate.key, serverParamsSignedContent(hello.random, random, params));
-    neg.localSignatureScheme = choice.scheme;
-    const ske = { dhP: prime, dhG: G2, dhYs, algorithm: choice.scheme, signature };
+    const signature = p.sign(scheme, choice.certificate.key, serverParamsSignedContent(hello.random, random, params));
+    neg.localSignatureScheme = scheme;
+    const ske = { dhP: prime, dhG: G2, dhYs, algorithm: scheme, signature };
     transcript.add(host.send(HandshakeType.server_key_exchange, encodeServerKeyExchangeDhe(ske), { ...ske, params }).raw);
     // RFC 7919 §5.1: 1 < dh_Yc < p-1 (illegal_parameter); RFC 5246 §8.1.2: leading zeros of Z stripped
     deriveSecret = (peer) => dhePreMasterSecret12(share.deriveSecret(peer));
   } else {
     const share = p.generateKeyShare(group);
     const params = encodeServerEcdhParams(group, share.publicKey);
-    const signature = p.sign(choice.scheme, choice.certificate.key, serverParamsSignedContent(hello.random, random, params));
-    neg.localSignatureScheme = choice.scheme;
-    const ske = { namedCurve: group, publicPoint: share.publicKey, algorithm: choice.scheme, signature };
+    const signature = p.sign(scheme, choice.certificate.key, serverParamsSignedContent(hello.random, random, params));
+    neg.localSignatureScheme = scheme;
+    const ske = { namedCurve: group, publicPoint: share.publicKey, algorithm: scheme, signature };
     transcript.add(host.send(HandshakeType.server_key_exchange, encodeServerKeyExchangeEcdhe(ske), { ...ske, params }).raw);
     // RFC 8422 §5.10 / §5.11: the provider validates the client's point (illegal_parameter).
     deriveSecret = (peer) => share.deriveSecret(peer);
@@ -266,7 +286,7 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
 
   // --- client ChangeCipherSpec, Finished (RFC 5246 §7.1, §7.4.9)
   yield* expect(CHANGE_CIPHER_SPEC_MESSAGE);
-  host.setReadKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv);
+  host.setReadKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, encryptThenMac));
   const cfMsg = yield* expect(HandshakeType.finished);
   const cf = decodeFinished(cfMsg.body, VERIFY_DATA_LENGTH);
   host.received(cfMsg, cf);
@@ -279,7 +299,7 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
 
   // --- our ChangeCipherSpec, Finished
   host.sendChangeCipherSpec();
-  host.setWriteKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv);
+  host.setWriteKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
   const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash());
   const fin = { verifyData };
   transcript.add(host.send(HandshakeType.finished, encodeFinished(fin), fin).raw);

@@ -9,7 +9,7 @@ import { ErrorCode, TlsError } from '../errors.js';
 import type { CertifiedKey } from '../handshake/config.js';
 import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from '../handshake/config.js';
 import { CipherSuite, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
-import { DEFAULT_CIPHER_SUITES_12, TLS12_SUITES } from '../handshake/suites12.js';
+import { ALL_TLS12_SUITES, DEFAULT_CIPHER_SUITES_12 } from '../handshake/suites12.js';
 import { equalBytes } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { decodeCertificatesPem, decodePem } from '../x509/pem.js';
@@ -47,7 +47,8 @@ export function checkVersions(minVersion: string | undefined, maxVersion: string
 
 /**
  * The TLS 1.2 suites named in node's `ciphers` (OpenSSL names such as ECDHE-ECDSA-AES128-GCM-SHA256),
- * in the given order. Other OpenSSL cipher strings (HIGH, DEFAULT, !aNULL, ...) are not
+ * in the given order; naming a legacy suite (static RSA such as AES128-GCM-SHA256, or CBC such as
+ * ECDHE-RSA-AES128-SHA) enables it (`rsaKeyExchange` / `cbcSuites`). Other OpenSSL cipher strings (HIGH, DEFAULT, !aNULL, ...) are not
  * interpreted: a list with only those gives tlskit's TLS 1.2 defaults.
  */
 export function parseCiphers12(ciphers: string | undefined): readonly number[] {
@@ -55,7 +56,7 @@ export function parseCiphers12(ciphers: string | undefined): readonly number[] {
   const entries = ciphers.split(':').map((s) => s.trim()).filter((s) => s.length > 0 && !s.startsWith('TLS_'));
   const out: number[] = [];
   for (const name of entries) {
-    const suite = TLS12_SUITES.find((s) => s.opensslName === name || s.name === name);
+    const suite = ALL_TLS12_SUITES.find((s) => s.opensslName === name || s.name === name);
     if (suite !== undefined && !out.includes(suite.suite)) out.push(suite.suite);
   }
   if (out.length > 0) return out;
@@ -66,7 +67,7 @@ export function parseCiphers12(ciphers: string | undefined): readonly number[] {
 export function suiteNames(code: number): { name: string; standardName: string } {
   const s13 = SUITE_NAMES[code];
   if (s13 !== undefined) return { name: s13, standardName: s13 };
-  const s12 = TLS12_SUITES.find((s) => s.suite === code);
+  const s12 = ALL_TLS12_SUITES.find((s) => s.suite === code);
   return s12 === undefined ? { name: '', standardName: '' } : { name: s12.opensslName, standardName: s12.name };
 }
 
