@@ -24,12 +24,14 @@ import { isAllowedIn } from '../extensions/allowed.js';
 import { ExtensionType, HandshakeType, PskKeyExchangeMode, ProtocolVersion, NamedGroup } from '../registry/codepoints.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { equalBytes } from '../wire/bytes.js';
-import type { ClientConfig, CertifiedKey } from './config.js';
+import type { ClientConfig } from './config.js';
 import { certificateVerifyContent, chooseSignatureScheme, isIpAddress, postHandshake13, verifyPeerSignature } from './common13.js';
 import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
 import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { clientHandshake12 } from './client12.js';
 import { tls12Suite } from './suites12.js';
+import { chooseClientCertificate } from './client-auth.js';
+import { decodeCertificateAuthorities } from '../extensions/certificate-authorities.js';
 import { isEcdheGroup12 } from './common12.js';
 import { patchBinder, pskOfferPlaceholder, usableSession, type ClientSession13 } from './resumption13.js';
 import { decodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
@@ -500,14 +502,11 @@ function sendClientCertificate(host: HandshakeHost, config: ClientConfig, reques
   // §4.3.2: signature_algorithms MUST be in a CertificateRequest.
   if (sa === undefined) throw new TlsError(ErrorCode.ERR_TLS_MISSING_EXTENSION, 'CertificateRequest without signature_algorithms');
   const schemes = decodeSignatureAlgorithms(sa.data);
-  let chosen: { certificate: CertifiedKey; scheme: number } | undefined;
-  for (const certificate of config.certificates) {
-    const scheme = chooseSignatureScheme(config.signatureAlgorithms, schemes, certificate.key.info);
-    if (scheme !== undefined) {
-      chosen = { certificate, scheme };
-      break;
-    }
-  }
+  const ca = findExtension(request.extensions, ExtensionType.certificate_authorities);
+  const authorities = ca === undefined ? undefined : decodeCertificateAuthorities(ca.data);
+  const chosen = chooseClientCertificate(config.certificates, schemes, authorities, (info, peer) =>
+    chooseSignatureScheme(config.signatureAlgorithms, peer, info),
+  );
   const certMsg = {
     certificateRequestContext: request.certificateRequestContext,
     certificateList: chosen === undefined ? [] : chosen.certificate.chain.map((certData) => ({ certData, extensions: [] })),

@@ -100,6 +100,20 @@ export interface ServerConfig extends CommonConfig {
   readonly ticketCount: number;
   /** Resume with psk_ke (no (EC)DHE) when a client offers only that mode (RFC 8446 §4.2.9). Default false. */
   readonly allowPskKe: boolean;
+  /** Mutual TLS: undefined sends no CertificateRequest. */
+  readonly clientAuth?: ClientAuthConfig | undefined;
+}
+
+/** Mutual TLS on the server (RFC 8446 §4.3.2, RFC 5246 §7.4.4). */
+export interface ClientAuthConfig {
+  /** Verifies the client's chain with purpose clientAuth; null: the chain is not verified. */
+  readonly verifier: CertificateVerifier | null;
+  /** An empty client Certificate ends the handshake (certificate_required in TLS 1.3, RFC 8446 §4.4.2.4). */
+  readonly requireCertificate: boolean;
+  /** A chain that fails verification ends the handshake with its alert; false: go on, `negotiated.verifyError` says why. */
+  readonly rejectUnverified: boolean;
+  /** DER Distinguished Names sent as certificate_authorities (RFC 8446 §4.2.4); empty: not sent. */
+  readonly certificateAuthorities: readonly Uint8Array[];
 }
 
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [
@@ -265,5 +279,6 @@ export function serverConfig(o: ServerConfigOptions): ServerConfig {
     tickets: o.tickets,
     ticketCount: o.ticketCount ?? 2,
     allowPskKe: o.allowPskKe ?? false,
+    clientAuth: o.clientAuth,
   };
 }

@@ -34,6 +34,7 @@ import { decodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.
 import { encodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { PskKeyExchangeMode } from '../registry/codepoints.js';
 import type { HandshakeInput, HandshakeStep } from './host.js';
+import { receiveClientCertificate13, sendCertificateRequest13 } from './client-auth.js';
 
 const EMPTY = new Uint8Array(0);
 /** RFC 8449 §4: the largest value for TLS 1.3 is 2^14 + 1. */
@@ -203,6 +204,11 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const ee = { extensions: eeExtensions };
   transcript.add(host.send(HandshakeType.encrypted_extensions, encodeEncryptedExtensions(ee), ee).raw);
 
+  // --- [CertificateRequest] (§4.3.2): mutual TLS, with an empty context in the main handshake;
+  // never when authenticating with a PSK.
+  const clientAuth = resumed === undefined ? config.clientAuth : undefined;
+  if (clientAuth !== undefined) sendCertificateRequest13(host, config, clientAuth, transcript, EMPTY);
+
   // --- Certificate, CertificateVerify (§4.4.2, §4.4.3); none when resuming with a PSK (§2.2)
   if (resumed === undefined) {
     const certMsg = {
@@ -232,6 +238,9 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   host.keyLog('SERVER_TRAFFIC_SECRET_0', serverAp);
   host.keyLog('EXPORTER_SECRET', exporter);
   host.setWriteKeys('application', suite, serverAp);
+
+  // --- [client Certificate, CertificateVerify] (§4.4.2, §4.4.3)
+  if (clientAuth !== undefined) yield* receiveClientCertificate13(host, config, clientAuth, transcript, EMPTY);
 
   // --- client Finished (§4.4.4)
   const cfMsg = yield* expect(HandshakeType.finished);

@@ -6,8 +6,11 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { nameMatches } from '../handshake/common13.js';
-import { serverConfig, type CertifiedKey, type SelectCertificate, type ServerConfig } from '../handshake/config.js';
-import { certifiedKeysFrom, parseAlpn, versionOptions, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyInput } from './options.js';
+import { rootCertificates } from 'node:tls';
+import { serverConfig, type CertifiedKey, type ClientAuthConfig, type SelectCertificate, type ServerConfig } from '../handshake/config.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { createDefaultVerifier } from '../x509/verify.js';
+import { certificatesFrom, certifiedKeysFrom, parseAlpn, versionOptions, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyInput } from './options.js';
 import { SecureContext } from './secure-context.js';
 
 /** node's SNICallback: answers with a context (ours), or null/undefined for the default one. */
@@ -26,9 +29,11 @@ export interface TlsServerOptions {
   ecdhCurve?: string | undefined;
   minVersion?: string | undefined;
   maxVersion?: string | undefined;
-  /** Client certificates are a later feature: accepted and ignored for now. */
+  /** Mutual TLS: ask the client for a certificate (verified against `ca`, purpose clientAuth). */
   requestCert?: boolean | undefined;
+  /** With requestCert: a missing or unverifiable client certificate fails the handshake (default true, as node). */
   rejectUnauthorized?: boolean | undefined;
+  /** Trust anchors for client certificates (default: node's root store); their subjects go in certificate_authorities. */
   ca?: BinaryLike | readonly BinaryLike[] | undefined;
   /** tlskit extras */
   provider?: CryptoProvider | undefined;
@@ -102,5 +107,16 @@ export function buildServerConfig(o: TlsServerOptions, contexts: ContextList = [
     alpnProtocols: parseAlpn(o.ALPNProtocols),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
     ...(o.helloRetryCookie !== undefined ? { helloRetryCookie: o.helloRetryCookie } : {}),
+    ...(o.requestCert === true ? { clientAuth: clientAuthFrom(provider, o) } : {}),
   });
+}
+
+/** node's requestCert / rejectUnauthorized / ca → the core's ClientAuthConfig. */
+function clientAuthFrom(provider: CryptoProvider, o: TlsServerOptions): ClientAuthConfig {
+  const reject = o.rejectUnauthorized !== false;
+  const anchors = o.ca !== undefined ? certificatesFrom(o.ca, 'ca') : undefined;
+  const verifier = createDefaultVerifier({ provider, trustAnchors: anchors ?? [...rootCertificates] });
+  const certificateAuthorities: Uint8Array[] = [];
+  for (const der of anchors ?? []) certificateAuthorities.push(parseCertificate(der).subject.raw);
+  return { verifier, requireCertificate: reject, rejectUnverified: reject, certificateAuthorities };
 }

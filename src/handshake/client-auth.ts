@@ -1,0 +1,148 @@
+/**
+ * Mutual TLS on the server side (RFC 8446 §4.3.2, §4.4.2, §4.4.2.4, §4.4.3): the
+ * CertificateRequest we send, and the client's Certificate and CertificateVerify we receive.
+ */
+import type { KeyInfo, PublicKey } from '../crypto/provider.js';
+import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
+import type { Transcript } from '../keyschedule/transcript.js';
+import { encodeCertificateRequest13, type CertificateRequest13 } from '../messages/certificate-request13.js';
+import { decodeCertificate13 } from '../messages/certificate13.js';
+import { decodeCertificateVerify } from '../messages/certificate-verify.js';
+import type { Extension } from '../extensions/extension.js';
+import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
+import { encodeCertificateAuthorities } from '../extensions/certificate-authorities.js';
+import { ExtensionType, HandshakeType } from '../registry/codepoints.js';
+import { equalBytes } from '../wire/bytes.js';
+import { parseCertificate, type Certificate } from '../x509/certificate.js';
+import type { CertifiedKey, ClientAuthConfig, ServerConfig } from './config.js';
+import { certificateVerifyContent, verifyPeerSignature } from './common13.js';
+import { expect, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
+
+/** RFC 8446 §4.3.2: sends a CertificateRequest (signature_algorithms, certificate_authorities when configured). */
+export function sendCertificateRequest13(
+  host: HandshakeHost,
+  config: ServerConfig,
+  auth: ClientAuthConfig,
+  transcript: Transcript,
+  context: Uint8Array,
+): void {
+  const extensions: Extension[] = [
+    { type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(config.signatureAlgorithms) },
+  ];
+  if (auth.certificateAuthorities.length > 0) {
+    extensions.push({ type: ExtensionType.certificate_authorities, data: encodeCertificateAuthorities(auth.certificateAuthorities) });
+  }
+  const cr: CertificateRequest13 = { certificateRequestContext: context, extensions };
+  transcript.add(host.send(HandshakeType.certificate_request, encodeCertificateRequest13(cr), cr).raw);
+}
+
+/**
+ * RFC 8446 §4.4.2, §4.4.3: the client's Certificate (for `context`) and, when it is not empty,
+ * its CertificateVerify; both are added to the transcript.
+ */
+export function* receiveClientCertificate13(
+  host: HandshakeHost,
+  config: ServerConfig,
+  auth: ClientAuthConfig,
+  transcript: Transcript,
+  context: Uint8Array,
+): Generator<HandshakeStep, void, HandshakeInput> {
+  const certMsg = yield* expect(HandshakeType.certificate);
+  const cert = decodeCertificate13(certMsg.body);
+  host.received(certMsg, cert);
+  // §4.4.2: the context echoes the CertificateRequest's.
+  if (!equalBytes(cert.certificateRequestContext, context)) {
+    throw illegalParameter('client Certificate has the wrong request context', 'Certificate.certificate_request_context');
+  }
+  // §4.4.2: a client's entry extensions answer ones in our CertificateRequest, and we asked for none.
+  for (const entry of cert.certificateList) {
+    const ext = entry.extensions[0];
+    if (ext !== undefined) {
+      throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_EXTENSION, `client CertificateEntry has extension ${ext.type}, which we did not request`);
+    }
+  }
+  transcript.add(certMsg.raw);
+  if (cert.certificateList.length === 0) {
+    // §4.4.2.4: the server may abort with certificate_required, or continue without client authentication.
+    if (auth.requireCertificate) throw new TlsError(ErrorCode.ERR_TLS_CERTIFICATE_REQUIRED, 'the client sent no certificate');
+    return;
+  }
+  const chain = cert.certificateList.map((e) => e.certData);
+  host.negotiated.peerCertificates = chain;
+  const key = verifyClientChain(host, config, auth, chain);
+
+  const cvMsg = yield* expect(HandshakeType.certificate_verify);
+  const cv = decodeCertificateVerify(cvMsg.body);
+  host.received(cvMsg, cv);
+  verifyPeerSignature(
+    config.provider,
+    config.signatureAlgorithms,
+    cv.algorithm,
+    key,
+    certificateVerifyContent('client', transcript.hash()),
+    cv.signature,
+  );
+  host.negotiated.peerSignatureScheme = cv.algorithm;
+  transcript.add(cvMsg.raw);
+}
+
+/**
+ * Verifies the client's chain (purpose clientAuth) and returns the leaf's public key. A chain that
+ * fails is fatal when `rejectUnverified`, otherwise the reason is kept in `negotiated.verifyError`.
+ */
+export function verifyClientChain(host: HandshakeHost, config: ServerConfig, auth: ClientAuthConfig, chain: readonly Uint8Array[]): PublicKey {
+  const leaf = chain[0] as Uint8Array;
+  let parsed: Certificate | undefined;
+  if (auth.verifier !== null) {
+    const result = auth.verifier.verify({ chain, purpose: 'clientAuth', time: config.now() });
+    if (result.ok) {
+      host.negotiated.peerVerified = true;
+      const first = result.chain[0];
+      if (first !== undefined && equalBytes(first.raw, leaf)) parsed = first;
+    } else if (auth.rejectUnverified) {
+      throw result.error;
+    } else {
+      host.negotiated.verifyError = result.error;
+    }
+  }
+  parsed ??= parseCertificate(leaf);
+  // RFC 5280 §4.2.1.3: a key that signs CertificateVerify needs digitalSignature when keyUsage is present.
+  if (host.negotiated.peerVerified && parsed.keyUsage !== undefined && !parsed.keyUsage.digitalSignature) {
+    throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'the client certificate\'s keyUsage does not allow digitalSignature');
+  }
+  return config.provider.importPublicKey(parsed.subjectPublicKeyInfo);
+}
+
+/**
+ * The client certificate for a CertificateRequest: the first whose key can sign with a scheme
+ * the server listed, preferring chains issued under one of the server's certificate_authorities
+ * (RFC 8446 §4.2.4, RFC 5246 §7.4.4); with no such chain, the first that can sign at all.
+ */
+export function chooseClientCertificate(
+  certificates: readonly CertifiedKey[],
+  peerSchemes: readonly number[],
+  authorities: readonly Uint8Array[] | undefined,
+  pickScheme: (info: KeyInfo, peerSchemes: readonly number[]) => number | undefined,
+): { certificate: CertifiedKey; scheme: number } | undefined {
+  const fits = (c: CertifiedKey): boolean => {
+    if (authorities === undefined || authorities.length === 0) return true;
+    for (const der of c.chain) {
+      let cert: Certificate;
+      try {
+        cert = parseCertificate(der);
+      } catch {
+        continue;
+      }
+      if (authorities.some((dn) => equalBytes(dn, cert.issuer.raw) || equalBytes(dn, cert.subject.raw))) return true;
+    }
+    return false;
+  };
+  const preferred = certificates.filter(fits);
+  for (const pool of [preferred, certificates]) {
+    for (const certificate of pool) {
+      const scheme = pickScheme(certificate.key.info, peerSchemes);
+      if (scheme !== undefined) return { certificate, scheme };
+    }
+  }
+  return undefined;
+}
