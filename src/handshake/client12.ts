@@ -19,7 +19,6 @@ import { isAllowedIn } from '../extensions/allowed.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ClientConfig } from './config.js';
 import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, macKeys12, rsaClientPreMasterSecret12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
-import { parseCertificate } from '../x509/certificate.js';
 import { ffdheGroupOf } from '../crypto/ffdhe-groups.js';
 import { verifyServerChain } from './client13.js';
 import { CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
@@ -150,7 +149,7 @@ export function* clientHandshake12(
   host.received(certMsg, cert);
   if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
   neg.peerCertificates = cert.certificateList;
-  const leafKey = verifyServerChain(config, cert.certificateList, host);
+  const leafKey = verifyServerChain(config, cert.certificateList, host, suite.keyExchange === 'rsa' ? 'keyEncipherment' : 'digitalSignature');
   // RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate key must fit the suite's authentication.
   if (!keyFitsAuth(suite.auth, leafKey.info)) {
     throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `the server certificate key (${leafKey.info.type}) does not fit ${suite.name}`);
@@ -160,12 +159,8 @@ export function* clientHandshake12(
   // --- ServerKeyExchange (RFC 8422 §5.4 ECDHE; RFC 5246 §7.4.3 DHE)
   let respond: () => { exchangeKeys: Uint8Array; preMasterSecret: Uint8Array };
   if (suite.keyExchange === 'rsa') {
-    // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key exchange; §7.4.2: the key must be RSA and,
-    // when keyUsage is present, allow keyEncipherment (RFC 5280 §4.2.1.3).
-    const ku = parseCertificate(cert.certificateList[0]!).keyUsage;
-    if (leafKey.info.type !== 'rsa' || (ku !== undefined && !ku.keyEncipherment)) {
-      throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'the server certificate cannot be used for RSA key exchange (needs an RSA key with keyEncipherment)');
-    }
+    // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key exchange; §7.4.2: an RSA key (keyFitsAuth above)
+    // whose keyUsage, when present, allows keyEncipherment (checked by verifyServerChain).
     if (p.rsaEncryptPkcs1 === undefined) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'the crypto provider cannot do RSA encryption');
     respond = () => {
       // RFC 5246 §7.4.7.1: client_version is the version offered in the ClientHello (legacy_version 0x0303).

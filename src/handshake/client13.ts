@@ -473,8 +473,11 @@ function processEncryptedExtensions(config: ClientConfig, state: HelloState, ext
   }
 }
 
-/** Runs the verifier on the server's chain and returns the leaf's public key. */
-export function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], host: HandshakeHost): PublicKey {
+/**
+ * Runs the verifier on the server's chain and returns the leaf's public key. `usage`: what the
+ * key does, digitalSignature (signatures) or keyEncipherment (TLS 1.2 static RSA, RFC 5246 §7.4.2).
+ */
+export function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], host: HandshakeHost, usage: 'digitalSignature' | 'keyEncipherment' = 'digitalSignature'): PublicKey {
   const leaf = chain[0];
   if (leaf === undefined) throw decodeError('empty certificate chain');
   let parsed: Certificate | undefined;
@@ -489,9 +492,10 @@ export function verifyServerChain(config: ClientConfig, chain: readonly Uint8Arr
     if (first !== undefined && equalBytes(first.raw, leaf)) parsed = first;
   }
   parsed ??= parseCertificate(leaf);
-  // RFC 5280 §4.2.1.3: a key that signs CertificateVerify needs digitalSignature when keyUsage is present.
-  if (config.verifier !== null && parsed.keyUsage !== undefined && !parsed.keyUsage.digitalSignature) {
-    throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'the server certificate\'s keyUsage does not allow digitalSignature');
+  // RFC 5280 §4.2.1.3: a key that signs needs digitalSignature when keyUsage is present; one that
+  // receives the RSA-encrypted pre-master secret needs keyEncipherment (RFC 5246 §7.4.2).
+  if (config.verifier !== null && parsed.keyUsage !== undefined && !parsed.keyUsage[usage]) {
+    throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `the server certificate's keyUsage does not allow ${usage}`);
   }
   return config.provider.importPublicKey(parsed.subjectPublicKeyInfo);
 }

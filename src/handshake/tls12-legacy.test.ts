@@ -6,7 +6,7 @@ import { clientConfig, serverConfig, type CertifiedKey, type ClientConfigOptions
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { NodePrivateKey } from '../crypto/node-keys.js';
 import type { CryptoProvider, PrivateKey, SigningKeyKind } from '../crypto/provider.js';
-import { generateTestPki } from '../x509/generate.js';
+import { generateCertificate, generateTestPki } from '../x509/generate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
 import { CipherSuite, ContentType, ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import type { TlsError } from '../errors.js';
@@ -129,6 +129,26 @@ describe('TLS 1.2 static RSA key exchange (RFC 5246 §7.4.7.1)', () => {
       assert.deepEqual(c.conn.exportKeyingMaterial(32, 'EXPERIMENTAL x'), s.conn.exportKeyingMaterial(32, 'EXPERIMENTAL x'));
     });
   }
+
+  it('keyUsage (RFC 5246 §7.4.2, RFC 5280 §4.2.1.3): RSA key exchange needs keyEncipherment, ECDHE_RSA digitalSignature', () => {
+    const rsaLeaf = certified('rsa2048');
+    const withUsage = (keyUsage: readonly ('digitalSignature' | 'keyEncipherment')[]): CertifiedKey => {
+      const g = generateCertificate({ subject: { CN: 'localhost' }, key: rsaLeaf.key, issuer: pki.intermediate, dnsNames: ['localhost'], keyUsage }, provider);
+      return { chain: [g.certDer, pki.intermediate.certDer], key: rsaLeaf.key, names: ['localhost'] };
+    };
+    const rsa = { cipherSuites12: [CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256] };
+    const ecdhe = { cipherSuites12: [CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256] };
+    const encOnly = [withUsage(['keyEncipherment'])];
+    const sigOnly = [withUsage(['digitalSignature'])];
+    let r = pair(rsa, { ...rsa, certificates: encOnly });
+    assert.deepEqual([r.c.errors, r.s.errors], [[], []]);
+    r = pair(rsa, { ...rsa, certificates: sigOnly });
+    assert.equal(r.c.errors[0]?.code, 'ERR_TLS_UNSUPPORTED_CERTIFICATE');
+    r = pair(ecdhe, { ...ecdhe, certificates: encOnly });
+    assert.equal(r.c.errors[0]?.code, 'ERR_TLS_UNSUPPORTED_CERTIFICATE');
+    r = pair(ecdhe, { ...ecdhe, certificates: sigOnly });
+    assert.deepEqual([r.c.errors, r.s.errors], [[], []]);
+  });
 
   it('an RSA suite is not chosen with an ECDSA-only server', () => {
     const r = pair({ cipherSuites12: [CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256] }, { rsaKeyExchange: true, certificates: [certified('p256')] });
