@@ -575,9 +575,9 @@ function record12Overhead(cipherSuite: number | undefined): { bytes: number; exa
   if (suite?.aead === 'aes-128-gcm' || suite?.aead === 'aes-256-gcm') {
     return { bytes: 24, exact: true, text: 'AES-GCM: an 8-byte explicit nonce and a 16-byte tag; the content type stays in the header' };
   }
-  const cbc = suite as { readonly macLength?: number } | undefined;
-  if (cbc?.macLength !== undefined) {
-    return { bytes: 16 + cbc.macLength + 1, exact: false, text: `CBC: a 16-byte explicit IV, a ${cbc.macLength}-byte HMAC and 1 to 16 bytes of padding` };
+  if (suite?.cbc !== undefined) {
+    const macLength = suite.cbc.mac === 'sha1' ? 20 : 32;
+    return { bytes: 16 + macLength + 1, exact: false, text: `CBC: a 16-byte explicit IV, a ${macLength}-byte HMAC (over the ciphertext with encrypt_then_mac) and 1 to 16 bytes of padding` };
   }
   return { bytes: 0, exact: false, text: 'the suite decides the per-record overhead' };
 }

@@ -47,6 +47,10 @@ describe('TLS 1.2 explanations', () => {
     assert.ok(!gcm.sentence.includes('inner content type'));
     const chacha = explainRecord({ ...base, length: 30, cipherSuite: CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 });
     assert.match(chacha.sentence, /^14 bytes of application data/);
+    // a CBC suite: IV, HMAC-SHA1 and padding, so only an upper bound (RFC 5246 §6.2.3.2)
+    const cbc = explainRecord({ ...base, length: 64, cipherSuite: CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA });
+    assert.match(cbc.sentence, /^up to 27 bytes of application data/);
+    assert.match(cbc.sentence, /20-byte HMAC/);
     const ccs = { contentType: ContentType.change_cipher_spec, innerType: ContentType.change_cipher_spec, length: 1, protection: 'plaintext', from: 'client' } as const;
     assert.ok(!explainRecord({ ...ccs, version: ProtocolVersion.TLS1_2 }).sentence.includes('middlebox'));
     assert.match(explainRecord({ ...ccs, version: ProtocolVersion.TLS1_3 }).sentence, /middlebox/);
