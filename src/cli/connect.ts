@@ -18,6 +18,7 @@ import { commonName } from '../x509/certificate.js';
 import { createDefaultVerifier, type CertificateVerifier } from '../x509/verify.js';
 import { explainFailure } from './errors.js';
 import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
+import { loadCertificates } from './serve.js';
 import { negotiatedJson, renderChain } from './report.js';
 import { openSession, type Session } from './session.js';
 import { EXIT_FAILURE, keylogWriter, useColor } from './util.js';
@@ -32,6 +33,9 @@ Options:
   --servername NAME  SNI and the name the certificate must match (default: HOST; an IP address
                      is matched against the certificate's IP addresses and not sent as SNI)
   --cafile FILE      trust the CA certificates in FILE (PEM) instead of the system roots
+  --cert FILE        client certificate chain (PEM, leaf first) for mutual TLS; repeatable, paired
+                     in order with --key; the one that fits the server's CertificateRequest is sent
+  --key FILE         private key (PEM) of the --cert at the same position
   --insecure         do not verify the server's certificate (loud warning)
   --tls1.3           TLS 1.3 only (default: TLS 1.3 or 1.2, whichever the server prefers)
   --tls1.2           TLS 1.2 only
@@ -131,6 +135,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     options: {
       servername: { type: 'string' },
       cafile: { type: 'string' },
+      cert: { type: 'string', multiple: true },
+      key: { type: 'string', multiple: true },
       insecure: { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
@@ -187,6 +193,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
     ...(values.alpn === undefined ? {} : { alpnProtocols: parseAlpnList(values.alpn) }),
     ...(values['sess-in'] === undefined ? {} : { session: readSessionFile(values['sess-in']) }),
+    // mutual TLS: offered when the server sends a CertificateRequest
+    ...(values.cert === undefined && values.key === undefined ? {} : { certificates: loadCertificates(provider, values.cert ?? [], values.key ?? []) }),
   };
   const config = clientConfig(options);
   const sessOut = values['sess-out'];

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { serverConfig, type CertifiedKey, type ServerConfigOptions } from '../handshake/config.js';
+import { rootCertificates } from 'node:tls';
+import { serverConfig, type CertifiedKey, type ClientAuthConfig, type ServerConfig, type ServerConfigOptions } from '../handshake/config.js';
+import { createDefaultVerifier } from '../x509/verify.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { HandshakeType } from '../registry/codepoints.js';
 import { cipherSuiteName, extensionTypeName, namedGroupName, protocolVersionName, signatureSchemeName } from '../registry/names.js';
@@ -37,6 +39,13 @@ Options:
   --port N         port to listen on (default 8443; 0 picks a free one)
   --host ADDR      address to listen on (default 127.0.0.1)
   --www            answer any HTTP request with an HTML page describing the connection
+                   (with --verify-client: the client's certificate and its verification result)
+  --verify-client  mutual TLS: ask the client for a certificate and verify it (purpose clientAuth)
+                   against --cafile (default: the system roots); a missing or failing one is shown, not fatal
+  --require-client-cert  like --verify-client, and a missing (certificate_required) or failing
+                   client certificate ends the handshake
+  --cafile FILE    CA certificates (PEM) trusted for client certificates; their names are sent
+                   as certificate_authorities
                    (ALPN defaults to http/1.1); without it, echo what the client sends
   --ciphers LIST   cipher suites in preference order, comma separated: TLS 1.3 and/or TLS 1.2
                    (IANA or OpenSSL names, e.g. ECDHE-ECDSA-AES128-GCM-SHA256)
@@ -55,7 +64,7 @@ Prints "listening on HOST:PORT" when ready. Stops cleanly on SIGINT/SIGTERM.
 
 const MAX_REQUEST = 64 * 1024;
 
-function loadCertificates(provider: CryptoProvider, certs: readonly string[], keys: readonly string[]): CertifiedKey[] {
+export function loadCertificates(provider: CryptoProvider, certs: readonly string[], keys: readonly string[]): CertifiedKey[] {
   if (certs.length !== keys.length) throw new UsageError('--cert and --key must come in pairs');
   return certs.map((certFile, i) => {
     const keyFile = keys[i] as string;
@@ -77,6 +86,45 @@ function loadCertificates(provider: CryptoProvider, certs: readonly string[], ke
   });
 }
 
+/** --verify-client / --require-client-cert → the core's ClientAuthConfig. */
+function clientAuthOption(provider: CryptoProvider, cafile: string | undefined, require: boolean): ClientAuthConfig {
+  let anchors: Uint8Array[];
+  try {
+    anchors = decodeCertificatesPem(cafile === undefined ? rootCertificates.join('\n') : readFileSync(cafile, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read --cafile ${cafile ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (anchors.length === 0) throw new UsageError(`--cafile ${cafile ?? ''} holds no CERTIFICATE`);
+  return {
+    verifier: createDefaultVerifier({ provider, trustAnchors: anchors }),
+    requireCertificate: require,
+    rejectUnverified: require,
+    // only a given --cafile is announced (the whole system store would be too long)
+    certificateAuthorities: cafile === undefined ? [] : anchors.map((der) => parseCertificate(der).subject.raw),
+  };
+}
+
+/** The --www rows about the client's certificate (mutual TLS). */
+function clientCertificateRows(conn: Session['conn']): [string, string][] {
+  if ((conn.config as ServerConfig).clientAuth === undefined) return [];
+  const neg = conn.negotiated;
+  const leaf = neg.peerCertificates[0];
+  if (leaf === undefined) return [['Client certificate', '(none sent)']];
+  let subject: string;
+  try {
+    const c = parseCertificate(leaf);
+    subject = `${c.subject.text} (issuer ${c.issuer.text}; serial ${c.serialNumber}; valid ${c.notBefore.toISOString()} – ${c.notAfter.toISOString()})`;
+  } catch (e) {
+    subject = `(unparsable: ${e instanceof Error ? e.message : String(e)})`;
+  }
+  const result = neg.peerVerified ? 'OK (trusted, purpose clientAuth)' : `FAILED: ${neg.verifyError?.message ?? 'not verified'}`;
+  return [
+    ['Client certificate', subject],
+    ['Client certificate chain', `${neg.peerCertificates.length} certificate(s)`],
+    ['Client certificate verification', result],
+  ];
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -96,6 +144,7 @@ export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: s
     ['SNI (server_name)', neg.serverName ?? '(none)'],
     ['ALPN', neg.alpnProtocol ?? '(none)'],
     ['HelloRetryRequest', neg.helloRetryRequest ? 'yes' : 'no'],
+    ...clientCertificateRows(session.conn),
   ];
   const offerRows: [string, string][] = [];
   if (hello !== undefined) {
@@ -135,6 +184,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       port: { type: 'string', default: '8443' },
       host: { type: 'string', default: '127.0.0.1' },
       www: { type: 'boolean', default: false },
+      'verify-client': { type: 'boolean', default: false },
+      'require-client-cert': { type: 'boolean', default: false },
+      cafile: { type: 'string' },
       ciphers: { type: 'string' },
       groups: { type: 'string' },
       alpn: { type: 'string' },
@@ -189,6 +241,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...versions,
     ...suites,
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
+    ...(values['verify-client'] || values['require-client-cert'] ? { clientAuth: clientAuthOption(provider, values.cafile, values['require-client-cert']) } : {}),
     // RFC 8446 §4.6.1: TLS 1.3 tickets sealed with this process's (random, rotating) keys
     ...(values['no-tickets'] ? {} : { tickets: new ServerSessions({ provider, keys: new TicketKeyring({ provider }) }) }),
   };

@@ -7,11 +7,14 @@ import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
 import type { Transcript } from '../keyschedule/transcript.js';
 import { encodeCertificateRequest13, type CertificateRequest13 } from '../messages/certificate-request13.js';
 import { decodeCertificate13 } from '../messages/certificate13.js';
+import { decodeCertificate12 } from '../messages/certificate12.js';
+import { ClientCertificateType, encodeCertificateRequest12, type CertificateRequest12 } from '../messages/certificate-request12.js';
 import { decodeCertificateVerify } from '../messages/certificate-verify.js';
 import type { Extension } from '../extensions/extension.js';
 import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
 import { encodeCertificateAuthorities } from '../extensions/certificate-authorities.js';
-import { ExtensionType, HandshakeType } from '../registry/codepoints.js';
+import { ExtensionType, HandshakeType, SignatureScheme } from '../registry/codepoints.js';
+import { schemeFitsKey12 } from './suites12.js';
 import { equalBytes } from '../wire/bytes.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import type { CertifiedKey, ClientAuthConfig, ServerConfig } from './config.js';
@@ -145,4 +148,66 @@ export function chooseClientCertificate(
     }
   }
   return undefined;
+}
+
+/** RFC 5246 §7.4.4: the TLS 1.2 CertificateRequest (RSA and ECDSA/EdDSA certificates, RFC 8422 §5.5). */
+export function sendCertificateRequest12(host: HandshakeHost, config: ServerConfig, auth: ClientAuthConfig, transcript: Transcript): void {
+  const cr: CertificateRequest12 = {
+    certificateTypes: new Uint8Array([ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign]),
+    supportedSignatureAlgorithms: signatureAlgorithms12(config),
+    certificateAuthorities: auth.certificateAuthorities,
+  };
+  transcript.add(host.send(HandshakeType.certificate_request, encodeCertificateRequest12(cr), cr).raw);
+}
+
+/** The schemes we list (and accept) for a TLS 1.2 client CertificateVerify. */
+function signatureAlgorithms12(config: ServerConfig): number[] {
+  return config.signatureAlgorithms.filter((s) => s !== SignatureScheme.rsa_pss_pss_sha256 && s !== SignatureScheme.rsa_pss_pss_sha384 && s !== SignatureScheme.rsa_pss_pss_sha512);
+}
+
+/**
+ * RFC 5246 §7.4.6: the client's Certificate (after ServerHelloDone). Returns the leaf key, or
+ * undefined for an empty Certificate (then no CertificateVerify follows).
+ */
+export function* receiveClientCertificate12(
+  host: HandshakeHost,
+  config: ServerConfig,
+  auth: ClientAuthConfig,
+  transcript: Transcript,
+): Generator<HandshakeStep, PublicKey | undefined, HandshakeInput> {
+  const certMsg = yield* expect(HandshakeType.certificate);
+  const cert = decodeCertificate12(certMsg.body);
+  host.received(certMsg, cert);
+  transcript.add(certMsg.raw);
+  if (cert.certificateList.length === 0) {
+    // §7.4.6: a server that requires client authentication responds with a fatal handshake_failure.
+    if (auth.requireCertificate) throw new TlsError(ErrorCode.ERR_TLS_HANDSHAKE_FAILURE, 'the client sent no certificate');
+    return undefined;
+  }
+  host.negotiated.peerCertificates = cert.certificateList;
+  return verifyClientChain(host, config, auth, cert.certificateList);
+}
+
+/** RFC 5246 §7.4.8: the client's CertificateVerify, a signature over all handshake messages so far. */
+export function* receiveCertificateVerify12(
+  host: HandshakeHost,
+  config: ServerConfig,
+  key: PublicKey,
+  transcript: Transcript,
+): Generator<HandshakeStep, void, HandshakeInput> {
+  const cvMsg = yield* expect(HandshakeType.certificate_verify);
+  const cv = decodeCertificateVerify(cvMsg.body);
+  host.received(cvMsg, cv);
+  // §7.4.8: the algorithm must be one of those in our CertificateRequest (§7.4.1.4.1) and fit the key.
+  if (!signatureAlgorithms12(config).includes(cv.algorithm)) {
+    throw illegalParameter(`CertificateVerify uses signature scheme 0x${cv.algorithm.toString(16)}, which was not requested`, 'CertificateVerify.algorithm');
+  }
+  if (!schemeFitsKey12(cv.algorithm, key.info)) {
+    throw illegalParameter('CertificateVerify signature scheme does not match the certificate key', 'CertificateVerify.algorithm');
+  }
+  if (!config.provider.verify(cv.algorithm, key, transcript.messages(), cv.signature)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'CertificateVerify signature does not verify', { field: 'CertificateVerify.signature' });
+  }
+  host.negotiated.peerSignatureScheme = cv.algorithm;
+  transcript.add(cvMsg.raw);
 }

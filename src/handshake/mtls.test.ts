@@ -84,7 +84,10 @@ function roundTrip(c: Side, s: Side): void {
 
 const sentAlert = (x: Side): number | undefined => x.alerts.find((a) => a.direction === 'sent')?.description;
 
-for (const [label, version] of [['TLS 1.3', ProtocolVersion.TLS1_3]] as const) {
+for (const [label, version] of [
+  ['TLS 1.3', ProtocolVersion.TLS1_3],
+  ['TLS 1.2', ProtocolVersion.TLS1_2],
+] as const) {
   const v = { minVersion: version, maxVersion: version };
   describe(`mutual TLS, ${label} (tlskit ↔ tlskit)`, () => {
     for (const kind of ['p256', 'rsa2048', 'ed25519'] as const) {
@@ -99,10 +102,16 @@ for (const [label, version] of [['TLS 1.3', ProtocolVersion.TLS1_3]] as const) {
       });
     }
 
-    it('no client certificate when one is required → certificate_required', () => {
+    const required = version === ProtocolVersion.TLS1_3 ? 'certificate_required (RFC 8446 §4.4.2.4)' : 'handshake_failure (RFC 5246 §7.4.6)';
+    it(`no client certificate when one is required → ${required}`, () => {
       const { c, s } = pair(v, { ...v, clientAuth: auth() });
-      assert.equal(s.errors[0]?.code, 'ERR_TLS_CERTIFICATE_REQUIRED');
-      assert.equal(sentAlert(s), AlertDescription.certificate_required);
+      if (version === ProtocolVersion.TLS1_3) {
+        assert.equal(s.errors[0]?.code, 'ERR_TLS_CERTIFICATE_REQUIRED');
+        assert.equal(sentAlert(s), AlertDescription.certificate_required);
+      } else {
+        assert.equal(s.errors[0]?.code, 'ERR_TLS_HANDSHAKE_FAILURE');
+        assert.equal(sentAlert(s), AlertDescription.handshake_failure);
+      }
       assert.equal(c.conn.isSecure && s.conn.isSecure, false);
     });
 

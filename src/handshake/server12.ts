@@ -27,6 +27,7 @@ import { nameMatches } from './common13.js';
 import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, macKeys12, MAX_RECORD_SIZE_LIMIT_12, rsaPreMasterSecret12, serverParamsSignedContent } from './common12.js';
 import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
+import { receiveCertificateVerify12, receiveClientCertificate12, sendCertificateRequest12 } from './client-auth.js';
 
 const EMPTY = new Uint8Array(0);
 const CURVE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1, 'P-521': NamedGroup.secp521r1 } as const;
@@ -232,7 +233,9 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
     legacyCompressionMethod: 0,
     extensions,
   };
-  const transcript = new Transcript(p, suite.prfHash);
+  // (mutual TLS: the client's CertificateVerify signs the handshake messages themselves, RFC 5246 §7.4.8)
+  const clientAuth = config.clientAuth;
+  const transcript = new Transcript(p, suite.prfHash, { retainMessages: clientAuth !== undefined });
   transcript.add(chMsg.raw);
   transcript.add(host.send(HandshakeType.server_hello, encodeServerHello(sh), sh).raw);
 
@@ -272,8 +275,12 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
     deriveSecret = (peer) => share.deriveSecret(peer);
   }
 
-  // --- ServerHelloDone (RFC 5246 §7.4.5)
+  // --- [CertificateRequest] (RFC 5246 §7.4.4), ServerHelloDone (§7.4.5)
+  if (clientAuth !== undefined) sendCertificateRequest12(host, config, clientAuth, transcript);
   transcript.add(host.send(HandshakeType.server_hello_done, encodeServerHelloDone(), {}).raw);
+
+  // --- [client Certificate] (§7.4.6)
+  const clientKey = clientAuth === undefined ? undefined : yield* receiveClientCertificate12(host, config, clientAuth, transcript);
 
   // --- ClientKeyExchange (RFC 8422 §5.7)
   const ckeMsg = yield* expect(HandshakeType.client_key_exchange);
@@ -283,6 +290,8 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   transcript.add(ckeMsg.raw);
   // RFC 7627 §3: session_hash up to and including ClientKeyExchange.
   const session = deriveSession12(host, p, suite, preMaster, hello.random, random, ems ? transcript.hash() : undefined);
+  // --- [client CertificateVerify] (§7.4.8)
+  if (clientKey !== undefined) yield* receiveCertificateVerify12(host, config, clientKey, transcript);
 
   // --- client ChangeCipherSpec, Finished (RFC 5246 §7.1, §7.4.9)
   yield* expect(CHANGE_CIPHER_SPEC_MESSAGE);

@@ -29,7 +29,10 @@ writeFileSync(strangerCert, stranger.certPem);
 writeFileSync(strangerKey, stranger.keyPem);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const VERSIONS = [{ name: 'TLSv1.3', only: { tls13Only: true } }] as const;
+const VERSIONS = [
+  { name: 'TLSv1.3', only: { tls13Only: true } },
+  { name: 'TLSv1.2', only: { tls12Only: true } },
+] as const;
 
 interface Seen {
   authorized: boolean;
@@ -61,7 +64,7 @@ for (const v of VERSIONS) {
     await closeServer(server);
   });
 
-  test(`${v.name}: openssl s_client without a certificate → tlskit server (rejectUnauthorized) → certificate_required`, async () => {
+  test(`${v.name}: openssl s_client without a certificate → tlskit server (rejectUnauthorized) → ${v.name === 'TLSv1.3' ? 'certificate_required' : 'handshake_failure'}`, async () => {
     const seen: Seen[] = [];
     const server = mtlsServer({}, v.name, seen);
     const port = await listenLocal(server);
