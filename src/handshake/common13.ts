@@ -1,6 +1,7 @@
 import type { CryptoProvider, KeyInfo, PublicKey } from '../crypto/provider.js';
 import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
 import { utf8 } from '../wire/bytes.js';
+import { matchesHostName } from '../x509/validate.js';
 import { decodeKeyUpdate } from '../messages/key-update.js';
 import { decodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { HandshakeType } from '../registry/codepoints.js';
@@ -65,15 +66,8 @@ export function chooseSignatureScheme(
   return undefined;
 }
 
-/** RFC 6125 §6.4.3-style match of a server name against a certificate name (wildcard in the left-most label only). */
-export function nameMatches(pattern: string, name: string): boolean {
-  const p = pattern.toLowerCase().replace(/\.$/, '');
-  const n = name.toLowerCase().replace(/\.$/, '');
-  if (p === n) return true;
-  if (!p.startsWith('*.')) return false;
-  const dot = n.indexOf('.');
-  return dot > 0 && n.slice(dot + 1) === p.slice(2);
-}
+/** Whether a certificate name covers the requested server name (RFC 6125 §6.4.3, shared with the verifier). */
+export const nameMatches = matchesHostName;
 
 /**
  * Chooses the server certificate: among the certificates whose names cover the SNI (all of

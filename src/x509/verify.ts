@@ -22,7 +22,7 @@ import { commonName, parseCertificate, parseIp, formatIp, type Certificate, type
 import { DerReader, Tag, contextTag } from './der.js';
 import { decodeCertificatesPem } from './pem.js';
 import { verifyCertificateSignature } from './signature.js';
-import { checkIdentity, validatePath as validateCandidatePath } from './validate.js';
+import { checkIdentity, matchesHostName, validatePath as validateCandidatePath } from './validate.js';
 
 export type KeyPurposeName = 'serverAuth' | 'clientAuth';
 
@@ -239,30 +239,11 @@ export class TrustStore {
 // ---------------------------------------------------------------------------------------------
 // Host names (RFC 6125 §6.4) and IP addresses
 
-/** Lowercase ASCII and drop one trailing dot (RFC 6125 §6.4.1 compares case-insensitively). */
-function normalizeDns(name: string): string {
-  const s = name.endsWith('.') ? name.slice(0, -1) : name;
-  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
-}
-
 /**
- * Whether a dNSName from a certificate matches `host` (RFC 6125 §6.4.3): the wildcard may only be
- * the complete left-most label, matches exactly one non-empty label, and needs at least two
- * labels after it (no `*.com`). No partial-label wildcards (`f*.example.com`), no `*` elsewhere.
+ * Whether a dNSName from a certificate matches `host` (RFC 6125 §6.4.3). One implementation,
+ * in validate.ts; this name is kept for the verifier's API.
  */
-export function matchesDnsName(pattern: string, host: string): boolean {
-  const p = normalizeDns(pattern);
-  const h = normalizeDns(host);
-  if (p === '' || h === '' || h.includes('*')) return false;
-  const hLabels = h.split('.');
-  if (hLabels.some((l) => l === '')) return false;
-  if (!p.includes('*')) return p === h;
-  const pLabels = p.split('.');
-  if (pLabels[0] !== '*' || pLabels.slice(1).some((l) => l === '' || l.includes('*'))) return false;
-  if (pLabels.length < 3 || hLabels.length !== pLabels.length) return false;
-  for (let i = 1; i < pLabels.length; i++) if (pLabels[i] !== hLabels[i]) return false;
-  return true;
-}
+export const matchesDnsName = matchesHostName;
 
 /**
  * Checks the leaf's subjectAltName against a host name or IP address. Returns the error, or
