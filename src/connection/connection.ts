@@ -11,6 +11,8 @@ import {
   type HandshakeHost,
   type HandshakeInput,
   type HandshakeStep,
+  type EarlyDataReadMode,
+  type EarlyDataStatus,
   type KeyLevel,
   type Negotiated,
 } from '../handshake/host.js';
@@ -21,7 +23,8 @@ import { encodeKeyUpdate } from '../messages/key-update.js';
 import { alertIsClosure, alertReceivedError, decodeAlert } from '../record/alert.js';
 import { RecordDeframer, type TlsRecord } from '../record/deframer.js';
 import { checkPlaintextRecord, encodePlaintextRecords } from '../record/plaintext.js';
-import { RecordOpener13, RecordSealer13 } from '../record/protection13.js';
+import { RecordOpener13, RecordSealer13, type InnerPlaintext } from '../record/protection13.js';
+import { AEAD_TAG_LENGTH } from '../crypto/provider.js';
 import { RecordOpener12, RecordSealer12 } from '../record/protection12.js';
 import { RecordOpenerCbc12, RecordSealerCbc12, type CbcParams } from '../record/protection12-cbc.js';
 import type { AeadKey } from '../crypto/provider.js';
@@ -55,6 +58,19 @@ export interface RecordEvent {
   /** Length of the record body on the wire. */
   readonly length: number;
   readonly protection: 'plaintext' | KeyLevel;
+  /** Server: a 0-RTT record skipped unread because early data was rejected (RFC 8446 §4.2.10). */
+  readonly skipped?: true;
+}
+
+/** Client: what became of `ClientConfig.earlyData` (RFC 8446 §2.3, §4.2.10). */
+export interface EarlyDataOutcome {
+  /** accepted: sent as 0-RTT and accepted; rejected: sent but rejected; not-offered: no usable ticket allowed it. */
+  readonly status: EarlyDataStatus;
+  readonly accepted: boolean;
+  /** Whether the data was sent again as ordinary application data after the handshake. */
+  readonly resent: boolean;
+  /** The application's early data. */
+  readonly data: Uint8Array;
 }
 
 export interface AlertEvent {
@@ -74,6 +90,14 @@ export interface ConnectionEvents {
   secure?: () => void;
   /** Application data from the peer. */
   data?: (data: Uint8Array) => void;
+  /**
+   * Server: application data the client sent as 0-RTT early data (RFC 8446 §2.3), delivered as it
+   * arrives, before the handshake completes, and not through `data`. It may be a replay (RFC 8446
+   * §8): act on it only if it is idempotent.
+   */
+  earlyData?: (data: Uint8Array) => void;
+  /** Client with `earlyData` configured: once the handshake completed, whether it was accepted, resent, or handed back. */
+  earlyDataOutcome?: (outcome: EarlyDataOutcome) => void;
   /** The peer sent close_notify. */
   end?: () => void;
   /** The connection failed; the error is sticky (`connection.error`). */
@@ -157,6 +181,10 @@ export class Connection {
   private keyUpdateWindowStart = 0;
   private keyUpdatesInWindow = 0;
   private helloSeen = false;
+  /** Server: how 0-RTT records are read before the client's second flight (RFC 8446 §4.2.10). */
+  private earlyRead: { mode: EarlyDataReadMode; limit: number; count: number } | null = null;
+  /** Client: bytes sent as 0-RTT early data. */
+  private earlySent = 0;
 
   constructor(
     readonly config: ClientConfig | ServerConfig,
@@ -176,6 +204,10 @@ export class Connection {
   }
   get isHandshaking(): boolean {
     return this.state === 'handshaking';
+  }
+  /** Whether 0-RTT early data was accepted (RFC 8446 §4.2.10; client: learnt from EncryptedExtensions). */
+  get earlyDataAccepted(): boolean {
+    return this.negotiated.earlyData === 'accepted';
   }
   /** The sticky error, once the connection failed. */
   get error(): TlsError | null {
@@ -305,7 +337,8 @@ export class Connection {
       const plain = this.opener12.open(record.header, record.fragment);
       content = plain.content;
     } else if (this.opener !== null && type === ContentType.application_data) {
-      const inner = this.opener.open(record.header, record.fragment);
+      const inner = this.earlyRead?.mode === 'trial-decrypt' ? this.trialOpen(record) : this.opener.open(record.header, record.fragment);
+      if (inner === null) return; // a rejected 0-RTT record, skipped
       type = inner.type;
       content = inner.content;
       if (type === ContentType.change_cipher_spec) {
@@ -316,6 +349,11 @@ export class Connection {
       // RFC 8446 §5.2: once keys are in use every record is protected.
       throw unexpectedMessage(`unprotected ${type} record after the keys changed`);
     } else if (this.opener === null && type === ContentType.application_data) {
+      // RFC 8446 §4.2.10: after a HelloRetryRequest, the client's 0-RTT records are skipped unread.
+      if (this.earlyRead?.mode === 'skip-unprotected') {
+        this.skipEarlyRecord(record);
+        return;
+      }
       throw unexpectedMessage('application_data before the handshake keys');
     } else {
       // RFC 8446 §5.1: an unprotected record carries at most 2^14 bytes.
@@ -350,6 +388,14 @@ export class Connection {
         }
         this.emptyRecords = 0;
         if (this.state !== 'connected' && this.state !== 'closed') {
+          const early = this.earlyRead;
+          if (early?.mode === 'accept' && this.readLevel === 'early') {
+            // RFC 8446 §4.6.1: more than max_early_data_size bytes of 0-RTT data → unexpected_message.
+            early.count += content.length;
+            if (early.count > early.limit) throw unexpectedMessage(`more than max_early_data_size (${early.limit}) bytes of early data`);
+            this.events.earlyData?.(content);
+            return;
+          }
           throw unexpectedMessage('application_data before the handshake completed');
         }
         this.events.data?.(content);
@@ -373,6 +419,39 @@ export class Connection {
         throw unexpectedMessage('handshake data after a key change in the same record');
       }
     }
+  }
+
+  /**
+   * RFC 8446 §4.2.10: with 0-RTT rejected, a record that does not decrypt under the handshake keys
+   * is early data and skipped; the first that decrypts starts the client's second flight.
+   */
+  private trialOpen(record: TlsRecord): InnerPlaintext | null {
+    const opener = this.opener as RecordOpener13;
+    try {
+      const inner = opener.open(record.header, record.fragment);
+      this.earlyRead = null;
+      return inner;
+    } catch (err) {
+      if (!(err instanceof TlsError) || err.code !== ErrorCode.ERR_TLS_BAD_RECORD_MAC) throw err;
+      this.skipEarlyRecord(record);
+      return null;
+    }
+  }
+
+  /** Counts a skipped 0-RTT record against the limit (RFC 8446 §4.2.10: more → unexpected_message). */
+  private skipEarlyRecord(record: TlsRecord): void {
+    const early = this.earlyRead as { limit: number; count: number };
+    // the content of a protected record: less the AEAD tag and the inner content type byte
+    early.count += Math.max(0, record.fragment.length - AEAD_TAG_LENGTH - 1);
+    if (early.count > early.limit) throw unexpectedMessage(`more than ${early.limit} bytes of rejected early data`);
+    this.events.record?.({
+      direction: 'received',
+      contentType: record.type,
+      innerType: record.type,
+      length: record.fragment.length,
+      protection: 'early',
+      skipped: true,
+    });
   }
 
   private receiveChangeCipherSpec(content: Uint8Array): void {
@@ -521,6 +600,7 @@ export class Connection {
         if (this.side === 'client' && this.events.session !== undefined) this.resumptionSecret = secrets.resumptionMasterSecret;
         this.state = 'connected';
         this.flushHandshake();
+        this.settleEarlyData();
         this.events.secure?.();
       },
       keyUpdateReceived: (updateRequested): void => {
@@ -542,13 +622,54 @@ export class Connection {
         this.exporter12 = exporter;
         this.state = 'connected';
         this.flushHandshake();
+        this.settleEarlyData();
         this.events.secure?.();
       },
       sendWarningAlert: (description): void => {
         this.flushHandshake();
         this.sendAlert(AlertLevel.warning, description);
       },
+      sendEarlyData: (data): void => {
+        if (this.writeLevel !== 'early') throw new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, 'early data without the early keys');
+        this.flushHandshake();
+        this.sealRecords(ContentType.application_data, data);
+        this.earlySent += data.length;
+      },
+      clearWriteKeys: (): void => {
+        this.flushHandshake();
+        this.sealer = null;
+        this.writeSuite = null;
+        this.writeSecret = null;
+        this.writeLevel = 'plaintext';
+      },
+      readEarlyData: (mode, limit): void => {
+        this.earlyRead = { mode, limit, count: 0 };
+      },
     };
+  }
+
+  /**
+   * Client, once the handshake completed: what becomes of `earlyData` (RFC 8446 §4.2.10). Accepted:
+   * what did not fit max_early_data_size follows now. Not accepted: sent now when `resendEarlyData`
+   * — never when early data was sent and the server selected another ALPN protocol than the
+   * ticket's (§4.2.10 MUST NOT) — else handed back to the application.
+   */
+  private settleEarlyData(): void {
+    if (this.config.side !== 'client') return;
+    const config = this.config;
+    const data = config.earlyData;
+    if (data === undefined || data.length === 0) return;
+    const neg = this.negotiated;
+    const accepted = neg.earlyData === 'accepted';
+    let resent = false;
+    if (accepted) {
+      if (this.earlySent < data.length) this.write(data.subarray(this.earlySent));
+    } else {
+      const sameAlpn = neg.earlyData === 'not-offered' || neg.alpnProtocol === config.session?.alpn;
+      resent = config.resendEarlyData && sameAlpn;
+      if (resent) this.write(data);
+    }
+    this.events.earlyDataOutcome?.({ status: neg.earlyData, accepted, resent, data });
   }
 
   /** Client: turns a NewSessionTicket into a resumable session for the `session` listener. */
@@ -597,6 +718,8 @@ export class Connection {
   }
 
   private installReadKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void {
+    // 0-RTT reading ends with the early keys (EndOfEarlyData) or the second ClientHello.
+    if (level !== 'early') this.earlyRead = null;
     const { key, iv } = trafficKeys(this.config.provider, suite, secret);
     const limit = this.config.recordSizeLimit;
     this.opener = new RecordOpener13(this.config.provider.aead(suite.aead, key), iv, limit === undefined ? {} : { maxInnerPlaintext: Math.min(limit, (1 << 14) + 1) });

@@ -1,5 +1,5 @@
 import type { KeyShare, PublicKey } from '../crypto/provider.js';
-import { ErrorCode, TlsError, decodeError, illegalParameter, unexpectedMessage } from '../errors.js';
+import { ErrorCode, TlsError, decodeError, illegalParameter, internalError, unexpectedMessage } from '../errors.js';
 import { EarlySecrets, MasterSecrets, finishedVerifyData, verifyFinished } from '../keyschedule/tls13.js';
 import { tls13Suite, type Tls13Suite } from '../keyschedule/suites.js';
 import { Transcript } from '../keyschedule/transcript.js';
@@ -33,7 +33,9 @@ import { tls12Suite } from './suites12.js';
 import { chooseClientCertificate } from './client-auth.js';
 import { decodeCertificateAuthorities } from '../extensions/certificate-authorities.js';
 import { isEcdheGroup12 } from './common12.js';
-import { patchBinder, pskOfferPlaceholder, usableSession, type ClientSession13 } from './resumption13.js';
+import { earlyDataUsable, patchBinder, pskOfferPlaceholder, usableSession, type ClientSession13 } from './resumption13.js';
+import { decodeEarlyDataEmpty, encodeEarlyDataEmpty } from '../extensions/early-data.js';
+import { encodeEndOfEarlyData } from '../messages/end-of-early-data.js';
 import { decodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { messageHash } from '../keyschedule/transcript.js';
@@ -53,6 +55,8 @@ interface HelloState {
   sent: Set<number>;
   /** The session offered as a PSK (RFC 8446 §4.2.11), if any. */
   psk: ClientSession13 | undefined;
+  /** Whether this ClientHello offers 0-RTT (RFC 8446 §4.2.10): early_data, data sent under the early keys. */
+  earlyData: boolean;
 }
 
 /**
@@ -71,6 +75,7 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     cookie: undefined,
     sent: new Set(),
     psk: undefined,
+    earlyData: false,
   };
   neg.clientRandom = state.random;
   // RFC 6066 §3: an IP address is never sent as SNI, so it is not the negotiated server name.
@@ -79,12 +84,23 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   const transcript = new Transcript(p);
   if (config.maxVersion >= ProtocolVersion.TLS1_3) {
     state.psk = usableSession(config.session, config.cipherSuites, neg.serverName, config.now().getTime());
+    const data = config.earlyData;
+    state.earlyData = state.psk !== undefined && data !== undefined && data.length > 0 && earlyDataUsable(state.psk, config.cipherSuites, config.alpnProtocols);
   }
 
   // --- ClientHello (RFC 8446 §4.1.2)
   const ch1 = buildClientHello(config, state);
   const ch1Raw = host.send(HandshakeType.client_hello, clientHelloBody(config, state, ch1, []), ch1).raw;
   transcript.add(ch1Raw);
+  let ccsSent = false;
+  if (state.earlyData) {
+    // Appendix D.4: with 0-RTT, the dummy change_cipher_spec goes right after the first ClientHello.
+    if (config.middleboxCompatibility) {
+      host.sendChangeCipherSpec();
+      ccsSent = true;
+    }
+    sendEarlyData(host, config, state, ch1Raw);
+  }
 
   // --- ServerHello or HelloRetryRequest (§4.1.3, §4.1.4)
   let shMsg = yield* expect(HandshakeType.server_hello);
@@ -92,11 +108,11 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   host.received(shMsg, sh);
   // §4.2.1: a ServerHello without supported_versions chose TLS 1.2 (or older): the TLS 1.2 client takes over.
   if (config.minVersion <= ProtocolVersion.TLS1_2 && findExtension(sh.extensions, ExtensionType.supported_versions) === undefined) {
+    if (state.earlyData) rejectEarlyData(host, state);
     yield* clientHandshake12(host, config, { clientHello: ch1Raw, random: state.random, sent: state.sent }, shMsg, sh);
     return;
   }
   let suite = checkServerHelloCommon(config, state, sh);
-  let ccsSent = false;
 
   if (isHelloRetryRequest(sh)) {
     neg.helloRetryRequest = true;
@@ -106,11 +122,15 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     transcript.replaceWithMessageHash();
     transcript.add(shMsg.raw);
     state.shares = [p.generateKeyShare(retryGroup)];
+    // §4.1.2, §4.2.10: a HelloRetryRequest rejects 0-RTT; the second ClientHello has no early_data
+    // and goes unprotected.
+    if (state.earlyData) rejectEarlyData(host, state);
     // §4.1.2: the second ClientHello recomputes the binder (and the ticket age); a PSK whose
     // hash differs from the HelloRetryRequest's suite is dropped.
     if (state.psk !== undefined && tls13Suite(state.psk.cipherSuite)?.hash !== suite.hash) state.psk = undefined;
-    // Appendix D.4: the dummy change_cipher_spec goes before the second flight.
-    if (config.middleboxCompatibility) {
+    // Appendix D.4: the dummy change_cipher_spec goes before the second flight (unless it
+    // already followed the first ClientHello, with 0-RTT).
+    if (config.middleboxCompatibility && !ccsSent) {
       host.sendChangeCipherSpec();
       ccsSent = true;
     }
@@ -180,7 +200,8 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   host.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverHs);
   host.setReadKeys('handshake', suite, serverHs);
   if (config.middleboxCompatibility && !ccsSent) host.sendChangeCipherSpec();
-  host.setWriteKeys('handshake', suite, clientHs);
+  // With 0-RTT offered, our write keys stay the early ones until we know whether it was accepted.
+  if (!state.earlyData) host.setWriteKeys('handshake', suite, clientHs);
 
   // --- EncryptedExtensions (§4.3.1)
   const eeMsg = yield* expect(HandshakeType.encrypted_extensions);
@@ -188,6 +209,15 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   host.received(eeMsg, ee);
   processEncryptedExtensions(config, state, ee.extensions, host);
   transcript.add(eeMsg.raw);
+  if (state.earlyData) {
+    if (neg.earlyData === 'accepted') {
+      checkEarlyDataAccepted(state, suite, psk, neg.alpnProtocol);
+    } else {
+      // §4.2.10: no early_data in EncryptedExtensions: the server skipped our 0-RTT records.
+      neg.earlyData = 'rejected';
+      host.setWriteKeys('handshake', suite, clientHs);
+    }
+  }
 
   // --- [CertificateRequest] Certificate CertificateVerify (§4.3.2, §4.4.2, §4.4.3); none with a PSK (§2.2).
   let certRequest: CertificateRequest13 | undefined;
@@ -244,6 +274,13 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   host.keyLog('EXPORTER_SECRET', exporter);
   host.setReadKeys('application', suite, serverAp);
 
+  // --- EndOfEarlyData (§4.5): after the server's Finished, under the early keys, when 0-RTT was accepted.
+  if (neg.earlyData === 'accepted') {
+    const eoed = {};
+    transcript.add(host.send(HandshakeType.end_of_early_data, encodeEndOfEarlyData(eoed), eoed).raw);
+    host.setWriteKeys('handshake', suite, clientHs);
+  }
+
   // --- our second flight: [Certificate CertificateVerify] Finished (§4.4)
   if (certRequest !== undefined) sendClientCertificate(host, config, certRequest, transcript);
   const verifyData = finishedVerifyData(p, suite, clientHs, transcript.hash());
@@ -255,6 +292,50 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
 
   // --- post-handshake (§4.6)
   yield* postHandshake13(host, 'client');
+}
+
+/**
+ * RFC 8446 §2.3, §4.2.10: the 0-RTT flight. client_early_traffic_secret = Derive-Secret(early
+ * secret of the ticket's PSK, "c e traffic", ClientHello), under the ticket's cipher suite (the
+ * PSK must be the first identity: we offer one); at most max_early_data_size bytes (§4.6.1).
+ */
+function sendEarlyData(host: HandshakeHost, config: ClientConfig, state: HelloState, ch1Raw: Uint8Array): void {
+  const session = state.psk;
+  const data = config.earlyData;
+  const suite = session === undefined ? undefined : tls13Suite(session.cipherSuite);
+  if (session === undefined || data === undefined || suite === undefined) throw internalError('0-RTT without a usable session');
+  const ctx = config.provider.createHash(suite.hash);
+  ctx.update(ch1Raw);
+  const helloHash = ctx.digest();
+  const secret = EarlySecrets.create(config.provider, suite, session.psk).clientEarlyTrafficSecret(helloHash);
+  host.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', secret);
+  host.setWriteKeys('early', suite, secret);
+  host.sendEarlyData(data.length <= session.maxEarlyDataSize ? data : data.subarray(0, session.maxEarlyDataSize));
+}
+
+/** 0-RTT rejected by a HelloRetryRequest or a TLS 1.2 ServerHello: no early_data any more, records unprotected again. */
+function rejectEarlyData(host: HandshakeHost, state: HelloState): void {
+  state.earlyData = false;
+  host.negotiated.earlyData = 'rejected';
+  host.clearWriteKeys();
+}
+
+/**
+ * The server accepted our 0-RTT data (early_data in EncryptedExtensions): it must have selected
+ * the first PSK (RFC 8446 §4.2.11: selected_identity 0, else illegal_parameter), with the ticket's
+ * cipher suite and ALPN protocol (§4.2.10), the parameters our early data was sent under.
+ */
+function checkEarlyDataAccepted(state: HelloState, suite: Tls13Suite, psk: Uint8Array | null, alpn: string | undefined): void {
+  const session = state.psk;
+  if (psk === null || session === undefined) {
+    throw illegalParameter('EncryptedExtensions accepts early data without a PSK', 'EncryptedExtensions.early_data');
+  }
+  if (session.cipherSuite !== suite.suite) {
+    throw illegalParameter('early data accepted with a cipher suite other than the ticket\'s', 'ServerHello.cipher_suite');
+  }
+  if (session.alpn !== alpn) {
+    throw illegalParameter('early data accepted with an ALPN protocol other than the ticket\'s', 'EncryptedExtensions.alpn');
+  }
 }
 
 /**
@@ -288,6 +369,11 @@ function buildClientHello(config: ClientConfig, state: HelloState): ClientHello 
     if (data === undefined) continue;
     extensions.push({ type: spec.type, data });
     sent.add(spec.type);
+  }
+  // RFC 8446 §4.2.10: 0-RTT needs early_data beside pre_shared_key (placed by the profile, or here).
+  if (state.earlyData && !sent.has(ExtensionType.early_data)) {
+    extensions.push({ type: ExtensionType.early_data, data: encodeEarlyDataEmpty() });
+    sent.add(ExtensionType.early_data);
   }
   // RFC 8446 §4.2.11: pre_shared_key is the last extension (its binder is filled in later).
   if (state.psk !== undefined) {
@@ -363,6 +449,9 @@ function standardExtension(
       return config.recordSizeLimit === undefined ? undefined : encodeRecordSizeLimit(config.recordSizeLimit);
     case ExtensionType.cookie:
       return state.cookie === undefined ? undefined : encodeCookie(state.cookie);
+    case ExtensionType.early_data:
+      // RFC 8446 §4.2.10: only when offering 0-RTT (never in the second ClientHello, §4.1.2).
+      return state.earlyData ? encodeEarlyDataEmpty() : undefined;
     default:
       // TLS 1.2-only extensions arrive with TLS 1.2 support.
       return undefined;
@@ -462,6 +551,11 @@ function processEncryptedExtensions(config: ClientConfig, state: HelloState, ext
       }
       case ExtensionType.record_size_limit:
         host.negotiated.peerRecordSizeLimit = decodeRecordSizeLimit(ext.data);
+        break;
+      case ExtensionType.early_data:
+        // RFC 8446 §4.2.10: the server accepts our 0-RTT data (we offered it: checked above).
+        decodeEarlyDataEmpty(ext.data);
+        host.negotiated.earlyData = 'accepted';
         break;
       case ExtensionType.server_name:
         // RFC 6066 §3: the server's acknowledgement is empty.

@@ -80,6 +80,20 @@ export interface ClientConfig extends CommonConfig {
   readonly session: ClientSession13 | undefined;
   /** RFC 8446 §4.2.9 psk_key_exchange_modes, in preference order. Default [psk_dhe_ke]; psk_ke (no (EC)DHE, no forward secrecy) by option. */
   readonly pskKeyExchangeModes: readonly number[];
+  /**
+   * 0-RTT (RFC 8446 §2.3): application data to send in the first flight, when `session` allows it
+   * (max_early_data_size > 0, and this connection offers the ticket's cipher suite and ALPN). At
+   * most max_early_data_size bytes go as early data; the rest follows the handshake. Early data can
+   * be replayed by an attacker (RFC 8446 §8): send only idempotent requests. Default: none.
+   */
+  readonly earlyData: Uint8Array | undefined;
+  /**
+   * What happens to `earlyData` that did not go as accepted 0-RTT (no usable ticket, or the server
+   * rejected it): true (default) sends it as ordinary application data right after the handshake
+   * — never when the server selected another ALPN protocol than the ticket's (RFC 8446 §4.2.10);
+   * false sends nothing and the `earlyDataRejected` event hands the data back to the application.
+   */
+  readonly resendEarlyData: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -263,6 +277,8 @@ export function clientConfig(o: ClientConfigOptions): ClientConfig {
     certificates: o.certificates ?? [],
     session: o.session,
     pskKeyExchangeModes: o.pskKeyExchangeModes ?? [PskKeyExchangeMode.psk_dhe_ke],
+    earlyData: o.earlyData,
+    resendEarlyData: o.resendEarlyData ?? true,
   };
 }
 

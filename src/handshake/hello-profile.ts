@@ -47,6 +47,7 @@ export type StandardHelloExtension =
   | typeof ExtensionType.signed_certificate_timestamp
   | typeof ExtensionType.post_handshake_auth
   | typeof ExtensionType.cookie
+  | typeof ExtensionType.early_data
   | typeof ExtensionType.padding;
 
 const std = (type: StandardHelloExtension): HelloExtensionSpec => ({ kind: 'standard', type });

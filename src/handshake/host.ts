@@ -4,8 +4,26 @@ import type { HandshakeMessage } from '../messages/handshake.js';
 import { unexpectedMessage, internalError } from '../errors.js';
 import { handshakeTypeName } from '../registry/names.js';
 
-/** Which keys protect records: the handshake keys or the application keys. */
+/** Which keys protect records: the 0-RTT keys, the handshake keys or the application keys. */
 export type KeyLevel = 'early' | 'handshake' | 'application';
+
+/**
+ * 0-RTT early data (RFC 8446 §2.3, §4.2.10) as the handshake settled it: not offered (client) /
+ * not asked for (server), accepted (early_data in EncryptedExtensions), or rejected (no early_data
+ * in EncryptedExtensions, or a HelloRetryRequest).
+ */
+export type EarlyDataStatus = 'not-offered' | 'accepted' | 'rejected';
+
+/**
+ * Server: how the connection reads application_data records that arrive before the client's
+ * second flight (RFC 8446 §4.2.10). `accept`: under the early keys (already installed), delivered
+ * as early data, at most `limit` bytes of content. `trial-decrypt`: early data was rejected;
+ * records that fail to decrypt under the handshake keys are skipped (at most `limit` bytes), the
+ * first one that decrypts ends the skipping. `skip-unprotected`: after a HelloRetryRequest, every
+ * application_data record before the second ClientHello is skipped (at most `limit` bytes).
+ * More than `limit` bytes → unexpected_message.
+ */
+export type EarlyDataReadMode = 'accept' | 'trial-decrypt' | 'skip-unprotected';
 
 /** What a handshake learns and the connection reports (getProtocol(), getCipher(), ...). */
 export interface Negotiated {
@@ -40,6 +58,10 @@ export interface Negotiated {
   extendedMasterSecret: boolean;
   /** Whether this handshake resumed a session (RFC 8446 §2.2 PSK; no certificates exchanged). */
   resumed: boolean;
+  /** 0-RTT (RFC 8446 §2.3): offered and accepted or rejected. */
+  earlyData: EarlyDataStatus;
+  /** Why the server rejected 0-RTT (server side; e.g. 'replay-or-store', 'hello-retry-request'). */
+  earlyDataRejectReason: string | undefined;
 }
 
 export function emptyNegotiated(): Negotiated {
@@ -63,6 +85,8 @@ export function emptyNegotiated(): Negotiated {
     middleboxCompatibility: false,
     extendedMasterSecret: false,
     resumed: false,
+    earlyData: 'not-offered',
+    earlyDataRejectReason: undefined,
   };
 }
 
@@ -97,6 +121,15 @@ export interface HandshakeHost {
   complete12(exporter: Exporter12): void;
   /** Sends a warning alert (RFC 5746 §4.2 / RFC 5246 §7.2.2: no_renegotiation). */
   sendWarningAlert(description: number): void;
+  /**
+   * Client, 0-RTT (RFC 8446 §2.3): sends `data` as application_data records under the current
+   * write keys, which must be the early keys (client_early_traffic_secret).
+   */
+  sendEarlyData(data: Uint8Array): void;
+  /** Client: back to unprotected records (RFC 8446 §4.1.4: the ClientHello after a HelloRetryRequest, when 0-RTT was offered). */
+  clearWriteKeys(): void;
+  /** Server: how to read application_data records before the client's second flight (RFC 8446 §4.2.10). */
+  readEarlyData(mode: EarlyDataReadMode, limit: number): void;
 }
 
 /** RFC 5705 exporter bound to one TLS 1.2 session. */

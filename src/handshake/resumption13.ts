@@ -60,8 +60,25 @@ export interface ResumedSession13 {
   readonly singleUse: boolean;
 }
 
+/** The server's 0-RTT decision for one ClientHello (`EarlyDataDecision` in src/session/). */
+export interface EarlyDataVerdict {
+  readonly accept: boolean;
+  readonly reason?: string;
+}
+
 /** The server-side ticket operations (satisfied by `ServerSessions`). Calls never reject. */
 export interface ServerTickets13 {
+  /** max_early_data_size put in new tickets (RFC 8446 §4.6.1); 0: 0-RTT is off. */
+  readonly maxEarlyDataSize: number;
+  /**
+   * RFC 8446 §4.2.10, §8: whether to accept the 0-RTT data of a ClientHello whose PSK `resumed`
+   * (from `resumeTicket13`) was selected and its `binder` verified (anti-replay, freshness,
+   * first identity, same suite and ALPN).
+   */
+  checkEarlyData(
+    resumed: ResumedSession13,
+    p: { readonly binder: Uint8Array; readonly selectedIdentity: number; readonly cipherSuite: number; readonly alpn: string | undefined },
+  ): Promise<EarlyDataVerdict>;
   issueTicket13(p: {
     readonly suite: Tls13Suite;
     readonly resumptionMasterSecret: Uint8Array;
@@ -118,6 +135,16 @@ export function usableSession(
   if (age < 0 || age >= session.lifetimeS * 1000) return undefined;
   if ((session.serverName ?? '').toLowerCase() !== (serverName ?? '').toLowerCase()) return undefined;
   return session;
+}
+
+/**
+ * RFC 8446 §4.2.10: whether the client may send 0-RTT data with `session` on this connection: the
+ * ticket allows it (max_early_data_size > 0), and the parameters the early data is bound to — the
+ * ticket's cipher suite and ALPN protocol — are ones this connection offers.
+ */
+export function earlyDataUsable(session: ClientSession13, offeredSuites: readonly number[], alpnProtocols: readonly string[]): boolean {
+  if (session.maxEarlyDataSize === 0 || !offeredSuites.includes(session.cipherSuite)) return false;
+  return session.alpn === undefined || alpnProtocols.includes(session.alpn);
 }
 
 /** RFC 8446 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32. */

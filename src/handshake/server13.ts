@@ -26,9 +26,11 @@ import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codep
 import { constantTimeEqual } from '../wire/bytes.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseCertificate, postHandshake13 } from './common13.js';
-import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
+import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost, type Negotiated } from './host.js';
 import { selectServerVersion, serverHandshake12 } from './server12.js';
-import type { ResumedSession13 } from './resumption13.js';
+import type { EarlyDataVerdict, ResumedSession13 } from './resumption13.js';
+import { decodeEarlyDataEmpty, encodeEarlyDataEmpty } from '../extensions/early-data.js';
+import { decodeEndOfEarlyData } from '../messages/end-of-early-data.js';
 import { bindersLength, decodePreSharedKeyClient, encodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
 import { decodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.js';
 import { encodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
@@ -101,6 +103,10 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   neg.middleboxCompatibility = compat;
   let ccsSent = false;
   let resumed: AcceptedPsk | undefined;
+  // RFC 8446 §4.2.10: the client sends 0-RTT data right after this ClientHello.
+  const earlyExt = findExtension(hello.extensions, ExtensionType.early_data);
+  if (earlyExt !== undefined) decodeEarlyDataEmpty(earlyExt.data);
+  let earlyAccepted = false;
 
   if (entry === undefined) {
     // --- HelloRetryRequest (§4.1.4)
@@ -129,6 +135,12 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
       host.sendChangeCipherSpec();
       ccsSent = true;
     }
+    // §4.2.10: a HelloRetryRequest rejects 0-RTT; the early records before the second
+    // ClientHello are skipped unread (bounded).
+    if (earlyExt !== undefined) {
+      rejectEarlyData(neg, 'hello-retry-request');
+      host.readEarlyData('skip-unprotected', skipLimit(config));
+    }
 
     const ch2Msg = yield* expect(HandshakeType.client_hello);
     const hello2 = decodeClientHello(ch2Msg.body);
@@ -145,6 +157,21 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     transcript.setHash(suite.hash);
     resumed = yield* acceptPsk(config, suite, offer, chMsg.raw, transcript);
     transcript.add(chMsg.raw);
+    if (earlyExt !== undefined) {
+      const verdict = yield* decideEarlyData(config, suite, resumed, alpn);
+      if (verdict.accept && resumed !== undefined) {
+        // §2.3, §7.1: client_early_traffic_secret = Derive-Secret(early secret, "c e traffic", ClientHello).
+        const earlySecret = EarlySecrets.create(p, suite, resumed.session.state.psk).clientEarlyTrafficSecret(transcript.hash());
+        host.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', earlySecret);
+        host.setReadKeys('early', suite, earlySecret);
+        // §4.2.10 / §4.6.1: at most the ticket's max_early_data_size bytes.
+        host.readEarlyData('accept', resumed.session.state.maxEarlyDataSize);
+        neg.earlyData = 'accepted';
+        earlyAccepted = true;
+      } else {
+        rejectEarlyData(neg, verdict.reason ?? 'rejected');
+      }
+    }
   }
   if (entry === undefined) throw illegalParameter('no usable key share', 'ClientHello.key_share');
   const pskKe = resumed?.mode === PskKeyExchangeMode.psk_ke;
@@ -182,7 +209,12 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   host.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientHs);
   host.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', serverHs);
   host.setWriteKeys('handshake', suite, serverHs);
-  host.setReadKeys('handshake', suite, clientHs);
+  if (!earlyAccepted) {
+    host.setReadKeys('handshake', suite, clientHs);
+    // §4.2.10: 0-RTT rejected without a HelloRetryRequest: skip the records that do not decrypt
+    // under the handshake keys (the early data), up to the limit.
+    if (earlyExt !== undefined && !neg.helloRetryRequest) host.readEarlyData('trial-decrypt', skipLimit(config));
+  }
 
   // --- EncryptedExtensions (§4.3.1)
   const eeExtensions: Extension[] = [];
@@ -201,6 +233,8 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   if (alpn !== undefined) {
     eeExtensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnServer(alpn) });
   }
+  // §4.2.10: early_data in EncryptedExtensions tells the client its 0-RTT data is accepted.
+  if (earlyAccepted) eeExtensions.push({ type: ExtensionType.early_data, data: encodeEarlyDataEmpty() });
   const ee = { extensions: eeExtensions };
   transcript.add(host.send(HandshakeType.encrypted_extensions, encodeEncryptedExtensions(ee), ee).raw);
 
@@ -238,6 +272,16 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   host.keyLog('SERVER_TRAFFIC_SECRET_0', serverAp);
   host.keyLog('EXPORTER_SECRET', exporter);
   host.setWriteKeys('application', suite, serverAp);
+
+  // --- EndOfEarlyData (§4.5): with 0-RTT accepted, the early records end with it (under the early
+  // keys); then the client's second flight comes under the handshake keys.
+  if (earlyAccepted) {
+    const eoedMsg = yield* expect(HandshakeType.end_of_early_data);
+    const eoed = decodeEndOfEarlyData(eoedMsg.body);
+    host.received(eoedMsg, eoed);
+    transcript.add(eoedMsg.raw);
+    host.setReadKeys('handshake', suite, clientHs);
+  }
 
   // --- [client Certificate, CertificateVerify] (§4.4.2, §4.4.3)
   if (clientAuth !== undefined) yield* receiveClientCertificate13(host, config, clientAuth, transcript, EMPTY);
@@ -287,6 +331,8 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
 interface AcceptedPsk {
   readonly index: number;
   readonly session: ResumedSession13;
+  /** The verified binder of the selected identity (the RFC 8446 §8.2 anti-replay key). */
+  readonly binder: Uint8Array;
   /** psk_dhe_ke (with an (EC)DHE share) or psk_ke (none; RFC 8446 §4.2.9). */
   readonly mode: PskKeyExchangeMode;
 }
@@ -347,9 +393,40 @@ function* acceptPsk(
     if (!verifyFinished(config.provider, suite, binderKey, transcript.hashWith(truncated), binder)) {
       throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'PSK binder does not verify', { field: 'ClientHello.pre_shared_key.binders' });
     }
-    return { index, session, mode };
+    return { index, session, mode, binder };
   }
   return undefined;
+}
+
+/** RFC 8446 §4.2.10: early data skipped when rejected is bounded by our max_early_data_size (at least 16 KiB, for tickets of other configurations). */
+const MIN_EARLY_DATA_SKIP = 16_384;
+
+function skipLimit(config: ServerConfig): number {
+  return Math.max(config.tickets?.maxEarlyDataSize ?? 0, MIN_EARLY_DATA_SKIP);
+}
+
+function rejectEarlyData(neg: Negotiated, reason: string): void {
+  neg.earlyData = 'rejected';
+  neg.earlyDataRejectReason = reason;
+}
+
+/**
+ * RFC 8446 §4.2.10, §8: whether to accept the client's 0-RTT data. Needs a resumed PSK (the
+ * first identity, checked with the ticket's suite, ALPN, freshness and the anti-replay record by
+ * `ServerTickets13.checkEarlyData`).
+ */
+function* decideEarlyData(
+  config: ServerConfig,
+  suite: Tls13Suite,
+  resumed: AcceptedPsk | undefined,
+  alpn: string | undefined,
+): Generator<HandshakeStep, EarlyDataVerdict, HandshakeInput> {
+  const tickets = config.tickets;
+  if (tickets === undefined || tickets.maxEarlyDataSize === 0) return { accept: false, reason: 'disabled' };
+  if (resumed === undefined) return { accept: false, reason: 'no-psk' };
+  return yield* awaitValue(
+    tickets.checkEarlyData(resumed.session, { binder: resumed.binder, selectedIdentity: resumed.index, cipherSuite: suite.suite, alpn }),
+  );
 }
 
 function readOffer(hello: ClientHello): Offer {

@@ -87,6 +87,9 @@ function fakeHost(): HandshakeHost {
     setWriteKeys12: () => undefined,
     complete12: () => undefined,
     sendWarningAlert: () => undefined,
+    sendEarlyData: () => undefined,
+    clearWriteKeys: () => undefined,
+    readEarlyData: () => undefined,
   };
 }
 

@@ -99,7 +99,8 @@ export class ServerSessions {
   private readonly mode: 'stateless' | 'stateful';
   private readonly ticketLifetimeS: number;
   private readonly sessionIdLifetimeS: number;
-  private readonly maxEarlyDataSize: number;
+  /** max_early_data_size put in TLS 1.3 tickets; 0 = 0-RTT off (RFC 8446 §4.2.10). */
+  readonly maxEarlyDataSize: number;
   private readonly windowMs: number;
   private readonly now: () => number;
 
