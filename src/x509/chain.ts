@@ -3,7 +3,7 @@
  * identifiers, bounded work) and, for each complete candidate path, RFC 5280 validation
  * (`validate.ts`), revocation (`crl.ts`, `ocsp.ts`) and Certificate Transparency (`ct.ts`). The
  * first path that passes everything wins; otherwise the most informative failure is reported.
- * Used by `verifyCertificateChain` (path.ts) and by the handshake's default verifier (verify.ts).
+ * Used through `verifyCertificateChain` (path.ts), which the handshake's default verifier (verify.ts) calls.
  */
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
@@ -17,7 +17,7 @@ import { OID, OID_NAMES } from './oids.js';
 import { verifyCertificateSignature } from './signature.js';
 import { CertificateError, checkIdentity, displayName, issuerHint, validatePath, who, type CheckResult, type IdentityOptions, type PathValidationOptions } from './validate.js';
 
-/** What the builder needs of a set of trust anchors (`TrustStore` in verify.ts fits). */
+/** What the builder needs of a set of trust anchors (`TrustStore` in trust-store.ts fits). */
 export interface AnchorSource {
   bySubject(name: DistinguishedName): Certificate[];
   isAnchor(cert: Certificate): boolean;
@@ -101,6 +101,7 @@ const WEAK_SIGNATURES: ReadonlySet<string> = new Set([OID.sha1WithRSAEncryption,
 export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, leaf: Certificate, candidates: readonly Certificate[], o: BuildOptions, hooks: BuildHooks = {}): ChainResult {
   const maxDepth = o.maxDepth ?? 8;
   const maxChecks = o.maxSignatureChecks ?? 32;
+  const record = o.recordPassedChecks !== false;
   const state: SearchState = { candidates, sigCache: new Map<Certificate, Map<Certificate, true | CertificateError>>(), checks: 0, exhausted: undefined, best: undefined };
 
   const note = (depth: number, error: CertificateError, checks: CheckResult[] = [], chain?: Certificate[]): void => {
@@ -112,9 +113,9 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
     if (m === undefined) state.sigCache.set(child, (m = new Map<Certificate, true | CertificateError>()));
     const cached = m.get(issuer);
     if (cached !== undefined) return cached;
-    const where = { index: childIndex, subject: displayName(child), field: 'signatureAlgorithm' };
     // CA/B Forum BR §7.1.3.2: no SHA-1 (or MD5) signatures on certificates.
     if (WEAK_SIGNATURES.has(child.signatureAlgorithm.oid)) {
+      const where = { index: childIndex, subject: displayName(child), field: 'signatureAlgorithm' };
       const e = new CertificateError(
         ErrorCode.INSECURE_ALGORITHM,
         'algorithm',
@@ -130,18 +131,19 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
     }
     state.checks++;
     let result: true | CertificateError;
+    const where = (): { index: number; subject: string } => ({ index: childIndex, subject: displayName(child) });
     try {
       const key = (): PublicKey => (anchor ? store.publicKey(issuer) : provider.importPublicKey(issuer.subjectPublicKeyInfo));
       const good = hooks.verifySignature !== undefined ? hooks.verifySignature(child, issuer, key) : verifyCertificateSignature(provider, child, key());
       result = good
         ? true
-        : new CertificateError(ErrorCode.CERT_SIGNATURE_FAILURE, 'signature', `the signature of ${who(child, childIndex)} by ${displayName(issuer)} does not verify`, { ...where, field: 'signatureValue' });
+        : new CertificateError(ErrorCode.CERT_SIGNATURE_FAILURE, 'signature', `the signature of ${who(child, childIndex)} by ${displayName(issuer)} does not verify`, { ...where(), field: 'signatureValue' });
     } catch (e) {
       result = new CertificateError(
         ErrorCode.CERT_SIGNATURE_FAILURE,
         'signature',
         `cannot check the signature of ${who(child, childIndex)} by ${displayName(issuer)}: ${e instanceof Error ? e.message : String(e)}`,
-        { ...where, cause: e },
+        { ...where(), field: 'signatureAlgorithm', cause: e },
       );
     }
     m.set(issuer, result);
@@ -151,7 +153,7 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
   function complete(path: Certificate[]): ChainResult {
     const v = validatePath(provider, path, o);
     const checks = v.checks;
-    for (let i = 0; i < path.length - 1; i++) checks.push({ check: 'signature', index: i, ok: true, detail: `signed by ${displayName(path[i + 1] as Certificate)}` });
+    if (record) for (let i = 0; i < path.length - 1; i++) checks.push({ check: 'signature', index: i, ok: true, detail: `signed by ${displayName(path[i + 1] as Certificate)}` });
     if (v.error !== undefined) return { ok: false, error: v.error, checks, chain: path };
     const rev = revocation(path, checks);
     if (rev instanceof CertificateError) return { ok: false, error: rev, checks, chain: path };
@@ -214,8 +216,8 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
             ),
           );
         }
-        checks.push({ check: 'revocation', index: i, ok: true, detail: status === undefined ? 'no status available (not required)' : `unknown to the ${status.source} (not required)` });
-      } else checks.push({ check: 'revocation', index: i, ok: true, detail: `good according to the ${status.source}` });
+        if (record) checks.push({ check: 'revocation', index: i, ok: true, detail: status === undefined ? 'no status available (not required)' : `unknown to the ${status.source} (not required)` });
+      } else if (record) checks.push({ check: 'revocation', index: i, ok: true, detail: `good according to the ${status.source}` });
     }
     // RFC 7633 §4.2.3: a must-staple certificate needs a (good) OCSP response.
     const leaf = path[0] as Certificate;
@@ -306,13 +308,17 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
             : new CertificateError(ErrorCode.SELF_SIGNED_CERT_IN_CHAIN, 'issuer', `certificate ${depth} (${displayName(cur)}) in the chain is a self-signed certificate that is not trusted`, where),
         );
       } else {
-        const sent = state.candidates.length === 0 ? 'the peer sent only the leaf' : `none of the ${state.candidates.length} other certificate(s) sent nor the trust anchors is its issuer`;
+        const issuerName = cur.issuer.text || 'an empty name';
+        const among = state.candidates.length === 0 ? 'the trust anchors' : `the ${state.candidates.length} other certificate(s) sent and the trust anchors`;
+        const what = `unable to find the issuer (${issuerName}) of certificate ${depth} (${displayName(cur)}) among ${among}`;
         note(
           depth,
           new CertificateError(
             ErrorCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
             'issuer',
-            `no path to a trusted root: ${depth === 0 ? sent : `certificate ${depth} (${displayName(cur)}) has no known issuer (${sent})`}; ${issuerHint(cur)}`,
+            state.candidates.length === 0
+              ? `no path to a trusted root: the peer sent only the leaf; ${issuerHint(cur)} — ${what}: the peer should send its intermediate certificate(s), or add the issuer to the trusted CAs`
+              : `no path to a trusted root: ${what}; ${issuerHint(cur)} — add the missing intermediate, or the issuer to the trusted CAs`,
             where,
           ),
         );
@@ -340,7 +346,7 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
       checks.push({ check: 'hostname', index: 0, ok: false, detail: idError.message });
       return { ok: false, error: idError, checks, chain: found.chain };
     }
-    if (o.hostname !== undefined || o.ip !== undefined) checks.push({ check: 'hostname', index: 0, ok: true, detail: `matches ${o.ip ?? o.hostname ?? ''}` });
+    if (record && (o.hostname !== undefined || o.ip !== undefined)) checks.push({ check: 'hostname', index: 0, ok: true, detail: `matches ${o.ip ?? o.hostname ?? ''}` });
     return { ...found, checks };
   } catch (e) {
     const err =

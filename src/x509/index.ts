@@ -12,3 +12,4 @@ export * from './crl.js';
 export * from './ocsp.js';
 export * from './ct.js';
 export * from './path.js';
+export * from './cache.js';

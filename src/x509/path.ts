@@ -13,7 +13,8 @@ import { parseLogList, type CtLog, type CtPolicy } from './ct.js';
 import { parseOcspResponse, type BasicOcspResponse } from './ocsp.js';
 import { decodeCertificatesPem } from './pem.js';
 import { CertificateError } from './validate.js';
-import { TrustStore } from './verify.js';
+import { SignatureCache } from './cache.js';
+import { TrustStore } from './trust-store.js';
 
 type CertInput = Uint8Array | Certificate;
 
@@ -36,6 +37,8 @@ export interface VerifyChainOptions extends Omit<BuildOptions, 'crls' | 'ocspRes
     readonly policy?: CtPolicy;
   };
   readonly provider?: CryptoProvider;
+  /** Remembers verified signatures across calls (the handshake's verifier keeps one). */
+  readonly signatureCache?: SignatureCache;
 }
 
 /**
@@ -49,12 +52,12 @@ export interface VerifyChainOptions extends Omit<BuildOptions, 'crls' | 'ocspRes
  */
 export function verifyCertificateChain(options: VerifyChainOptions): ChainResult {
   const provider = options.provider ?? nodeCryptoProvider;
-  const parse = (x: CertInput, what: string, index: number): Certificate => {
+  const parse = (x: CertInput, what: () => string, index: number): Certificate => {
     if (!(x instanceof Uint8Array)) return x;
     try {
       return parseCertificate(x);
     } catch (e) {
-      throw new CertificateError(e instanceof TlsError ? e.code : ErrorCode.ERR_TLS_BAD_CERTIFICATE, 'parse', `${what} is malformed: ${e instanceof Error ? e.message : String(e)}`, {
+      throw new CertificateError(e instanceof TlsError ? e.code : ErrorCode.ERR_TLS_BAD_CERTIFICATE, 'parse', `${what()} is malformed: ${e instanceof Error ? e.message : String(e)}`, {
         index,
         ...(e instanceof TlsError && e.field !== undefined ? { field: e.field } : {}),
         cause: e,
@@ -62,8 +65,8 @@ export function verifyCertificateChain(options: VerifyChainOptions): ChainResult
     }
   };
   try {
-    const leaf = parse(options.leaf, 'certificate 0', 0);
-    const intermediates = (options.intermediates ?? []).map((c, i) => parse(c, `certificate ${i + 1} of the supplied intermediates`, i + 1));
+    const leaf = parse(options.leaf, () => 'certificate 0', 0);
+    const intermediates = (options.intermediates ?? []).map((c, i) => parse(c, () => `certificate ${i + 1} of the supplied intermediates`, i + 1));
     const store = options.trustAnchors instanceof TrustStore ? options.trustAnchors : new TrustStore(provider, options.trustAnchors);
     const crls = (options.crls ?? []).map((c, i) => {
       if (!(c instanceof Uint8Array)) return c;
@@ -89,15 +92,16 @@ export function verifyCertificateChain(options: VerifyChainOptions): ChainResult
     }
     const p = options.purpose ?? 'serverAuth';
     const purpose = p === 'server' ? 'serverAuth' : p === 'client' ? 'clientAuth' : p;
-    const { ct: _ct, crls: _crls, ocspResponses: _ocsp, ...rest } = options;
-    return buildAndValidate(provider, store, leaf, intermediates, {
-      ...rest,
-      time: options.time ?? new Date(),
-      purpose,
-      crls,
-      ocspResponses,
-      ...(ct !== undefined ? { ct } : {}),
-    });
+    const { ct: _ct, crls: _crls, ocspResponses: _ocsp, signatureCache, ...rest } = options;
+    const hooks = signatureCache === undefined ? {} : { verifySignature: signatureCache.verify.bind(signatureCache) };
+    return buildAndValidate(
+      provider,
+      store,
+      leaf,
+      intermediates,
+      { ...rest, time: options.time ?? new Date(), purpose, crls, ocspResponses, ...(ct !== undefined ? { ct } : {}) },
+      hooks,
+    );
   } catch (e) {
     const error =
       e instanceof CertificateError

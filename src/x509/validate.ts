@@ -94,6 +94,12 @@ export interface PathValidationOptions {
   readonly strictProfile?: boolean;
   /** Accept a leaf with basicConstraints cA=TRUE as the end entity (default false). */
   readonly allowCaAsLeaf?: boolean;
+  /**
+   * Record the checks that pass with their details (default true; `tlskit verify` prints them).
+   * The handshake's verifier only needs the verdict and turns this off: formatting the details
+   * costs more than the checks.
+   */
+  readonly recordPassedChecks?: boolean;
 }
 
 export const displayName = (cert: Certificate): string => {
@@ -439,6 +445,7 @@ export interface PathValidationResult {
  */
 export function validatePath(provider: CryptoProvider, path: readonly Certificate[], o: PathValidationOptions & IdentityOptions): PathValidationResult {
   const checks: CheckResult[] = [];
+  const record = o.recordPassedChecks !== false;
   const ok = (check: CheckName, index: number, detail: string): void => {
     checks.push({ check, index, ok: true, detail });
   };
@@ -494,7 +501,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
         'validity.notAfter',
       );
     }
-    ok('validity', i, `valid ${isoDay(c.notBefore)} to ${isoDay(c.notAfter)}`);
+    if (record) ok('validity', i, `valid ${isoDay(c.notBefore)} to ${isoDay(c.notAfter)}`);
 
     // Public key strength (CA/B Forum BR §6.1.5).
     try {
@@ -502,7 +509,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
       if ((key.info.type === 'rsa' || key.info.type === 'rsa-pss') && key.info.bits < minRsa) {
         return E(ErrorCode.KEY_TOO_SMALL, 'algorithm', i, `${name} has a ${key.info.bits}-bit RSA key; at least ${minRsa} bits are required`, 'subjectPublicKeyInfo');
       }
-      ok('algorithm', i, `${key.info.type}${key.info.curve !== undefined ? ` ${key.info.curve}` : ` ${key.info.bits} bits`}${isAnchor ? '' : `, signed with ${oidName(c.signatureAlgorithm.oid)}`}`);
+      if (record) ok('algorithm', i, `${key.info.type}${key.info.curve !== undefined ? ` ${key.info.curve}` : ` ${key.info.bits} bits`}${isAnchor ? '' : `, signed with ${oidName(c.signatureAlgorithm.oid)}`}`);
     } catch (e) {
       return result(
         new CertificateError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'algorithm', `${name} has an unsupported public key: ${e instanceof Error ? e.message : String(e)}`, {
@@ -526,7 +533,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
           'extensions',
         );
       }
-      ok('criticalExtensions', i, 'none unprocessed');
+      if (record) ok('criticalExtensions', i, 'none unprocessed');
     }
 
     let nc: NameConstraints | undefined;
@@ -570,7 +577,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
     if (!isAnchor && strict) {
       const e = profileCheck(c, i, isLeaf, path);
       if (e !== undefined) return result(e);
-      ok('profile', i, 'RFC 5280 profile');
+      if (record) ok('profile', i, 'RFC 5280 profile');
     }
 
     // --- §6.1.3 (b)(c): name constraints, for the leaf and every non-self-issued intermediate
@@ -579,7 +586,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
         const e = checkNameConstraints(c, i, ncLayers, o.commonNameFallback === true && isLeaf);
         if (e !== undefined) return result(e);
       }
-      if (ncLayers.length > 0) ok('nameConstraints', i, `within the constraints of ${ncLayers.map((l) => `certificate ${l.index}`).join(', ')}`);
+      if (record && ncLayers.length > 0) ok('nameConstraints', i, `within the constraints of ${ncLayers.map((l) => `certificate ${l.index}`).join(', ')}`);
     }
 
     // --- §6.1.3 (d)-(f): the policy tree (the anchor is not part of the RFC path)
@@ -628,7 +635,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
           'certificatePolicies',
         );
       }
-      if (policies !== undefined) ok('policies', i, policies.map(oidName).join(', '));
+      if (record && policies !== undefined) ok('policies', i, policies.map(oidName).join(', '));
     }
 
     if (isLeaf) break;
@@ -740,12 +747,12 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
       }
       if (bc.pathLen < maxPathLength) maxPathLength = bc.pathLen;
     }
-    ok('basicConstraints', i, bc === undefined ? 'trust anchor without basicConstraints' : `CA${bc.pathLen !== undefined ? `, pathLenConstraint ${bc.pathLen}` : ''}`);
+    if (record) ok('basicConstraints', i, bc === undefined ? 'trust anchor without basicConstraints' : `CA${bc.pathLen !== undefined ? `, pathLenConstraint ${bc.pathLen}` : ''}`);
     // (n) keyCertSign
     if (ku !== undefined && !ku.keyCertSign) {
       return E(ErrorCode.KEY_USAGE_INVALID, 'keyUsage', i, `${name} is not allowed to sign certificates (keyUsage lacks keyCertSign)`, 'keyUsage');
     }
-    ok('keyUsage', i, ku === undefined ? 'no keyUsage extension' : 'keyCertSign');
+    if (record) ok('keyUsage', i, ku === undefined ? 'no keyUsage extension' : 'keyCertSign');
     // EKU on CAs (as browsers/OpenSSL do, nested EKU): when present it must allow the purpose.
     if (c.extKeyUsage !== undefined && !isAnchor) {
       if (!c.extKeyUsage.includes(purposeOid) && !c.extKeyUsage.includes(OID.anyExtendedKeyUsage)) {
@@ -757,7 +764,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
           'extKeyUsage',
         );
       }
-      ok('extKeyUsage', i, c.extKeyUsage.map(oidName).join(', '));
+      if (record) ok('extKeyUsage', i, c.extKeyUsage.map(oidName).join(', '));
     }
   }
 
@@ -771,13 +778,13 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
     if (!leaf.extKeyUsage.includes(purposeOid) && !leaf.extKeyUsage.includes(OID.anyExtendedKeyUsage)) {
       return E(ErrorCode.INVALID_PURPOSE, 'extKeyUsage', 0, `${leafName} is not valid for ${o.purpose} (extKeyUsage: ${leaf.extKeyUsage.map(oidName).join(', ')})`, 'extKeyUsage');
     }
-    ok('extKeyUsage', 0, leaf.extKeyUsage.map(oidName).join(', '));
+    if (record) ok('extKeyUsage', 0, leaf.extKeyUsage.map(oidName).join(', '));
   }
   if (leaf.keyUsage !== undefined) {
     for (const bit of o.leafKeyUsage ?? []) {
       if (!leaf.keyUsage[bit]) return E(ErrorCode.KEY_USAGE_INVALID, 'keyUsage', 0, `${leafName} keyUsage does not allow ${bit}, which this key exchange needs`, 'keyUsage');
     }
-    ok('keyUsage', 0, Object.entries(leaf.keyUsage).filter(([, v]) => v === true).map(([k]) => k).join(', '));
+    if (record) ok('keyUsage', 0, Object.entries(leaf.keyUsage).filter(([, v]) => v === true).map(([k]) => k).join(', '));
   }
   // §6.1.5 (a)(b): explicit policy wrap-up
   if (n > 0 && levels !== undefined) {
