@@ -24,8 +24,7 @@ import { decodeCertificatesPem } from '../x509/pem.js';
 import { explainFailure } from './errors.js';
 import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
 import { openSession, type Session } from './session.js';
-import { ServerSessions } from '../session/server-sessions.js';
-import { TicketKeyring } from '../session/ticket-keys.js';
+import { SESSION_OPTIONS, SESSION_OPTIONS_HELP, serveSessions } from './serve-sessions.js';
 import { generatePki, keylogWriter, useColor } from './util.js';
 
 export const SERVE_HELP = `Usage: tlskit serve [options]
@@ -53,12 +52,11 @@ Options:
   --alpn LIST      ALPN protocols, comma separated
   --keylog FILE    append the secrets to FILE in NSS key log format (for Wireshark)
   --trace          print each handshake as a ladder to stderr as it happens
-  --no-tickets     send no TLS 1.3 NewSessionTickets (default: 2 per handshake, sealed with
-                   per-process rotating keys, so clients can resume with a PSK)
   --tls1.3         TLS 1.3 only (default: TLS 1.3 and 1.2, the highest the client offers)
   --tls1.2         TLS 1.2 only
   -h, --help       this help
 
+${SESSION_OPTIONS_HELP}
 Prints "listening on HOST:PORT" when ready. Stops cleanly on SIGINT/SIGTERM.
 `;
 
@@ -191,7 +189,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       groups: { type: 'string' },
       alpn: { type: 'string' },
       keylog: { type: 'string' },
-      'no-tickets': { type: 'boolean', default: false },
+      ...SESSION_OPTIONS,
       trace: { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
@@ -233,6 +231,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     );
   }
 
+  const sessions = serveSessions(provider, values, (line) => process.stderr.write(`${line}\n`));
   const alpn = values.alpn === undefined ? (values.www ? ['http/1.1'] : []) : parseAlpnList(values.alpn);
   const options: ServerConfigOptions = {
     provider,
@@ -242,8 +241,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...suites,
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
     ...(values['verify-client'] || values['require-client-cert'] ? { clientAuth: clientAuthOption(provider, values.cafile, values['require-client-cert']) } : {}),
-    // RFC 8446 §4.6.1: TLS 1.3 tickets sealed with this process's (random, rotating) keys
-    ...(values['no-tickets'] ? {} : { tickets: new ServerSessions({ provider, keys: new TicketKeyring({ provider }) }) }),
+    // RFC 8446 §4.6.1: TLS 1.3 tickets (stateless or stateful; per-process or fleet-wide keys and store)
+    ...(sessions.sessions === undefined ? {} : { tickets: sessions.sessions }),
   };
   const config = serverConfig(options);
   const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);
@@ -289,7 +288,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         const n = session.conn.negotiated;
         process.stderr.write(
           `#${id} ${peer}: ${protocolVersionName(n.version)} ${cipherSuiteName(n.cipherSuite)} ${n.group === undefined ? '' : namedGroupName(n.group)}` +
-            ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}\n`,
+            ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}${n.resumed ? ' resumed' : ''}\n`,
         );
       },
       (e: unknown) => {
@@ -298,6 +297,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     );
   });
 
+  await sessions.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -309,14 +309,16 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   });
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-  process.stdout.write(`listening on ${shown}:${address.port}\n`);
+  process.stdout.write(`${sessions.summary}\nlistening on ${shown}:${address.port}\n`);
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       process.stderr.write(`${signal}: shutting down\n`);
       server.close();
       for (const s of sockets) s.destroy();
-      resolve(0);
+      void sessions.close().finally(() => {
+        resolve(0);
+      });
     };
     process.once('SIGINT', () => { stop('SIGINT'); });
     process.once('SIGTERM', () => { stop('SIGTERM'); });

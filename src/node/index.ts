@@ -17,7 +17,9 @@
  *
  * Session resumption: TLS 1.3 tickets (client `session` event and `connect({ session })` with
  * tlskit's own session encoding, `isSessionReused()`, server `ticketKeys`, `getTicketKeys()` /
- * `setTicketKeys()`, `sessionTimeout`). Not yet: TLS 1.2 session IDs/tickets, 0-RTT, client
+ * `setTicketKeys()`, `sessionTimeout`). A fleet of servers: `createServer({ ticketSecret,
+ * ticketRotation, statefulTickets, sessionStore: new RedisStore({ host, port }) })` on every server
+ * (see README, "Running a fleet"). Not yet: TLS 1.2 session IDs/tickets, 0-RTT, client
  * certificate authentication on the server (`requestCert` / `rejectUnauthorized` are accepted and ignored).
  */
 import { rootCertificates } from 'node:tls';
@@ -32,6 +34,11 @@ export type { PeerCertificate, DetailedPeerCertificate, CertificateSubject } fro
 export type { SNICallback, TlsServerOptions } from './server-config.js';
 export type { TlsClientOptions } from './client-config.js';
 export { TlsError, ErrorCode } from '../errors.js';
+export { RedisStore, type RedisStoreOptions } from '../session/redis-store.js';
+export { MemoryStore, type MemoryStoreOptions, type SessionStore } from '../session/store.js';
+export { ServerSessions, type ServerSessionsOptions } from '../session/server-sessions.js';
+export { TicketKeyring, type TicketKeyringOptions } from '../session/ticket-keys.js';
+export { createServerSessions, type ServerSessionsConfig } from '../session/fleet.js';
 export type { Negotiated } from '../handshake/host.js';
 export type { HandshakeEvent, RecordEvent, AlertEvent } from '../connection/connection.js';
 

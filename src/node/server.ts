@@ -14,8 +14,10 @@ import { createSecureContext, SecureContext, type SecureContextOptions } from '.
 import { DEFAULT_HANDSHAKE_TIMEOUT, TLSSocket, type TLSSocketOptions } from './socket.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
-import { ServerSessions } from '../session/server-sessions.js';
-import { TicketKeyring } from '../session/ticket-keys.js';
+import { createServerSessions } from '../session/fleet.js';
+import type { ServerSessions } from '../session/server-sessions.js';
+import type { SessionStore } from '../session/store.js';
+import type { TicketKeyring } from '../session/ticket-keys.js';
 
 export interface TlsServerCreateOptions extends TlsServerOptions {
   /** ms before an incomplete handshake is abandoned ('tlsClientError' with ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000. */
@@ -30,7 +32,21 @@ export interface TlsServerCreateOptions extends TlsServerOptions {
   ticketKeys?: Buffer | undefined;
   /** node:tls: ticket lifetime in seconds (default 7200 here; node's 300 applies to its session cache). */
   sessionTimeout?: number | undefined;
-  /** tlskit: the session layer to use (e.g. shared ticket keys and a RedisStore for a fleet); overrides ticketKeys/sessionTimeout. */
+  /**
+   * tlskit, a fleet of servers: the store shared by every server (e.g. `new RedisStore({ port })`)
+   * for stateful tickets, the TLS 1.2 session cache and 0-RTT anti-replay records. Default: in
+   * memory (this process only). The server does not close it.
+   */
+  sessionStore?: SessionStore | undefined;
+  /** tlskit, a fleet: ticket keys derived from this secret (≥ 32 bytes), so every server holding it seals and opens the same tickets. Not with ticketKeys. */
+  ticketSecret?: Buffer | Uint8Array | undefined;
+  /** tlskit: seconds one ticket key seals before the next takes over (default 3600; with ticketSecret the fleet rotates in lockstep). */
+  ticketRotation?: number | undefined;
+  /** tlskit: seconds a ticket key opens tickets, from when it started sealing (default 3 × ticketRotation). */
+  ticketKeyLifetime?: number | undefined;
+  /** tlskit: TLS 1.3 stateful single-use tickets kept in sessionStore (RFC 8446 §8.1) instead of stateless ones. */
+  statefulTickets?: boolean | undefined;
+  /** tlskit: the session layer to use, built by hand; overrides the session options above. */
   sessions?: ServerSessions | undefined;
   /** tlskit: NewSessionTickets per handshake (default 2; 0 turns resumption off). */
   ticketCount?: number | undefined;
@@ -65,13 +81,23 @@ export class Server extends NetServer {
     if (options.sessions !== undefined) {
       this.sessions = options.sessions;
     } else {
-      const provider = options.provider ?? nodeCryptoProvider;
-      this.keyring = new TicketKeyring({ provider, ...(options.ticketKeys !== undefined ? { ticketKeys: new Uint8Array(options.ticketKeys) } : {}) });
-      this.sessions = new ServerSessions({
-        provider,
-        keys: this.keyring,
-        ...(options.sessionTimeout !== undefined ? { ticketLifetimeS: options.sessionTimeout } : {}),
+      const seconds = (v: number | undefined, name: string): number | undefined => {
+        if (v === undefined) return undefined;
+        if (!Number.isFinite(v) || v <= 0) throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, `${name} must be a positive number of seconds`);
+        return Math.round(v * 1000);
+      };
+      const built = createServerSessions({
+        provider: options.provider ?? nodeCryptoProvider,
+        store: options.sessionStore,
+        ticketKeys: options.ticketKeys === undefined ? undefined : new Uint8Array(options.ticketKeys),
+        ticketSecret: options.ticketSecret === undefined ? undefined : new Uint8Array(options.ticketSecret),
+        ticketRotationMs: seconds(options.ticketRotation, 'ticketRotation'),
+        ticketKeyLifetimeMs: seconds(options.ticketKeyLifetime, 'ticketKeyLifetime'),
+        statefulTickets: options.statefulTickets,
+        ticketLifetimeS: options.sessionTimeout,
       });
+      this.keyring = built.keys;
+      this.sessions = built.sessions;
     }
     this.config = this.buildConfig(options);
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;

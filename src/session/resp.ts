@@ -211,6 +211,8 @@ export interface RespClientOptions {
   readonly db?: number;
   /** Told about connection failures (for metrics; the message carries no secrets). */
   readonly onError?: (error: Error) => void;
+  /** Told when a connection is established (the first one and every reconnection). */
+  readonly onConnect?: () => void;
 }
 
 interface Pending {
@@ -345,6 +347,7 @@ export class RespClient {
       this.head = 0;
       for (const b of [...setup, ...this.unsent]) socket.write(b);
       this.unsent = [];
+      this.options.onConnect?.();
     });
     socket.on('data', (chunk: Uint8Array) => {
       if (this.socket !== socket) return;

@@ -10,21 +10,12 @@ import { RedisStore } from '../../src/session/redis-store.js';
 import { ServerSessions, type ResumedTicket13 } from '../../src/session/server-sessions.js';
 import { TicketKeyring } from '../../src/session/ticket-keys.js';
 import { checkStoreContract } from '../helpers/store-contract.js';
-import { cleanupPeersAfter, findExecutable, freePort, sleep, spawnPeer, type Peer } from '../helpers/process.js';
+import { cleanupPeersAfter, freePort, sleep } from '../helpers/process.js';
+import { haveRedis, startRedis } from '../helpers/redis.js';
 
 cleanupPeersAfter(after);
 
-const haveRedis = findExecutable('redis-server') !== undefined;
 const COMMAND_TIMEOUT = 300;
-
-async function startRedis(port: number): Promise<Peer> {
-  const peer = spawnPeer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
-    name: 'redis-server',
-    timeoutMs: 60_000,
-  });
-  await peer.waitFor(/Ready to accept connections/i, 10_000);
-  return peer;
-}
 
 const stores: RedisStore[] = [];
 const openStore = (port: number, prefix = 'test:'): RedisStore => {
