@@ -16,6 +16,9 @@ import { decodeExtendedMasterSecret } from '../extensions/empty-extensions.js';
 import { decodeRecordSizeLimit } from '../extensions/record-size-limit.js';
 import { decodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
 import { isAllowedIn } from '../extensions/allowed.js';
+import { decodeStatusRequestServer } from '../extensions/status-request.js';
+import { decodeSignedCertificateTimestampList } from '../extensions/signed-certificate-timestamp.js';
+import { decodeCertificateStatus } from '../messages/certificate-status.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ClientConfig } from './config.js';
 import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, macKeys12, rsaClientPreMasterSecret12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
@@ -85,6 +88,8 @@ export function* clientHandshake12(
 
   let ems = false;
   let encryptThenMac = false;
+  let statusAck = false;
+  let sctList: Uint8Array | undefined;
   for (const ext of sh.extensions) {
     // RFC 5246 §7.4.1.4: an extension the client did not offer → unsupported_extension;
     // RFC 8446 §4.2 spirit: one not defined for a TLS 1.2 ServerHello → illegal_parameter.
@@ -130,6 +135,16 @@ export function* clientHandshake12(
         // RFC 6066 §3: the acknowledgement is empty.
         if (ext.data.length !== 0) throw decodeError('server_name acknowledgement must be empty', 'ServerHello.server_name');
         break;
+      case ExtensionType.status_request:
+        // RFC 6066 §8: an empty acknowledgement; a CertificateStatus may follow the Certificate.
+        decodeStatusRequestServer(ext.data);
+        statusAck = true;
+        break;
+      case ExtensionType.signed_certificate_timestamp:
+        // RFC 6962 §3.3.1: the SCT list for the server's certificate.
+        decodeSignedCertificateTimestampList(ext.data);
+        sctList = ext.data;
+        break;
       default:
         break;
     }
@@ -150,12 +165,34 @@ export function* clientHandshake12(
   host.received(certMsg, cert);
   if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
   neg.peerCertificates = cert.certificateList;
-  const leafKey = verifyServerChain(config, cert.certificateList, host, suite.keyExchange === 'rsa' ? 'keyEncipherment' : 'digitalSignature');
+  transcript.add(certMsg.raw);
+
+  // --- [CertificateStatus] (RFC 6066 §8): only after our status_request was acknowledged, and
+  // even then optional; the message after it is kept for the step that expects it.
+  const ocspResponses: Uint8Array[] = [];
+  let pending: HandshakeMessage | undefined;
+  if (statusAck) {
+    const following = suite.keyExchange === 'rsa' ? [HandshakeType.certificate_request, HandshakeType.server_hello_done] : [HandshakeType.server_key_exchange];
+    const msg = yield* expect12(HandshakeType.certificate_status, ...following);
+    if (msg.type === HandshakeType.certificate_status) {
+      const status = decodeCertificateStatus(msg.body);
+      host.received(msg, status);
+      ocspResponses.push(status.ocspResponse);
+      transcript.add(msg.raw);
+    } else pending = msg;
+  }
+  /** The next message: the one read while looking for a CertificateStatus, else a new one. */
+  const next = function* (...types: number[]): Generator<HandshakeStep, HandshakeMessage, HandshakeInput> {
+    const m = pending;
+    pending = undefined;
+    return m ?? (yield* expect12(...types));
+  };
+
+  const leafKey = verifyServerChain(config, cert.certificateList, host, suite.keyExchange === 'rsa' ? 'keyEncipherment' : 'digitalSignature', { ocspResponses, sctList });
   // RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate key must fit the suite's authentication.
   if (!keyFitsAuth(suite.auth, leafKey.info)) {
     throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `the server certificate key (${leafKey.info.type}) does not fit ${suite.name}`);
   }
-  transcript.add(certMsg.raw);
 
   // --- ServerKeyExchange (RFC 8422 §5.4 ECDHE; RFC 5246 §7.4.3 DHE)
   let respond: () => { exchangeKeys: Uint8Array; preMasterSecret: Uint8Array };
@@ -171,7 +208,7 @@ export function* clientHandshake12(
       return { exchangeKeys, preMasterSecret };
     };
   } else {
-  const skeMsg = yield* expect12(HandshakeType.server_key_exchange);
+  const skeMsg = yield* next(HandshakeType.server_key_exchange);
   if (suite.keyExchange === 'dhe') {
     const ske = decodeServerKeyExchangeDhe(skeMsg.body);
     host.received(skeMsg, ske);
@@ -209,7 +246,7 @@ export function* clientHandshake12(
 
   // --- [CertificateRequest] ServerHelloDone (RFC 5246 §7.4.4, §7.4.5)
   let request: CertificateRequest12 | undefined;
-  let msg = yield* expect12(HandshakeType.certificate_request, HandshakeType.server_hello_done);
+  let msg = yield* next(HandshakeType.certificate_request, HandshakeType.server_hello_done);
   if (msg.type === HandshakeType.certificate_request) {
     request = decodeCertificateRequest12(msg.body);
     host.received(msg, request);

@@ -42,6 +42,7 @@ import { messageHash } from '../keyschedule/transcript.js';
 import { encodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-formats.js';
 import { encodeExtendedMasterSecret } from '../extensions/empty-extensions.js';
 import { encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
+import { clientSctRequest, clientStatusRequest, NO_STAPLED_DATA, readCertificateEntries13, type StapledData } from './stapling.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -243,7 +244,9 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
     const chain = cert.certificateList.map((e: CertificateEntry) => e.certData);
     neg.peerCertificates = chain;
-    const leafKey = verifyServerChain(config, chain, host);
+    // §4.4.2.1: a stapled OCSP response and SCTs ride in the CertificateEntry extensions.
+    const stapled = readCertificateEntries13(cert.certificateList, state.sent);
+    const leafKey = verifyServerChain(config, chain, host, 'digitalSignature', stapled);
     transcript.add(msg.raw);
 
     const cvMsg = yield* expect(HandshakeType.certificate_verify);
@@ -452,6 +455,11 @@ function standardExtension(
     case ExtensionType.early_data:
       // RFC 8446 §4.2.10: only when offering 0-RTT (never in the second ClientHello, §4.1.2).
       return state.earlyData ? encodeEarlyDataEmpty() : undefined;
+    // RFC 6066 §8 / RFC 6962 §3.3.1: only when asked for (stapling.ts).
+    case ExtensionType.status_request:
+      return clientStatusRequest(config);
+    case ExtensionType.signed_certificate_timestamp:
+      return clientSctRequest(config);
     default:
       // TLS 1.2-only extensions arrive with TLS 1.2 support.
       return undefined;
@@ -571,16 +579,31 @@ function processEncryptedExtensions(config: ClientConfig, state: HelloState, ext
  * Runs the verifier on the server's chain and returns the leaf's public key. `usage`: what the
  * key does, digitalSignature (signatures) or keyEncipherment (TLS 1.2 static RSA, RFC 5246 §7.4.2).
  */
-export function verifyServerChain(config: ClientConfig, chain: readonly Uint8Array[], host: HandshakeHost, usage: 'digitalSignature' | 'keyEncipherment' = 'digitalSignature'): PublicKey {
+export function verifyServerChain(
+  config: ClientConfig,
+  chain: readonly Uint8Array[],
+  host: HandshakeHost,
+  usage: 'digitalSignature' | 'keyEncipherment' = 'digitalSignature',
+  stapled: StapledData = NO_STAPLED_DATA,
+): PublicKey {
   const leaf = chain[0];
   if (leaf === undefined) throw decodeError('empty certificate chain');
+  host.negotiated.ocspResponse = stapled.ocspResponses[0];
+  host.negotiated.sctList = stapled.sctList;
   let parsed: Certificate | undefined;
   if (config.verifier !== null) {
     const name = config.serverName;
     const target = name === undefined ? {} : isIpAddress(name) ? { ip: name } : { hostname: name };
-    const result = config.verifier.verify({ chain, purpose: 'serverAuth', time: config.now(), ...target });
+    // the staple and SCTs are checked by the verifier against the path it validates (x509/stapling.ts)
+    const extra = {
+      ...(stapled.ocspResponses.length > 0 ? { ocspResponses: stapled.ocspResponses } : {}),
+      ...(stapled.sctList !== undefined ? { sctList: stapled.sctList } : {}),
+      ...(config.requestOcsp ? { statusRequested: true } : {}),
+    };
+    const result = config.verifier.verify({ chain, purpose: 'serverAuth', time: config.now(), ...target, ...extra });
     if (!result.ok) throw result.error;
     host.negotiated.peerVerified = true;
+    host.negotiated.ocspStatus = result.ocsp;
     // the verifier's parsed leaf, when it is exactly our leaf (no second parse)
     const first = result.chain[0];
     if (first !== undefined && equalBytes(first.raw, leaf)) parsed = first;

@@ -12,7 +12,20 @@ export interface CertifiedKey {
   readonly key: PrivateKey;
   /** The leaf's DNS names and IP addresses, for choosing a certificate by SNI. */
   readonly names: readonly string[];
+  /**
+   * A DER OCSPResponse for the leaf, stapled when the client asks (status_request: RFC 6066 §8
+   * CertificateStatus in TLS 1.2, the leaf CertificateEntry extension in TLS 1.3, RFC 8446 §4.4.2.1).
+   */
+  readonly ocspResponse?: Uint8Array | undefined;
+  /** A TLS-encoded SignedCertificateTimestampList (RFC 6962 §3.3), sent when the client asks. */
+  readonly sctList?: Uint8Array | undefined;
 }
+
+/**
+ * Fetches the OCSP response to staple for a certificate (node's 'OCSPRequest' event); called only
+ * when the client sent status_request. null: staple nothing (`certificate.ocspResponse` is then not used either).
+ */
+export type OcspResponder = (certificate: CertifiedKey, serverName: string | undefined) => Uint8Array | null | Promise<Uint8Array | null>;
 
 /** A request the handshake cannot answer by itself; the adapter answers it (possibly later). */
 export type HandshakeRequest = {
@@ -94,6 +107,13 @@ export interface ClientConfig extends CommonConfig {
    * false sends nothing and the `earlyDataRejected` event hands the data back to the application.
    */
   readonly resendEarlyData: boolean;
+  /**
+   * Ask for a stapled OCSP response (status_request, RFC 6066 §8) and hand it to the verifier.
+   * Default false, as node:tls `requestOCSP` (a must-staple certificate, RFC 7633, is only enforced when asked).
+   */
+  readonly requestOcsp: boolean;
+  /** Ask for SCTs in the handshake (signed_certificate_timestamp, RFC 6962 §3.3.1). Default false. */
+  readonly requestScts: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -116,6 +136,8 @@ export interface ServerConfig extends CommonConfig {
   readonly allowPskKe: boolean;
   /** Mutual TLS: undefined sends no CertificateRequest. */
   readonly clientAuth?: ClientAuthConfig | undefined;
+  /** Where stapled OCSP responses come from; undefined: each certificate's `ocspResponse`. */
+  readonly ocspResponder?: OcspResponder | undefined;
 }
 
 /** Mutual TLS on the server (RFC 8446 §4.3.2, RFC 5246 §7.4.4). */
@@ -279,6 +301,8 @@ export function clientConfig(o: ClientConfigOptions): ClientConfig {
     pskKeyExchangeModes: o.pskKeyExchangeModes ?? [PskKeyExchangeMode.psk_dhe_ke],
     earlyData: o.earlyData,
     resendEarlyData: o.resendEarlyData ?? true,
+    requestOcsp: o.requestOcsp ?? false,
+    requestScts: o.requestScts ?? false,
   };
 }
 
@@ -296,5 +320,6 @@ export function serverConfig(o: ServerConfigOptions): ServerConfig {
     ticketCount: o.ticketCount ?? 2,
     allowPskKe: o.allowPskKe ?? false,
     clientAuth: o.clientAuth,
+    ocspResponder: o.ocspResponder,
   };
 }

@@ -65,6 +65,9 @@ export const TLSKIT_DEFAULT_PROFILE: ClientHelloProfile = {
     std(ExtensionType.supported_groups),
     std(ExtensionType.signature_algorithms),
     std(ExtensionType.application_layer_protocol_negotiation),
+    // only when asked for: requestOcsp, requestScts
+    std(ExtensionType.status_request),
+    std(ExtensionType.signed_certificate_timestamp),
     std(ExtensionType.record_size_limit),
     // TLS 1.2 extensions: only sent when TLS 1.2 is enabled
     std(ExtensionType.ec_point_formats),

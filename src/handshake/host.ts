@@ -3,6 +3,7 @@ import type { Tls12Suite } from './suites12.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { unexpectedMessage, internalError } from '../errors.js';
 import { handshakeTypeName } from '../registry/names.js';
+import type { StapledOcspReport } from '../x509/stapling.js';
 
 /** Which keys protect records: the 0-RTT keys, the handshake keys or the application keys. */
 export type KeyLevel = 'early' | 'handshake' | 'application';
@@ -62,6 +63,12 @@ export interface Negotiated {
   earlyData: EarlyDataStatus;
   /** Why the server rejected 0-RTT (server side; e.g. 'replay-or-store', 'hello-retry-request'). */
   earlyDataRejectReason: string | undefined;
+  /** The stapled DER OCSPResponse for the leaf: received (client) or sent (server). */
+  ocspResponse: Uint8Array | undefined;
+  /** The TLS-encoded SCT list (RFC 6962 §3.3.1): received (client) or sent (server). */
+  sctList: Uint8Array | undefined;
+  /** Client: what the verifier found in the stapled response (undefined: none, or not verified). */
+  ocspStatus: StapledOcspReport | undefined;
 }
 
 export function emptyNegotiated(): Negotiated {
@@ -87,6 +94,9 @@ export function emptyNegotiated(): Negotiated {
     resumed: false,
     earlyData: 'not-offered',
     earlyDataRejectReason: undefined,
+    ocspResponse: undefined,
+    sctList: undefined,
+    ocspStatus: undefined,
   };
 }
 

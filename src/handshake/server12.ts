@@ -28,6 +28,9 @@ import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFf
 import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
 import { receiveCertificateVerify12, receiveClientCertificate12, sendCertificateRequest12 } from './client-auth.js';
+import { serverStaple } from './stapling.js';
+import { encodeStatusRequestServer } from '../extensions/status-request.js';
+import { encodeCertificateStatus } from '../messages/certificate-status.js';
 
 const EMPTY = new Uint8Array(0);
 const CURVE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1, 'P-521': NamedGroup.secp521r1 } as const;
@@ -224,6 +227,13 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
     const ours = Math.min(config.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_12, MAX_RECORD_SIZE_LIMIT_12);
     extensions.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ours) });
   }
+  // RFC 6066 §8: acknowledge status_request (empty) only when a CertificateStatus will follow;
+  // RFC 6962 §3.3.1: the SCT list rides in the ServerHello.
+  const staple = yield* serverStaple(config, hello, choice.certificate, offer.serverName);
+  if (staple.ocspResponse !== undefined) extensions.push({ type: ExtensionType.status_request, data: encodeStatusRequestServer() });
+  if (staple.sctList !== undefined) extensions.push({ type: ExtensionType.signed_certificate_timestamp, data: staple.sctList });
+  neg.ocspResponse = staple.ocspResponse;
+  neg.sctList = staple.sctList;
   const sh: ServerHello = {
     legacyVersion: ProtocolVersion.TLS1_2,
     random,
@@ -243,6 +253,12 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   const cert = { certificateList: choice.certificate.chain };
   transcript.add(host.send(HandshakeType.certificate, encodeCertificate12(cert), cert).raw);
   neg.localCertificates = choice.certificate.chain;
+
+  // --- [CertificateStatus] (RFC 6066 §8): right after the Certificate.
+  if (staple.ocspResponse !== undefined) {
+    const status = { ocspResponse: staple.ocspResponse };
+    transcript.add(host.send(HandshakeType.certificate_status, encodeCertificateStatus(status), status).raw);
+  }
 
   // --- ServerKeyExchange (RFC 8422 §5.4 / RFC 5246 §7.4.3): our ephemeral public value, signed with the randoms.
   let deriveSecret: (peer: Uint8Array) => Uint8Array;

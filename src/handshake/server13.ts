@@ -37,6 +37,7 @@ import { encodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { PskKeyExchangeMode } from '../registry/codepoints.js';
 import type { HandshakeInput, HandshakeStep } from './host.js';
 import { receiveClientCertificate13, sendCertificateRequest13 } from './client-auth.js';
+import { leafEntryExtensions13, serverStaple } from './stapling.js';
 
 const EMPTY = new Uint8Array(0);
 /** RFC 8449 §4: the largest value for TLS 1.3 is 2^14 + 1. */
@@ -245,9 +246,13 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
 
   // --- Certificate, CertificateVerify (§4.4.2, §4.4.3); none when resuming with a PSK (§2.2)
   if (resumed === undefined) {
+    // RFC 8446 §4.4.2.1: a stapled OCSP response (and SCTs, RFC 6962 §3.3.1) in the leaf's entry, when asked for.
+    const staple = yield* serverStaple(config, offer.hello, choice.certificate, offer.serverName);
+    neg.ocspResponse = staple.ocspResponse;
+    neg.sctList = staple.sctList;
     const certMsg = {
       certificateRequestContext: EMPTY,
-      certificateList: choice.certificate.chain.map((certData) => ({ certData, extensions: [] })),
+      certificateList: choice.certificate.chain.map((certData, i) => ({ certData, extensions: i === 0 ? leafEntryExtensions13(staple) : [] })),
     };
     transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
     neg.localCertificates = choice.certificate.chain;

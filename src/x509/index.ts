@@ -13,3 +13,5 @@ export * from './ocsp.js';
 export * from './ct.js';
 export * from './path.js';
 export * from './cache.js';
+export * from './stapling.js';
+export * from './generate-ocsp.js';

@@ -14,6 +14,8 @@ import { parseIp, formatIp, parseCertificate, type Certificate } from './certifi
 import { verifyCertificateChain } from './path.js';
 import { TrustStore, type TrustAnchorSource } from './trust-store.js';
 import { matchesHostName } from './validate.js';
+import { parseLogList, type CtLog, type CtPolicy, type SctVerification } from './ct.js';
+import { checkStapled, type StapledOcspReport } from './stapling.js';
 
 export { TrustStore, type TrustAnchorSource } from './trust-store.js';
 
@@ -28,9 +30,24 @@ export interface VerifyRequest {
   readonly ip?: string;
   readonly purpose: KeyPurposeName;
   readonly time: Date;
+  /** Stapled DER OCSPResponses (RFC 6066 §8; RFC 8446 §4.4.2.1), checked by stapling.ts. */
+  readonly ocspResponses?: readonly Uint8Array[];
+  /** The TLS signed_certificate_timestamp list as received (RFC 6962 §3.3.1). */
+  readonly sctList?: Uint8Array;
+  /** Whether the client asked for a staple (status_request): must-staple is enforced then (RFC 7633 §4.2.3). */
+  readonly statusRequested?: boolean;
 }
 
-export type VerifyResult = { readonly ok: true; readonly chain: readonly Certificate[] } | { readonly ok: false; readonly error: TlsError };
+export type VerifyResult =
+  | {
+      readonly ok: true;
+      readonly chain: readonly Certificate[];
+      /** What a stapled OCSP response said about the leaf, when there was one. */
+      readonly ocsp?: StapledOcspReport | undefined;
+      /** Each SCT's verification, when the verifier has a CT log list. */
+      readonly scts?: readonly SctVerification[] | undefined;
+    }
+  | { readonly ok: false; readonly error: TlsError };
 
 export interface CertificateVerifier {
   verify(req: VerifyRequest): VerifyResult;
@@ -56,6 +73,15 @@ export interface DefaultVerifierOptions {
   readonly signatureCacheSize?: number;
   /** How many parsed certificates to remember, keyed by their DER (default 256; 0 disables). */
   readonly parseCacheSize?: number;
+  /**
+   * Stapled OCSP (stapling.ts): 'soft' (default) accepts a missing staple but fails a bad or
+   * revoked one; 'hard' requires a good stapled status for the leaf.
+   */
+  readonly ocsp?: 'soft' | 'hard';
+  /** RFC 7633: a must-staple leaf without a requested staple fails (default true). */
+  readonly enforceMustStaple?: boolean;
+  /** Certificate Transparency: a log list (v3 JSON text/object or parsed logs) and an optional policy. */
+  readonly ct?: { readonly logs: string | object | readonly CtLog[]; readonly policy?: CtPolicy };
 }
 
 function fail(code: ErrorCode, message: string): TlsError {
@@ -123,6 +149,8 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
   const strictProfile = options.strictProfile ?? false;
   const signatureCache = new SignatureCache(provider, options.signatureCacheSize ?? 256);
   const parsed = new BytesLru<Certificate>(provider, options.parseCacheSize ?? 256);
+  const ctLogs = options.ct === undefined ? undefined : Array.isArray(options.ct.logs) ? (options.ct.logs as readonly CtLog[]) : parseLogList(provider, options.ct.logs);
+  const ct = ctLogs === undefined ? undefined : { logs: ctLogs, policy: options.ct?.policy };
 
   /** parseCertificate through the cache; a cached certificate is parsed from a private copy. */
   function parse(der: Uint8Array): Certificate {
@@ -165,7 +193,14 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
         signatureCache,
         recordPassedChecks: false,
       });
-      return r.ok ? { ok: true, chain: r.chain } : { ok: false, error: r.error };
+      if (!r.ok) return { ok: false, error: r.error };
+      // Stapled OCSP and TLS SCTs (stapling.ts), on the validated path.
+      if (req.ocspResponses !== undefined || req.statusRequested === true || options.ocsp === 'hard' || ct !== undefined) {
+        const s = checkStapled(provider, r.chain, req, { ocsp: options.ocsp ?? 'soft', enforceMustStaple: options.enforceMustStaple ?? true, ct });
+        if (s.error !== undefined) return { ok: false, error: s.error };
+        return { ok: true, chain: r.chain, ocsp: s.ocsp, scts: s.scts };
+      }
+      return { ok: true, chain: r.chain };
     } catch (e) {
       // Never let an unexpected exception escape into the handshake.
       if (e instanceof TlsError) return { ok: false, error: e };
