@@ -11,7 +11,7 @@ import { equalBytes } from '../wire/bytes.js';
 import type { Certificate, DistinguishedName } from './certificate.js';
 import { checkCrl, crlCovers, type Crl, type RevocationStatus } from './crl.js';
 import { checkCtPolicy, embeddedScts, ocspScts, parseSctList, verifyScts, type CtLog, type CtPolicy, type Sct, type SctVerification } from './ct.js';
-import { requiresStapling } from './ext.js';
+import { crlDistributionUris, requiresStapling } from './ext.js';
 import { checkOcsp, type BasicOcspResponse } from './ocsp.js';
 import { OID, OID_NAMES } from './oids.js';
 import { verifyCertificateSignature } from './signature.js';
@@ -40,6 +40,14 @@ export interface RevocationOptions {
   readonly clockSkewMs?: number;
   /** Fail when the leaf has the must-staple TLS feature (RFC 7633) and no OCSP response says good. */
   readonly enforceMustStaple?: boolean;
+  /**
+   * CRLs fetched from distribution points (`verifyCertificateChainAsync`). Unlike a supplied CRL,
+   * one that cannot be relied on (bad signature, stale) counts as no status: soft-fail accepts
+   * it, hard-fail reports why.
+   */
+  readonly fetchedCrls?: readonly { readonly url: string; readonly crl: Crl }[];
+  /** Why a distribution point gave no CRL, by URL (reported with the certificate's status). */
+  readonly crlFetchFailures?: ReadonlyMap<string, string>;
 }
 
 export interface CtOptions {
@@ -191,6 +199,32 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
           if (s.status === 'revoked') break;
         }
       }
+      // CRLs fetched from the distribution points: unusable ones are "unavailable", not fatal.
+      const unavailable: string[] = [];
+      if (status === undefined || status.status === 'unknown') {
+        for (const { url, crl } of o.fetchedCrls ?? []) {
+          if (!crlCovers(crl, cert, issuer)) continue;
+          const s = checkCrl(provider, crl, cert, i, issuer, opts);
+          if (s instanceof CertificateError) {
+            unavailable.push(`the CRL fetched from ${url} cannot be used: ${s.message}`);
+            continue;
+          }
+          status = s.status === 'unknown' && status !== undefined ? status : { ...s, source: `${s.source}, fetched from ${url}` };
+          if (s.status === 'revoked') break;
+        }
+        if (status === undefined && o.crlFetchFailures !== undefined && o.crlFetchFailures.size > 0) {
+          let dps: string[] = [];
+          try {
+            dps = crlDistributionUris(cert);
+          } catch (e) {
+            unavailable.push(`its cRLDistributionPoints extension is malformed: ${e instanceof Error ? e.message : String(e)}`);
+          }
+          for (const url of dps) {
+            const why = o.crlFetchFailures.get(url);
+            if (why !== undefined) unavailable.push(`CRL distribution point ${url}: ${why}`);
+          }
+        }
+      }
       out.push(status);
       if (status?.status === 'revoked') {
         return fail(
@@ -210,13 +244,16 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
               status === undefined ? ErrorCode.UNABLE_TO_GET_CRL : ErrorCode.OCSP_STATUS_UNKNOWN,
               'revocation',
               status === undefined
-                ? `no CRL or OCSP response covers ${who(cert, i)} and revocation checking is required — supply a current CRL from ${displayName(issuer)} or an OCSP response`
+                ? `no CRL or OCSP response covers ${who(cert, i)} and revocation checking is required${unavailable.length > 0 ? ` (${unavailable.join('; ')})` : ''} — supply a current CRL from ${displayName(issuer)} or an OCSP response`
                 : `the ${status.source} does not know ${who(cert, i)}`,
               { index: i, subject: displayName(cert) },
             ),
           );
         }
-        if (record) checks.push({ check: 'revocation', index: i, ok: true, detail: status === undefined ? 'no status available (not required)' : `unknown to the ${status.source} (not required)` });
+        if (record || unavailable.length > 0) {
+          const why = unavailable.length > 0 ? `; ${unavailable.join('; ')} (soft-fail)` : '';
+          checks.push({ check: 'revocation', index: i, ok: true, detail: status === undefined ? `no status available (not required)${why}` : `unknown to the ${status.source} (not required)${why}` });
+        }
       } else if (record) checks.push({ check: 'revocation', index: i, ok: true, detail: `good according to the ${status.source}` });
     }
     // RFC 7633 §4.2.3: a must-staple certificate needs a (good) OCSP response.

@@ -9,6 +9,7 @@ export * from './ext.js';
 export * from './validate.js';
 export * from './chain.js';
 export * from './crl.js';
+export * from './crl-fetch.js';
 export * from './ocsp.js';
 export * from './ct.js';
 export * from './path.js';

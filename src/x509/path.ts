@@ -9,6 +9,7 @@ import { ErrorCode, TlsError } from '../errors.js';
 import { parseCertificate, type Certificate } from './certificate.js';
 import { buildAndValidate, type BuildOptions, type ChainResult, type CtOptions } from './chain.js';
 import { parseCrl, type Crl } from './crl.js';
+import { fetchCrlsForPath, type CrlFetchOptions } from './crl-fetch.js';
 import { parseLogList, type CtLog, type CtPolicy } from './ct.js';
 import { parseOcspResponse, type BasicOcspResponse } from './ocsp.js';
 import { decodeCertificatesPem } from './pem.js';
@@ -116,4 +117,50 @@ export function certificatesFrom(data: Uint8Array | string): Uint8Array[] {
   const text = typeof data === 'string' ? data : new TextDecoder('latin1').decode(data);
   if (text.includes('-----BEGIN')) return decodeCertificatesPem(text);
   return typeof data === 'string' ? [] : [data];
+}
+
+export interface VerifyChainAsyncOptions extends VerifyChainOptions {
+  /**
+   * Allow network fetches of CRLs from the certificates' CRL distribution points (http only,
+   * bounded, cached until nextUpdate; see crl-fetch.ts). `true` uses the defaults; an object sets
+   * the transport (`fetch`), limits and cache. Off by default.
+   */
+  readonly fetchCrls?: boolean | CrlFetchOptions;
+}
+
+/**
+ * `verifyCertificateChain`, plus CRLs fetched from the distribution points of the path's
+ * certificates when `fetchCrls` allows it: the path is built and validated first (so nothing is
+ * fetched for a chain that fails anyway), the CRLs its certificates point to are fetched (or
+ * taken from the cache), and the path is validated again with them. A fetch that fails, or a
+ * fetched CRL that cannot be relied on, is "no status": accepted and reported under the 'soft'
+ * revocation mode, a failure naming the distribution point and the reason under 'hard' — the
+ * same semantics as OCSP. Never rejects.
+ *
+ * @example
+ * const r = await verifyCertificateChainAsync({ leaf, intermediates, trustAnchors, hostname, fetchCrls: true, revocation: 'hard' });
+ */
+export async function verifyCertificateChainAsync(options: VerifyChainAsyncOptions): Promise<ChainResult> {
+  const { fetchCrls, ...sync } = options;
+  if (fetchCrls === undefined || fetchCrls === false || (options.revocation ?? 'soft') === 'none') return verifyCertificateChain(sync);
+  const first = verifyCertificateChain({ ...sync, revocation: 'none' });
+  if (!first.ok) return verifyCertificateChain(sync);
+  const provider = options.provider ?? nodeCryptoProvider;
+  const fetchOptions = fetchCrls === true ? {} : fetchCrls;
+  let crls: Crl[];
+  let ocspResponses: BasicOcspResponse[];
+  try {
+    crls = (options.crls ?? []).map((c) => (c instanceof Uint8Array ? parseCrl(c) : c));
+    ocspResponses = (options.ocspResponses ?? []).map((r) => (r instanceof Uint8Array ? parseOcspResponse(r) : r));
+  } catch {
+    return verifyCertificateChain(sync); // reports the malformed input
+  }
+  const outcome = await fetchCrlsForPath(provider, first.chain, {
+    ...fetchOptions,
+    time: options.time ?? new Date(),
+    crls,
+    ocspResponses,
+    leafOnly: options.revocation === 'hard' && options.revocationScope === 'leaf',
+  });
+  return verifyCertificateChain({ ...sync, fetchedCrls: outcome.crls, crlFetchFailures: outcome.failures });
 }
