@@ -8,7 +8,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { createServerSessions } from '../session/fleet.js';
+import { createServerSessions, type ServerSessionsConfig } from '../session/fleet.js';
 import { RedisStore } from '../session/redis-store.js';
 import type { ServerSessions } from '../session/server-sessions.js';
 import type { SessionStore } from '../session/store.js';
@@ -60,8 +60,10 @@ export interface SessionOptionValues {
 }
 
 export interface ServeSessions {
-  /** undefined with --no-tickets. */
-  readonly sessions: ServerSessions | undefined;
+  /** The session layer (also with --no-tickets: it holds the store, e.g. for a TLS 1.2 session cache). */
+  readonly sessions: ServerSessions;
+  /** false with --no-tickets: send no tickets. */
+  readonly tickets: boolean;
   /** One line for stdout describing the setup (no secrets). */
   readonly summary: string;
   /** Connects the store now (a failure is logged, not fatal: the server runs fail-closed). */
@@ -140,14 +142,15 @@ function seconds(value: string | undefined, name: string, max: number): number |
 }
 
 /**
- * The session layer of `tlskit serve` from its options. `extra` carries options owned by other
- * parts of serve (0-RTT). `log` writes one line to stderr.
+ * The session layer of `tlskit serve` from its options. `extra` carries what other parts of serve
+ * decide (0-RTT: max_early_data_size, the freshness window, and single-use tickets if it wants
+ * them whatever --stateful-tickets says). `log` writes one line to stderr.
  */
 export function serveSessions(
   provider: CryptoProvider,
   values: SessionOptionValues,
   log: (line: string) => void,
-  extra: { readonly maxEarlyDataSize?: number; readonly earlyDataWindowMs?: number } = {},
+  extra: Pick<ServerSessionsConfig, 'maxEarlyDataSize' | 'earlyDataWindowMs' | 'statefulTickets'> = {},
 ): ServeSessions {
   const rotation = seconds(values['ticket-rotation'], 'ticket-rotation', 30 * 86400);
   const keyLifetime = seconds(values['ticket-key-lifetime'], 'ticket-key-lifetime', 90 * 86400);
@@ -186,29 +189,24 @@ export function serveSessions(
     where = `redis ${name}${values['redis-prefix'] !== undefined ? ` (prefix ${values['redis-prefix']})` : ''}`;
   }
 
-  if (values['no-tickets'] === true) {
-    return {
-      sessions: undefined,
-      summary: 'sessions: no tickets',
-      start: () => Promise.resolve(),
-      close: () => redis?.close() ?? Promise.resolve(),
-    };
-  }
+  const stateful = extra.statefulTickets ?? values['stateful-tickets'] === true;
   const { sessions, keys } = createServerSessions({
     provider,
     store,
     ticketSecret: secret,
     ticketRotationMs: rotation === undefined ? undefined : Math.round(rotation * 1000),
     ticketKeyLifetimeMs: keyLifetime === undefined ? undefined : Math.round(keyLifetime * 1000),
-    statefulTickets: values['stateful-tickets'] === true,
     ticketLifetimeS: ticketLifetime,
     ...extra,
+    statefulTickets: stateful,
   });
-  const kind = values['stateful-tickets'] === true ? `stateful single-use TLS 1.3 tickets in ${where}` : `stateless TLS 1.3 tickets (store: ${where})`;
+  const tickets = values['no-tickets'] !== true;
+  const kind = !tickets ? `no tickets (store: ${where})` : stateful ? `stateful single-use TLS 1.3 tickets in ${where}` : `stateless TLS 1.3 tickets (store: ${where})`;
   const keySource = secret === undefined ? 'random per-process ticket keys' : 'ticket keys derived from the shared secret';
   const summary = `sessions: ${kind}; ${keySource}, rotating every ${keys.rotationPeriodMs / 1000} s, opening for ${keys.lifetimeMs / 1000} s`;
   return {
     sessions,
+    tickets,
     summary,
     start: async () => {
       // A Redis that is not there yet is not fatal: commands fail closed and the client reconnects.

@@ -242,7 +242,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
     ...(values['verify-client'] || values['require-client-cert'] ? { clientAuth: clientAuthOption(provider, values.cafile, values['require-client-cert']) } : {}),
     // RFC 8446 §4.6.1: TLS 1.3 tickets (stateless or stateful; per-process or fleet-wide keys and store)
-    ...(sessions.sessions === undefined ? {} : { tickets: sessions.sessions }),
+    ...(sessions.tickets ? { tickets: sessions.sessions } : {}),
   };
   const config = serverConfig(options);
   const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);
