@@ -8,7 +8,8 @@ import { nodeCryptoProvider as provider } from '../crypto/node-provider.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeCrlDistributionPoints } from '../x509/ext.js';
-import { generateCertificate, generateCrl, generateOcspResponse } from '../x509/generate.js';
+import { generateCertificate, generateCrl } from '../x509/generate.js';
+import { generateOcspResponse } from '../x509/generate-ocsp.js';
 import { OID } from '../x509/oids.js';
 
 const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
@@ -81,7 +82,7 @@ test('tlskit verify --crl / --ocsp: revoked, good, stale; --require-revocation e
   // OCSP responses (DER)
   const ocsp = (name: string, status: 'good' | 'revoked'): string => {
     const p = join(dir, name);
-    writeFileSync(p, generateOcspResponse({ issuer: inter, responses: [{ cert: leaf.cert, status, ...(status === 'revoked' ? { reason: 'superseded' } : {}) }] }, provider));
+    writeFileSync(p, generateOcspResponse(provider, { cert: leaf.cert, issuer: inter.cert, signer: inter, status, ...(status === 'revoked' ? { revocationReason: 'superseded' } : {}) }));
     return p;
   };
   const good = tlskit(leafPem, '--chain', chainPem, '--cafile', caPem, '--ocsp', ocsp('good.ocsp', 'good'), '--json');

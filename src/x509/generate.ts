@@ -13,7 +13,6 @@ import {
   derBitString,
   derBoolean,
   derExplicit,
-  derGeneralizedTime,
   derImplicit,
   derInteger,
   derNamedBits,
@@ -27,7 +26,6 @@ import {
   derUtf8String,
 } from './der.js';
 import { EXT_OID } from './ext.js';
-import { certIdFor } from './ocsp.js';
 import { OID } from './oids.js';
 import { encodePem } from './pem.js';
 import { signingAlgorithmFor } from './signature.js';
@@ -122,7 +120,6 @@ function randomSerial(provider: CryptoProvider): Uint8Array {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const OID_CRL_REASON = EXT_OID.cRLReason;
 const OID_CRL_NUMBER = EXT_OID.cRLNumber;
-const OID_OCSP_BASIC = EXT_OID.ocspBasic;
 
 /**
  * Generates a key (unless given) and a certificate for it, signed by `issuer` or self-signed.
@@ -269,7 +266,7 @@ export function generateTestPki(provider: CryptoProvider, options: TestPkiOption
 }
 
 // ---------------------------------------------------------------------------------------------
-// CRLs and OCSP responses (for tests, `tlskit serve --ocsp` fixtures and interop checks)
+// CRLs (for tests and interop checks; OCSP responses: generate-ocsp.ts)
 
 type Serial = bigint | Uint8Array;
 
@@ -347,81 +344,4 @@ export function generateCrl(options: GenerateCrlOptions, provider: CryptoProvide
   );
   const der = derSequence(tbs, alg.algorithmIdentifier, derBitString(provider.sign(alg.scheme, options.issuer.key, tbs)));
   return { der, pem: encodePem('X509 CRL', der) };
-}
-
-export interface OcspResponseEntry {
-  readonly cert: Certificate;
-  readonly status: 'good' | 'revoked' | 'unknown';
-  readonly revocationTime?: Date;
-  readonly reason?: string;
-  /** Default: 1 hour ago. */
-  readonly thisUpdate?: Date;
-  /** Default: 3 days after thisUpdate. `null`: omitted. */
-  readonly nextUpdate?: Date | null;
-}
-
-export interface GenerateOcspResponseOptions {
-  /** The CA that issued the certificates. */
-  readonly issuer: { readonly cert: Certificate; readonly key: PrivateKey };
-  /** A delegated responder (RFC 6960 §4.2.2.2), included in `certs`; default: the CA signs. */
-  readonly signer?: { readonly cert: Certificate; readonly key: PrivateKey };
-  readonly responses: readonly OcspResponseEntry[];
-  /** Default: now. */
-  readonly producedAt?: Date;
-  /** ResponderID byKey instead of byName (default false). */
-  readonly responderIdByKey?: boolean;
-  /** CertID hash (default sha1, as RFC 6960 §4.1.1 clients use). */
-  readonly hash?: 'sha1' | 'sha256';
-}
-
-/**
- * A successful OCSPResponse with a BasicOCSPResponse (RFC 6960 §4.2.1) for certificates issued by
- * `issuer`, signed by the CA or a delegated responder.
- *
- * @example
- * const der = generateOcspResponse({ issuer: ca, responses: [{ cert: leaf.cert, status: 'good' }] }, provider);
- */
-export function generateOcspResponse(options: GenerateOcspResponseOptions, provider: CryptoProvider): Uint8Array {
-  const signer = options.signer ?? options.issuer;
-  const alg = signingAlgorithmFor(signer.key);
-  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const singles = options.responses.map((r) => {
-    const thisUpdate = r.thisUpdate ?? new Date(now.getTime() - 3_600_000);
-    const nextUpdate = r.nextUpdate === undefined ? new Date(thisUpdate.getTime() + 3 * DAY_MS) : r.nextUpdate;
-    const certStatus =
-      r.status === 'good'
-        ? derImplicit(0, new Uint8Array(0))
-        : r.status === 'unknown'
-          ? derImplicit(2, new Uint8Array(0))
-          : derTlv(0xa1, concatBytes(derGeneralizedTime(r.revocationTime ?? new Date(thisUpdate.getTime() - DAY_MS)), ...(r.reason !== undefined ? [derExplicit(0, reasonCode(r.reason))] : [])));
-    return derSequence(
-      certIdFor(provider, r.cert, options.issuer.cert, options.hash ?? 'sha1'),
-      certStatus,
-      derGeneralizedTime(thisUpdate),
-      ...(nextUpdate !== null ? [derExplicit(0, derGeneralizedTime(nextUpdate))] : []),
-    );
-  });
-  const responderId =
-    options.responderIdByKey === true ? derExplicit(2, derOctetString(provider.hash('sha1', signer.cert.subjectPublicKey))) : derExplicit(1, signer.cert.subject.raw);
-  const tbs = derSequence(responderId, derGeneralizedTime(options.producedAt ?? now), derSequence(...singles));
-  const basic = derSequence(
-    tbs,
-    alg.algorithmIdentifier,
-    derBitString(provider.sign(alg.scheme, signer.key, tbs)),
-    ...(options.signer !== undefined ? [derExplicit(0, derSequence(options.signer.cert.raw))] : []),
-  );
-  // OCSPResponse: responseStatus successful (0), responseBytes id-pkix-ocsp-basic
-  return derSequence(derTlv(0x0a, Uint8Array.of(0)), derExplicit(0, derSequence(derOid(OID_OCSP_BASIC), derOctetString(basic))));
-}
-
-function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
