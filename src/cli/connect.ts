@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { TlsError } from '../errors.js';
 import { clientConfig, type ClientConfigOptions } from '../handshake/config.js';
+import type { EarlyDataOutcome } from '../connection/connection.js';
 import { decodeClientSession, encodeClientSession, type ClientSession13 } from '../handshake/resumption13.js';
 import { decodePem, encodePem } from '../x509/pem.js';
 import { traceJson, type Json } from '../trace/json.js';
@@ -48,6 +49,11 @@ Options:
                      (PEM; it holds the resumption PSK: keep it private)
   --sess-in FILE     resume the session in FILE (a PSK handshake, RFC 8446 §2.2); when the server
                      declines it, a full handshake follows
+  --early-data FILE  with --sess-in: send the contents of FILE as TLS 1.3 0-RTT early data in the
+                     first flight (RFC 8446 §2.3), when the session's ticket allows it (at most its
+                     max_early_data_size bytes; the rest after the handshake). When the server
+                     rejects it, it is sent again after the handshake. Early data can be replayed
+                     by an attacker: send only requests that are safe to repeat
   --trace            print the handshake ladder to stderr as it happens
   --json             print one JSON object describing the connection and exit
   --timeout SECONDS  give up when the handshake takes longer (default 15)
@@ -75,6 +81,31 @@ function writeSessionFile(file: string, session: ClientSession13): void {
     writeFileSync(file, encodePem(SESSION_PEM_LABEL, encodeClientSession(session)), { mode: 0o600 });
   } catch (e) {
     process.stderr.write(`tlskit connect: cannot write --sess-out ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+}
+
+/** --early-data: the bytes to send as 0-RTT data. */
+function readEarlyDataFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read --early-data ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The "Early data:" line: what became of --early-data (RFC 8446 §4.2.10). */
+export function earlyDataLine(outcome: EarlyDataOutcome | undefined, session: ClientSession13 | undefined): string {
+  if (outcome === undefined) return '';
+  const n = outcome.data.length;
+  switch (outcome.status) {
+    case 'accepted': {
+      const early = Math.min(n, session?.maxEarlyDataSize ?? n);
+      return `Early data: accepted (${early} bytes sent as 0-RTT data in the first flight${early < n ? `, ${n - early} after the handshake` : ''})\n`;
+    }
+    case 'rejected':
+      return `Early data: rejected by the server (${n} bytes ${outcome.resent ? 'sent again after the handshake' : 'not resent: the server selected another ALPN protocol'})\n`;
+    case 'not-offered':
+      return `Early data: not sent as 0-RTT (${session === undefined ? 'no --sess-in session' : session.maxEarlyDataSize === 0 ? 'the session\'s ticket does not allow early data' : 'the session\'s cipher suite or ALPN is not offered'}); ${n} bytes sent after the handshake\n`;
   }
 }
 
@@ -146,6 +177,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       keylog: { type: 'string' },
       'sess-out': { type: 'string' },
       'sess-in': { type: 'string' },
+      'early-data': { type: 'string' },
       trace: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       timeout: { type: 'string' },
@@ -193,10 +225,12 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
     ...(values.alpn === undefined ? {} : { alpnProtocols: parseAlpnList(values.alpn) }),
     ...(values['sess-in'] === undefined ? {} : { session: readSessionFile(values['sess-in']) }),
+    ...(values['early-data'] === undefined ? {} : { earlyData: readEarlyDataFile(values['early-data']) }),
     // mutual TLS: offered when the server sends a CertificateRequest
     ...(values.cert === undefined && values.key === undefined ? {} : { certificates: loadCertificates(provider, values.cert ?? [], values.key ?? []) }),
   };
   const config = clientConfig(options);
+  let earlyOutcome: EarlyDataOutcome | undefined;
   const sessOut = values['sess-out'];
   const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);
   const colorErr = useColor(process.stderr);
@@ -251,6 +285,9 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       },
       ...(keylog === undefined ? {} : { keylog }),
       ...(ladder === undefined ? {} : { trace: (e) => process.stderr.write(ladder.entry(e)) }),
+      earlyDataOutcome: (o: EarlyDataOutcome): void => {
+        earlyOutcome = o;
+      },
       ...(sessOut === undefined
         ? {}
         : {
@@ -283,6 +320,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       server_name: serverName,
       ...(negotiatedJson(isIP(serverName) !== 0 ? { ...base, serverName: undefined } : base, provider) as Record<string, Json>),
       resumed: neg.resumed,
+      ...(earlyOutcome === undefined ? {} : { early_data: { status: earlyOutcome.status, accepted: earlyOutcome.accepted, resent: earlyOutcome.resent, bytes: earlyOutcome.data.length } }),
       verification: { enabled: verification.enabled, ok: verification.ok, result: verification.text, ...(verification.code === undefined ? {} : { code: verification.code }) },
       messages: traceJson(session.trace.entries),
     };
@@ -294,7 +332,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
   process.stderr.write(
     `Connected to ${host}:${port}\n${renderNegotiated(summary, { color: colorErr })}${renderChain(provider, neg.peerCertificates)}` +
       `Verification: ${verification.text}\n` +
-      `Session: ${neg.resumed ? 'resumed (PSK with (EC)DHE, no certificate exchanged)' : 'new (full handshake)'}\n---\n`,
+      `Session: ${neg.resumed ? 'resumed (PSK with (EC)DHE, no certificate exchanged)' : 'new (full handshake)'}\n` +
+      `${earlyDataLine(earlyOutcome, config.session)}---\n`,
   );
 
   // relay: stdin → server, server → stdout, until either side ends

@@ -37,6 +37,8 @@ Options:
   --tls1.2         a TLS 1.2 handshake (ECDHE, the classic 2-RTT ladder, PRF and key block)
   --resume         TLS 1.3 resumption: a full handshake (the server sends NewSessionTickets),
                    then a second connection resuming that session with a PSK (RFC 8446 §2.2)
+  --early-data     with --resume: the resumed connection sends its request as 0-RTT early data
+                   in its first flight (RFC 8446 §2.3), and the ladder shows the 0-RTT flight
   -h, --help       this help
 `;
 
@@ -93,6 +95,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       'tls1.2': { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
+      'early-data': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -106,6 +109,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   if (tls12 && values['tls1.3']) throw new UsageError('--tls1.2 and --tls1.3 exclude each other');
   if (tls12 && values.hrr) throw new UsageError('--hrr is a TLS 1.3 feature (HelloRetryRequest); leave out --tls1.2');
   if (tls12 && values.resume) throw new UsageError('--resume shows TLS 1.3 resumption; leave out --tls1.2');
+  const earlyData = values['early-data'];
+  if (earlyData && !values.resume) throw new UsageError('--early-data needs --resume (0-RTT data goes with a resumed session)');
+  if (earlyData && values.hrr) throw new UsageError('--early-data and --hrr: a HelloRetryRequest always rejects early data; leave out one');
   const versions = tls12 ? { maxVersion: ProtocolVersion.TLS1_2 } : {};
   const group = values.group === undefined ? undefined : parseGroup(values.group);
   const suite = values.cipher === undefined ? undefined : tls12 ? parseCipherSuite12(values.cipher) : parseCipherSuite(values.cipher);
@@ -124,7 +130,17 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     alpnProtocols: ['http/1.1'],
     ...versions,
     ...(suite === undefined ? {} : tls12 ? { cipherSuites12: [suite] } : { cipherSuites: [suite] }),
-    ...(values.resume ? { tickets: new ServerSessions({ provider, keys: new TicketKeyring({ provider }) }), ticketCount: 1 } : {}),
+    ...(values.resume
+      ? {
+          tickets: new ServerSessions({
+            provider,
+            keys: new TicketKeyring({ provider }),
+            // 0-RTT: tickets allow early data and are single use (RFC 8446 §8.1 anti-replay)
+            ...(earlyData ? { maxEarlyDataSize: 16_384, tickets13: 'stateful' as const } : {}),
+          }),
+          ticketCount: 1,
+        }
+      : {}),
   });
   const ccOptions: ClientConfigOptions = {
     provider,
@@ -141,14 +157,26 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const server = createServer((socket) => {
     let request = '';
     let answered = false;
+    let secure = false;
+    const answer = (): void => {
+      if (!answered && secure && request.includes('\r\n\r\n')) {
+        answered = true;
+        s.write(RESPONSE);
+        s.end();
+      }
+    };
     const s = openSession(socket, sc, {
       data: (d) => {
         request += d.toString('latin1');
-        if (!answered && request.includes('\r\n\r\n')) {
-          answered = true;
-          s.write(RESPONSE);
-          s.end();
-        }
+        answer();
+      },
+      // 0-RTT: the request arrives before the handshake completes; it is answered once it has
+      earlyData: (d) => {
+        request += d.toString('latin1');
+      },
+      secure: () => {
+        secure = true;
+        answer();
       },
       end: () => { s.end(); },
     });
@@ -172,7 +200,8 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     let failure: unknown;
     try {
       await withTimeout(client.secure, 10_000, 'the handshake');
-      client.write(REQUEST);
+      // with 0-RTT the request already left in the first flight (or was resent when rejected)
+      if (config.earlyData === undefined) client.write(REQUEST);
       await withTimeout(ended, 10_000, 'the response');
       client.end();
       await withTimeout(client.closed, 5_000, 'the close');
@@ -189,7 +218,10 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   if (values.resume && run.failure === undefined) {
     full = run;
     const ticket = full.tickets[0];
-    run = ticket === undefined ? { ...full, failure: new Error('the server sent no NewSessionTicket') } : await runClient(clientConfig({ ...ccOptions, session: ticket }));
+    run =
+      ticket === undefined
+        ? { ...full, failure: new Error('the server sent no NewSessionTicket') }
+        : await runClient(clientConfig({ ...ccOptions, session: ticket, ...(earlyData ? { earlyData: Buffer.from(REQUEST) } : {}) }));
   }
   for (const s of serverSessions) s.destroy();
   server.close();
@@ -213,6 +245,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       negotiated: negotiatedJson(summary, provider),
       messages: traceJson(entries),
       ...(full === undefined ? {} : { resumed: neg.resumed, full_handshake_messages: traceJson(full.client.trace.entries) }),
+      ...(earlyData ? { early_data: neg.earlyData } : {}),
       key_schedule: keyScheduleSteps(info).map((s) => ({ ...s })),
       application_data: { request: REQUEST, response: response.toString('latin1') },
     };
@@ -234,7 +267,14 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
         '   (the ticket, its obfuscated age and a binder: an HMAC under a key derived from the PSK over the\n' +
         '   ClientHello up to the binders); the server answers with pre_shared_key in its ServerHello and\n' +
         '   skips Certificate and CertificateVerify: the PSK authenticates it. A fresh (EC)DHE share still\n' +
-        '   runs, so the new keys have forward secrecy. The peer identity is the one of connection 1.\n\n',
+        '   runs, so the new keys have forward secrecy. The peer identity is the one of connection 1.\n' +
+        (earlyData
+          ? '   0-RTT (RFC 8446 §2.3): the ticket allowed early data (max_early_data_size), so the client sends\n' +
+            '   its request right behind the ClientHello, encrypted under client_early_traffic_secret (derived\n' +
+            '   from the PSK and the ClientHello alone), without waiting for the server. The server accepts it\n' +
+            '   (early_data in EncryptedExtensions); the client ends it with EndOfEarlyData. Early data has no\n' +
+            '   forward secrecy and can be replayed by an attacker (RFC 8446 §8): only idempotent requests.\n\n'
+          : '\n'),
     );
   }
   out.push(renderLadder(entries, { color }));
@@ -249,7 +289,15 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   out.push(renderNegotiated(summary, { color }, entries));
   out.push('\n');
   if (full !== undefined) {
-    out.push(`Resumed: ${neg.resumed ? 'yes' : 'NO (the server did a full handshake)'}; early_secret = HKDF-Extract(0, PSK) instead of HKDF-Extract(0, zeros).\n\n`);
+    out.push(`Resumed: ${neg.resumed ? 'yes' : 'NO (the server did a full handshake)'}; early_secret = HKDF-Extract(0, PSK) instead of HKDF-Extract(0, zeros).\n`);
+    if (earlyData) {
+      out.push(
+        neg.earlyData === 'accepted'
+          ? `Early data: accepted — the request (${Buffer.byteLength(REQUEST)} bytes) reached the server in the client's first flight, before the handshake completed.\n`
+          : `Early data: ${neg.earlyData} — the request was sent again after the handshake.\n`,
+      );
+    }
+    out.push('\n');
   }
   out.push(renderKeySchedule(info, { color }));
   if (values.keylog !== undefined) out.push(`\nKey log written to ${values.keylog} (NSS format; keep it private).\n`);

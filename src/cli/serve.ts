@@ -25,7 +25,7 @@ import { explainFailure } from './errors.js';
 import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
 import { openSession, type Session } from './session.js';
 import { SESSION_OPTIONS, SESSION_OPTIONS_HELP, serveSessions } from './serve-sessions.js';
-import { generatePki, keylogWriter, useColor } from './util.js';
+import { generatePki, keylogWriter, preview, useColor } from './util.js';
 
 export const SERVE_HELP = `Usage: tlskit serve [options]
 
@@ -52,6 +52,15 @@ Options:
   --alpn LIST      ALPN protocols, comma separated
   --keylog FILE    append the secrets to FILE in NSS key log format (for Wireshark)
   --trace          print each handshake as a ladder to stderr as it happens
+  --early-data     accept TLS 1.3 0-RTT early data (RFC 8446 §2.3): tickets allow
+                   max_early_data_size 16384 and are single use (RFC 8446 §8.1 anti-replay: a
+                   replayed ClientHello finds no ticket; with --redis, across the fleet). Early
+                   data is logged as such ("early data (0-RTT)") and then echoed (or answered
+                   with --www) after the handshake
+  --early-data-stateless  with --early-data: stateless tickets instead; 0-RTT only within a 10 s
+                   freshness window of the ticket age, each accepted ClientHello recorded in the
+                   store (RFC 8446 §8.2, §8.3; with --redis, across the fleet) and 0-RTT refused
+                   for 20 s after the store (re)connects
   --tls1.3         TLS 1.3 only (default: TLS 1.3 and 1.2, the highest the client offers)
   --tls1.2         TLS 1.2 only
   -h, --help       this help
@@ -61,6 +70,15 @@ Prints "listening on HOST:PORT" when ready. Stops cleanly on SIGINT/SIGTERM.
 `;
 
 const MAX_REQUEST = 64 * 1024;
+/** max_early_data_size in tickets with --early-data (as OpenSSL's default). */
+const EARLY_DATA_SIZE = 16_384;
+
+/** The log line's 0-RTT part. */
+function earlyDataNote(n: Session['conn']['negotiated']): string {
+  if (n.earlyData === 'accepted') return ' 0-RTT=accepted';
+  if (n.earlyData === 'rejected') return ` 0-RTT=rejected (${n.earlyDataRejectReason ?? '?'})`;
+  return '';
+}
 
 export function loadCertificates(provider: CryptoProvider, certs: readonly string[], keys: readonly string[]): CertifiedKey[] {
   if (certs.length !== keys.length) throw new UsageError('--cert and --key must come in pairs');
@@ -142,6 +160,15 @@ export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: s
     ['SNI (server_name)', neg.serverName ?? '(none)'],
     ['ALPN', neg.alpnProtocol ?? '(none)'],
     ['HelloRetryRequest', neg.helloRetryRequest ? 'yes' : 'no'],
+    ['Resumed (PSK)', neg.resumed ? 'yes' : 'no'],
+    [
+      'Early data (0-RTT)',
+      neg.earlyData === 'accepted'
+        ? 'accepted: this request arrived as 0-RTT early data, before the handshake completed (it could be a replay: RFC 8446 §8)'
+        : neg.earlyData === 'rejected'
+          ? `offered, rejected (${neg.earlyDataRejectReason ?? '?'})`
+          : 'not offered',
+    ],
     ...clientCertificateRows(session.conn),
   ];
   const offerRows: [string, string][] = [];
@@ -190,6 +217,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       alpn: { type: 'string' },
       keylog: { type: 'string' },
       ...SESSION_OPTIONS,
+      'early-data': { type: 'boolean', default: false },
+      'early-data-stateless': { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
@@ -205,6 +234,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const versions = versionRange(values['tls1.2'], values['tls1.3']);
   const suites = values.ciphers === undefined ? {} : parseMixedCipherList(values.ciphers);
   checkSuitesForVersions(versions, suites);
+  if (values['early-data'] && values['no-tickets']) throw new UsageError('--early-data needs tickets: leave out --no-tickets');
+  if (values['early-data-stateless'] && !values['early-data']) throw new UsageError('--early-data-stateless goes with --early-data');
+  if (values['early-data-stateless'] && values['stateful-tickets']) throw new UsageError('--early-data-stateless and --stateful-tickets exclude each other');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port ${values.port}`);
   const host = values.host;
@@ -231,7 +263,10 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     );
   }
 
-  const sessions = serveSessions(provider, values, (line) => process.stderr.write(`${line}\n`));
+  // 0-RTT: tickets allow early data; single-use tickets (RFC 8446 §8.1) unless --early-data-stateless
+  // (then the freshness window and the anti-replay record in the store, RFC 8446 §8.2, §8.3)
+  const early = values['early-data'] ? { maxEarlyDataSize: EARLY_DATA_SIZE, ...(values['early-data-stateless'] ? {} : { statefulTickets: true }) } : {};
+  const sessions = serveSessions(provider, values, (line) => process.stderr.write(`${line}\n`), early);
   const alpn = values.alpn === undefined ? (values.www ? ['http/1.1'] : []) : parseAlpnList(values.alpn);
   const options: ServerConfigOptions = {
     provider,
@@ -259,8 +294,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     if (ladder !== undefined) process.stderr.write(`\n── connection #${id} from ${peer}\n${ladder.header()}`);
     let request = Buffer.alloc(0);
     let answered = false;
-    const session: Session = openSession(socket, config, {
-      data: (d) => {
+    // 0-RTT data arrives before the handshake completes; it is answered once it has
+    const early: Buffer[] = [];
+    const onData = (d: Buffer): void => {
         if (!values.www) {
           session.write(d); // echo
           return;
@@ -276,6 +312,15 @@ export async function runServe(argv: readonly string[]): Promise<number> {
           `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
         );
         session.end();
+    };
+    const session: Session = openSession(socket, config, {
+      data: onData,
+      earlyData: (d) => {
+        early.push(d);
+        process.stderr.write(`#${id} ${peer}: early data (0-RTT, ${d.length} bytes; it could be a replay): ${preview(d)}\n`);
+      },
+      secure: () => {
+        for (const d of early.splice(0)) onData(d);
       },
       end: () => {
         session.end();
@@ -288,7 +333,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         const n = session.conn.negotiated;
         process.stderr.write(
           `#${id} ${peer}: ${protocolVersionName(n.version)} ${cipherSuiteName(n.cipherSuite)} ${n.group === undefined ? '' : namedGroupName(n.group)}` +
-            ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}${n.resumed ? ' resumed' : ''}\n`,
+            ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}` +
+            `${n.resumed ? ' resumed' : ''}${earlyDataNote(n)}\n`,
         );
       },
       (e: unknown) => {

@@ -3,7 +3,7 @@
  * `receive`, `takeOutput` goes to the socket after every call that may produce output.
  */
 import type { Socket } from 'node:net';
-import { Connection, type ConnectionEvents } from '../connection/connection.js';
+import { Connection, type ConnectionEvents, type EarlyDataOutcome } from '../connection/connection.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { TraceRecorder, type TraceEntry } from '../trace/events.js';
@@ -20,6 +20,12 @@ export interface SessionHandlers {
   readonly trace?: (entry: TraceEntry, recorder: TraceRecorder) => void;
   /** Client: a resumable TLS 1.3 session from a NewSessionTicket. */
   readonly session?: (session: ClientSession13) => void;
+  /** Server: 0-RTT early data (RFC 8446 §2.3), before the handshake completes. */
+  readonly earlyData?: (data: Buffer) => void;
+  /** Client with early data configured: what became of it (accepted, resent, or not). */
+  readonly earlyDataOutcome?: (outcome: EarlyDataOutcome) => void;
+  /** The handshake completed (called synchronously, before any data that follows it). */
+  readonly secure?: () => void;
 }
 
 export interface Session {
@@ -63,6 +69,7 @@ export function openSession(socket: Socket, config: ClientConfig | ServerConfig,
     ...trace.events(),
     secure: () => {
       clearTimeout(timer);
+      handlers.secure?.();
       settle?.resolve();
     },
     data: (d) => handlers.data?.(Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
@@ -80,6 +87,9 @@ export function openSession(socket: Socket, config: ClientConfig | ServerConfig,
   };
   if (handlers.keylog !== undefined) events.keylog = handlers.keylog;
   if (handlers.session !== undefined) events.session = handlers.session;
+  const early = handlers.earlyData;
+  if (early !== undefined) events.earlyData = (d): void => { early(Buffer.from(d.buffer, d.byteOffset, d.byteLength)); };
+  if (handlers.earlyDataOutcome !== undefined) events.earlyDataOutcome = handlers.earlyDataOutcome;
   const conn = new Connection(config, events);
 
   const timer = setTimeout(() => {

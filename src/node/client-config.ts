@@ -52,6 +52,17 @@ export interface TlsClientOptions {
   provider?: CryptoProvider | undefined;
   helloProfile?: ClientHelloProfile | undefined;
   recordSizeLimit?: number | undefined;
+  /**
+   * tlskit: data to send as TLS 1.3 0-RTT early data (RFC 8446 §2.3) with `session`, in the first
+   * flight, before the handshake completes — when the session's ticket allows it (the server's
+   * max_early_data_size; the rest follows the handshake). Early data can be replayed by an
+   * attacker: send only idempotent requests. `socket.earlyDataAccepted` says whether the server
+   * took it; when it did not (or there was no usable ticket) it is sent after the handshake, unless
+   * `resendEarlyData: false` (then only the 'earlyDataRejected' event hands it back).
+   */
+  earlyData?: Buffer | Uint8Array | string | undefined;
+  /** tlskit: send `earlyData` after the handshake when it was not accepted as 0-RTT (default true; never under another ALPN protocol than the ticket's). */
+  resendEarlyData?: boolean | undefined;
 }
 
 /** What the verifier found (read by the socket after the handshake). */
@@ -183,6 +194,8 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
     ...(o.helloProfile !== undefined ? { helloProfile: o.helloProfile } : {}),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
     session: sessionFrom(o.session),
+    ...(o.earlyData === undefined ? {} : { earlyData: typeof o.earlyData === 'string' ? Buffer.from(o.earlyData, 'utf8') : o.earlyData }),
+    ...(o.resendEarlyData === undefined ? {} : { resendEarlyData: o.resendEarlyData }),
   });
   return { config, verify: state };
 }

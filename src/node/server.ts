@@ -50,7 +50,23 @@ export interface TlsServerCreateOptions extends TlsServerOptions {
   sessions?: ServerSessions | undefined;
   /** tlskit: NewSessionTickets per handshake (default 2; 0 turns resumption off). */
   ticketCount?: number | undefined;
+  /**
+   * tlskit: accept TLS 1.3 0-RTT early data (RFC 8446 §2.3; default false). Tickets then carry
+   * max_early_data_size and are single use (RFC 8446 §8.1: a ticket resumes once, so a replayed
+   * ClientHello finds no ticket and its early data is refused) unless `statefulTickets: false`:
+   * then stateless tickets, with 0-RTT only inside the freshness window and each ClientHello
+   * recorded in `sessionStore` (RFC 8446 §8.2, §8.3; refused for 20 s after the store starts). Early data arrives before the
+   * handshake completes, as the first bytes read from the socket; `socket.earlyData` holds them and
+   * the 'earlyData' events ((chunk) on the socket, (chunk, socket) on the server) announce them. It
+   * can be a replay: act on it only for idempotent requests. With `sessions`, that object decides.
+   */
+  earlyData?: boolean | undefined;
+  /** tlskit: max_early_data_size in tickets when `earlyData` is on (default 16384). */
+  maxEarlyDataSize?: number | undefined;
 }
+
+/** max_early_data_size of `createServer({ earlyData: true })` tickets (as OpenSSL's default). */
+export const DEFAULT_MAX_EARLY_DATA_SIZE = 16_384;
 
 /**
  * A TLS server, like node's `tls.Server`.
@@ -93,8 +109,10 @@ export class Server extends NetServer {
         ticketSecret: options.ticketSecret === undefined ? undefined : new Uint8Array(options.ticketSecret),
         ticketRotationMs: seconds(options.ticketRotation, 'ticketRotation'),
         ticketKeyLifetimeMs: seconds(options.ticketKeyLifetime, 'ticketKeyLifetime'),
-        statefulTickets: options.statefulTickets,
+        // RFC 8446 §8.1: with 0-RTT on, single-use tickets are the default anti-replay defence
+        statefulTickets: options.statefulTickets ?? options.earlyData === true,
         ticketLifetimeS: options.sessionTimeout,
+        maxEarlyDataSize: options.earlyData === true ? (options.maxEarlyDataSize ?? DEFAULT_MAX_EARLY_DATA_SIZE) : 0,
       });
       this.keyring = built.keys;
       this.sessions = built.sessions;
@@ -131,6 +149,7 @@ export class Server extends NetServer {
       return;
     }
     if (this.listenerCount('keylog') > 0) s.on('keylog', (line: Buffer) => this.emit('keylog', line, s));
+    if (this.listenerCount('earlyData') > 0) s.on('earlyData', (chunk: Buffer) => this.emit('earlyData', chunk, s));
     s.once('secure', () => this.emit('secureConnection', s));
   }
 

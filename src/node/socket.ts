@@ -124,6 +124,7 @@ export class TLSSocket extends Duplex {
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
   private lastSession: Buffer | undefined;
+  private earlyChunks: Buffer[] | undefined;
 
   constructor(socket: Duplex, options: TLSSocketOptions = {}) {
     super({
@@ -168,6 +169,14 @@ export class TLSSocket extends Duplex {
         // node keeps the verification result in the session: a resumed connection inherits `authorized`
         this.lastSession = Buffer.from(encodeClientSession({ ...s, verified: this.authorized }));
         this.emit('session', this.lastSession);
+      };
+      // 0-RTT early data that was not accepted: handed back (and said whether it was resent)
+      this.coreEvents.earlyDataOutcome = (o): void => {
+        if (!o.accepted) this.emit('earlyDataRejected', bufferView(o.data), o.resent);
+      };
+    } else {
+      this.coreEvents.earlyData = (d): void => {
+        this.onCoreEarlyData(d);
       };
     }
     const keylogFile = process.env['SSLKEYLOGFILE'];
@@ -286,6 +295,15 @@ export class TLSSocket extends Duplex {
       this.rawPaused = true;
       this.underlying.pause();
     }
+  }
+
+  /** Server: 0-RTT data (RFC 8446 §2.3): kept in `earlyData`, announced, then read like any data. */
+  private onCoreEarlyData(d: Uint8Array): void {
+    const chunk = bufferView(d);
+    (this.earlyChunks ??= []).push(chunk);
+    this.emit('earlyData', chunk);
+    // never paused here: the handshake must go on to completion (the data is bounded by max_early_data_size)
+    this.push(chunk);
   }
 
   private onCoreEnd(): void {
@@ -662,6 +680,25 @@ export class TLSSocket extends Duplex {
 
   isSessionReused(): boolean {
     return this.connection.negotiated.resumed;
+  }
+
+  /**
+   * tlskit: whether TLS 1.3 0-RTT early data was accepted (RFC 8446 §2.3). Client: the server
+   * took our `earlyData` as 0-RTT (known at 'secureConnect'). Server: the client's early data was
+   * accepted; `earlyData` holds it.
+   */
+  get earlyDataAccepted(): boolean {
+    return this.connection.earlyDataAccepted;
+  }
+
+  /**
+   * tlskit, server: the bytes that arrived as 0-RTT early data (they are also the first bytes read
+   * from this socket), or undefined. They may be a replay (RFC 8446 §8): act only on idempotent requests.
+   */
+  get earlyData(): Buffer | undefined {
+    const chunks = this.earlyChunks;
+    if (chunks === undefined) return undefined;
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   }
 
   /** The latest resumable session (client, TLS 1.3: from the last NewSessionTicket). */

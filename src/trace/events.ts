@@ -40,6 +40,8 @@ export interface TraceRecord {
   readonly version?: number;
   /** The negotiated cipher suite once the ServerHello was seen. */
   readonly cipherSuite?: number;
+  /** A 0-RTT record the server skipped unread (early data rejected, RFC 8446 §4.2.10). */
+  readonly skipped?: true;
 }
 
 export interface TraceAlert {
@@ -105,6 +107,7 @@ export class TraceRecorder {
           at: Date.now() - this.start,
           ...(this.version === undefined ? {} : { version: this.version }),
           ...(this.cipherSuite === undefined ? {} : { cipherSuite: this.cipherSuite }),
+          ...(e.skipped === true ? { skipped: true as const } : {}),
         });
       },
       alert: (e: AlertEvent) => {

@@ -216,6 +216,10 @@ function explainClientHello(ch: ClientHello, ctx: ExplainContext): Explanation {
   if (o.signatureAlgorithms !== undefined) fields.push([`signature_algorithms(${o.signatureAlgorithms.length})`, list(o.signatureAlgorithms.map(signatureSchemeName), 3)]);
   if (o.recordSizeLimit !== undefined) fields.push(['record_size_limit', String(o.recordSizeLimit)]);
   if (o.cookie) fields.push(['cookie', 'echoed']);
+  const early = ext(ch.extensions, ExtensionType.early_data) !== undefined;
+  const psk = ext(ch.extensions, ExtensionType.pre_shared_key) !== undefined;
+  if (psk) fields.push(['pre_shared_key', 'a session ticket, with its binder (resumption)']);
+  if (early) fields.push(['early_data', 'yes: 0-RTT data follows this ClientHello']);
 
   const realShares = (o.keyShares ?? []).filter((s) => !namedGroupName(s.group).startsWith('GREASE')).map((s) => namedGroupName(s.group));
   const offers13 = o.versions?.includes(0x0304) === true;
@@ -235,6 +239,12 @@ function explainClientHello(ch: ClientHello, ctx: ExplainContext): Explanation {
           : 'for the classic TLS 1.2 handshake: the server answers with its certificate and a signed ephemeral key (two round trips).');
     if (o.serverName !== undefined) sentence += ` server_name (SNI) tells the server which host it wants (${o.serverName}).`;
     if (o.alpn !== undefined) sentence += ` ALPN offers ${o.alpn.join(', ')} for the application protocol.`;
+    if (psk) sentence += ' pre_shared_key offers a ticket from an earlier connection, to resume it (RFC 8446 §2.2).';
+    if (early) {
+      sentence +=
+        ' early_data announces 0-RTT data: the client sends application data right behind this message, before any answer ' +
+        '(RFC 8446 §2.3), under keys derived from the ticket\'s PSK and this ClientHello.';
+    }
   }
   return make('ClientHello', fields, sentence);
 }
@@ -524,7 +534,7 @@ export function explainHandshake(entry: Pick<TraceHandshake, 'type' | 'message' 
 // ------------------------------------------------------------------ records and alerts
 
 /** Summary and sentence for a record. `version`/`cipherSuite` (from the ServerHello, when known) pick TLS 1.2 or 1.3 wording. */
-export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' | 'length' | 'protection' | 'from' | 'version' | 'cipherSuite'>): Explanation {
+export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' | 'length' | 'protection' | 'from' | 'version' | 'cipherSuite' | 'skipped'>): Explanation {
   const outer = contentTypeName(r.contentType);
   const inner = contentTypeName(r.innerType);
   const tls12 = r.version === 0x0303;
@@ -538,6 +548,23 @@ export function explainRecord(r: Pick<TraceRecord, 'contentType' | 'innerType' |
       'In TLS 1.3 it is a dummy change_cipher_spec for middlebox compatibility (RFC 8446 Appendix D.4): it makes TLS 1.3 look like a resumed ' +
       'TLS 1.2 session to old middleboxes; TLS 1.3 itself ignores it.';
     return make('ChangeCipherSpec', fields, r.version === undefined ? `${v12} ${v13}` : tls12 ? v12 : v13);
+  }
+  if (r.skipped === true) {
+    return make(
+      '0-RTT record skipped',
+      fields,
+      'An early-data record the server does not read: it rejected 0-RTT (RFC 8446 §4.2.10), so it skips records that do not ' +
+        'decrypt under the handshake keys (or, after a HelloRetryRequest, every encrypted record before the new ClientHello), up to its max_early_data_size.',
+    );
+  }
+  if (r.innerType === ContentType.application_data && r.protection === 'early') {
+    return make(
+      'application_data (0-RTT)',
+      fields,
+      `${Math.max(0, r.length - 17)} bytes of 0-RTT early data from the client, sent in its first flight before any answer, encrypted under ` +
+        'client_early_traffic_secret (from the ticket\'s PSK and the ClientHello; RFC 8446 §2.3). It has no forward secrecy and an ' +
+        'attacker can replay it (RFC 8446 §8): servers take it only for requests that are safe to repeat.',
+    );
   }
   if (r.innerType === ContentType.application_data) {
     if (tls12 && r.protection !== 'plaintext') {

@@ -196,6 +196,7 @@ export function entryJson(entry: TraceEntry, afterHelloRetryRequest = false): Js
         inner_content_type: named(entry.innerType, contentTypeName),
         length: entry.length,
         protection: entry.protection,
+        ...(entry.skipped === true ? { skipped: true } : {}),
         summary: e.summary,
         explanation: e.sentence,
       };

@@ -6,7 +6,7 @@
  */
 import type { Negotiated } from '../handshake/host.js';
 import { tls12Suite } from '../handshake/suites12.js';
-import { ContentType, HandshakeType } from '../registry/codepoints.js';
+import { ContentType, ExtensionType, HandshakeType } from '../registry/codepoints.js';
 import { cipherSuiteName, namedGroupName, protocolVersionName, signatureSchemeName } from '../registry/names.js';
 import type { Side, TraceEntry, TraceHandshake } from './events.js';
 import {
@@ -193,6 +193,11 @@ export class LadderRenderer {
       );
     }
     const tls12 = entry.type === HandshakeType.server_hello && 'extensions' in entry.message && Array.isArray(entry.message.extensions) && !entry.message.extensions.some((e: { type: number }) => e.type === 43);
+    if (entry.type === HandshakeType.client_hello && entry.from === 'client' && hasExtension(entry.message, ExtensionType.early_data)) {
+      return this.milestone(
+        'key schedule (0-RTT): early_secret ← HKDF-Extract(0, PSK of the ticket); client_early_traffic_secret ← Derive-Secret(early_secret, "c e traffic", ClientHello). The client sends its early data under these keys now, without waiting for the server.',
+      );
+    }
     if (entry.type === HandshakeType.server_hello && !hrr && !this.handshakeKeysShown && !tls12) {
       this.handshakeKeysShown = true;
       const transcript = this.hrrSeen ? 'message_hash(ClientHello1), HelloRetryRequest, ClientHello2, ServerHello' : 'ClientHello…ServerHello';
@@ -208,6 +213,12 @@ export class LadderRenderer {
     }
     return [];
   }
+}
+
+/** Whether a decoded hello (any struct with an `extensions` list) carries extension `type`. */
+function hasExtension(message: object, type: number): boolean {
+  const exts = (message as { extensions?: unknown }).extensions;
+  return Array.isArray(exts) && exts.some((e: { type?: unknown }) => e.type === type);
 }
 
 /** The whole ladder for a list of trace entries. */
