@@ -17,6 +17,8 @@ export {
 } from './handshake/config.js';
 export { TLSKIT_DEFAULT_PROFILE, type ClientHelloProfile, type HelloExtensionSpec } from './handshake/hello-profile.js';
 export type { Negotiated } from './handshake/host.js';
+export type { ClientAuthConfig } from './handshake/config.js';
+export type { ClientCertificateResult } from './handshake/post-handshake-auth.js';
 export { TlsError, ErrorCode } from './errors.js';
 export * from './registry/index.js';
 export type { CryptoProvider } from './crypto/provider.js';

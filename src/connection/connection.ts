@@ -2,7 +2,9 @@ import { ErrorCode, TlsError, unexpectedMessage } from '../errors.js';
 import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { clientHandshake13 } from '../handshake/client13.js';
 import { serverHandshake13 } from '../handshake/server13.js';
-import { postHandshake13 } from '../handshake/common13.js';
+import { postHandshake13, type PostHandshakeAuthHandler } from '../handshake/common13.js';
+import { PostHandshakeAuthClient, PostHandshakeAuthServer, type ClientCertificateResult, type PostHandshakeAuthHost } from '../handshake/post-handshake-auth.js';
+import type { Transcript } from '../keyschedule/transcript.js';
 import { clientSessionFromTicket, type ClientSession13 } from '../handshake/resumption13.js';
 import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import {
@@ -106,6 +108,11 @@ export interface ConnectionEvents {
   output?: () => void;
   /** Client: a resumable TLS 1.3 session from a NewSessionTicket (RFC 8446 §4.6.1); pass it as `session` later. */
   session?: (session: ClientSession13) => void;
+  /**
+   * Server: the client answered a post-handshake CertificateRequest (RFC 8446 §4.6.2) and its
+   * Finished verified; `negotiated` already holds the new peer identity when it sent a chain.
+   */
+  clientCertificate?: (result: ClientCertificateResult) => void;
 }
 
 /** Bounds on what a peer can make us do (each with its reason). */
@@ -116,6 +123,8 @@ export const LIMITS = {
   maxWarningAlerts: 8,
   /** KeyUpdates from the peer per second (each costs an HKDF and an AEAD key setup). */
   maxKeyUpdatesPerSecond: 32,
+  /** Post-handshake CertificateRequests answered per second (each costs a signature). */
+  maxCertificateRequestsPerSecond: 8,
   /** Middlebox-compatibility ChangeCipherSpec records tolerated (RFC 8446 Appendix D.4: one per flight). */
   maxChangeCipherSpecs: 2,
   /**
@@ -185,6 +194,11 @@ export class Connection {
   private earlyRead: { mode: EarlyDataReadMode; limit: number; count: number } | null = null;
   /** Client: bytes sent as 0-RTT early data. */
   private earlySent = 0;
+  /** TLS 1.3 post-handshake client authentication (RFC 8446 §4.6.2), when possible on this connection. */
+  private phaClient: PostHandshakeAuthClient | null = null;
+  private phaServer: PostHandshakeAuthServer | null = null;
+  private certificateRequestWindowStart = 0;
+  private certificateRequestsInWindow = 0;
 
   constructor(
     readonly config: ClientConfig | ServerConfig,
@@ -302,6 +316,28 @@ export class Connection {
     this.sendKeyUpdate(requestPeer);
   }
 
+  /**
+   * Server, TLS 1.3: asks the client for a certificate now (RFC 8446 §4.6.2), with a fresh random
+   * certificate_request_context, which it returns. The answer arrives through the
+   * `clientCertificate` event (checked as `postHandshakeClientAuth`, else `clientAuth`, says);
+   * the caller sends `takeOutput()`. Throws (without failing the connection) when the client did
+   * not offer post_handshake_auth (§4.2.6: the server MUST NOT ask then), or it is not possible.
+   */
+  requestClientCertificate(): Uint8Array {
+    if (this.failure !== null) throw this.failure;
+    if (this.side !== 'server') throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'only a server requests a client certificate');
+    if (this.state !== 'connected' || this.writeClosed) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'requestClientCertificate() needs an open, established connection');
+    if (this.negotiated.version !== ProtocolVersion.TLS1_3) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'post-handshake authentication is TLS 1.3 only');
+    if (!this.negotiated.postHandshakeAuth) {
+      throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'the client did not offer post_handshake_auth (RFC 8446 §4.2.6)');
+    }
+    const pha = this.phaServer;
+    if (pha === null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, 'no postHandshakeClientAuth (or clientAuth) configured');
+    const context = pha.request(this.host());
+    this.flushHandshake();
+    return context;
+  }
+
   /** RFC 8446 §7.5 exporter (RFC 5705 interface). */
   exportKeyingMaterial(length: number, label: string, context: Uint8Array | null = null): Uint8Array {
     if (this.exporter12 !== null) return this.exporter12(label, context, length);
@@ -398,6 +434,8 @@ export class Connection {
           }
           throw unexpectedMessage('application_data before the handshake completed');
         }
+        // RFC 8446 §4.6.2: the client's Certificate, CertificateVerify and Finished are consecutive.
+        if (this.phaServer?.inResponse === true) throw unexpectedMessage('application_data inside a post-handshake authentication answer');
         this.events.data?.(content);
         return;
       default:
@@ -524,6 +562,7 @@ export class Connection {
           },
         },
         this.side,
+        this.postHandshakeAuthHandler(),
       );
       const first = this.gen.next();
       if (first.done === true) return;
@@ -597,6 +636,7 @@ export class Connection {
       },
       complete: (secrets): void => {
         this.exporterSecret = secrets.exporterMasterSecret;
+        this.preparePostHandshakeAuth(secrets.transcript);
         if (this.side === 'client' && this.events.session !== undefined) this.resumptionSecret = secrets.resumptionMasterSecret;
         this.state = 'connected';
         this.flushHandshake();
@@ -670,6 +710,61 @@ export class Connection {
       if (resent) this.write(data);
     }
     this.events.earlyDataOutcome?.({ status: neg.earlyData, accepted, resent, data });
+  }
+
+  /** RFC 8446 §4.6.2: keeps what post-handshake authentication needs, when it is possible here. */
+  private preparePostHandshakeAuth(transcript: Transcript | undefined): void {
+    const suite = this.writeSuite;
+    if (transcript === undefined || suite === null || !this.negotiated.postHandshakeAuth) return;
+    const config = this.config;
+    if (config.side === 'client') {
+      this.phaClient = new PostHandshakeAuthClient(config, suite, transcript);
+    } else {
+      const auth = config.postHandshakeClientAuth ?? config.clientAuth;
+      if (auth !== undefined) this.phaServer = new PostHandshakeAuthServer(config, auth, suite, transcript);
+    }
+  }
+
+  private postHandshakeAuthHandler(): PostHandshakeAuthHandler | undefined {
+    const host: PostHandshakeAuthHost = {
+      ...this.host(),
+      // RFC 8446 §4.4: the base key is the client's current application traffic secret.
+      clientTrafficSecret: (): Uint8Array => {
+        const secret = this.side === 'client' ? this.writeSecret : this.readSecret;
+        if (secret === null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'no application traffic secret');
+        return secret;
+      },
+    };
+    const client = this.phaClient;
+    if (client !== null) {
+      // eslint-disable-next-line require-yield -- the client answers at once; the handler shape is a generator
+      return function* (this: Connection, message: HandshakeMessage): Generator<HandshakeStep, void, HandshakeInput> {
+        this.checkCertificateRequestRate();
+        // after our close_notify nothing more can be sent (RFC 8446 §6.1): the request goes unanswered
+        if (this.writeClosed) return;
+        client.answer(host, message);
+      }.bind(this);
+    }
+    const server = this.phaServer;
+    if (server !== null) {
+      return function* (this: Connection, message: HandshakeMessage): Generator<HandshakeStep, void, HandshakeInput> {
+        const result = yield* server.receive(host, message);
+        this.events.clientCertificate?.(result);
+      }.bind(this);
+    }
+    // a server whose client offered post_handshake_auth but which cannot ask: a Certificate is unexpected
+    return undefined;
+  }
+
+  private checkCertificateRequestRate(): void {
+    const now = Date.now();
+    if (now - this.certificateRequestWindowStart >= 1000) {
+      this.certificateRequestWindowStart = now;
+      this.certificateRequestsInWindow = 0;
+    }
+    if (++this.certificateRequestsInWindow > LIMITS.maxCertificateRequestsPerSecond) {
+      throw new TlsError(ErrorCode.ERR_TLS_LIMIT_EXCEEDED, `more than ${LIMITS.maxCertificateRequestsPerSecond} post-handshake CertificateRequests in one second`);
+    }
   }
 
   /** Client: turns a NewSessionTicket into a resumable session for the `session` listener. */

@@ -1,29 +1,31 @@
 /**
- * Mutual TLS on the server side (RFC 8446 §4.3.2, §4.4.2, §4.4.2.4, §4.4.3): the
- * CertificateRequest we send, and the client's Certificate and CertificateVerify we receive.
+ * Mutual TLS (RFC 8446 §4.3.2, §4.4.2, §4.4.2.4, §4.4.3; RFC 5246 §7.4.4, §7.4.6, §7.4.8): the
+ * server's CertificateRequest and its checks of the client's Certificate and CertificateVerify;
+ * the client's choice of certificate and its answer.
  */
 import type { KeyInfo, PublicKey } from '../crypto/provider.js';
 import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
 import type { Transcript } from '../keyschedule/transcript.js';
 import { encodeCertificateRequest13, type CertificateRequest13 } from '../messages/certificate-request13.js';
-import { decodeCertificate13 } from '../messages/certificate13.js';
+import { decodeCertificate13, encodeCertificate13 } from '../messages/certificate13.js';
 import { decodeCertificate12 } from '../messages/certificate12.js';
 import { ClientCertificateType, encodeCertificateRequest12, type CertificateRequest12 } from '../messages/certificate-request12.js';
-import { decodeCertificateVerify } from '../messages/certificate-verify.js';
-import type { Extension } from '../extensions/extension.js';
-import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
-import { encodeCertificateAuthorities } from '../extensions/certificate-authorities.js';
+import { decodeCertificateVerify, encodeCertificateVerify } from '../messages/certificate-verify.js';
+import { findExtension, type Extension } from '../extensions/extension.js';
+import { decodeSignatureAlgorithms, encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
+import { decodeCertificateAuthorities, encodeCertificateAuthorities } from '../extensions/certificate-authorities.js';
 import { ExtensionType, HandshakeType, SignatureScheme } from '../registry/codepoints.js';
 import { schemeFitsKey12 } from './suites12.js';
 import { equalBytes } from '../wire/bytes.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
-import type { CertifiedKey, ClientAuthConfig, ServerConfig } from './config.js';
-import { certificateVerifyContent, verifyPeerSignature } from './common13.js';
+import type { CertifiedKey, ClientAuthConfig, ClientConfig, ServerConfig } from './config.js';
+import { certificateVerifyContent, chooseSignatureScheme, verifyPeerSignature } from './common13.js';
 import { expect, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
 
 /** RFC 8446 §4.3.2: sends a CertificateRequest (signature_algorithms, certificate_authorities when configured). */
 export function sendCertificateRequest13(
-  host: HandshakeHost,
+  host: Pick<HandshakeHost, 'send'>,
   config: ServerConfig,
   auth: ClientAuthConfig,
   transcript: Transcript,
@@ -44,13 +46,15 @@ export function sendCertificateRequest13(
  * its CertificateVerify; both are added to the transcript.
  */
 export function* receiveClientCertificate13(
-  host: HandshakeHost,
+  host: Pick<HandshakeHost, 'received' | 'negotiated'>,
   config: ServerConfig,
   auth: ClientAuthConfig,
   transcript: Transcript,
   context: Uint8Array,
+  received?: HandshakeMessage,
 ): Generator<HandshakeStep, void, HandshakeInput> {
-  const certMsg = yield* expect(HandshakeType.certificate);
+  // (post-handshake, §4.6.2: the Certificate was already read to find its request)
+  const certMsg = received ?? (yield* expect(HandshakeType.certificate));
   const cert = decodeCertificate13(certMsg.body);
   host.received(certMsg, cert);
   // §4.4.2: the context echoes the CertificateRequest's.
@@ -93,7 +97,7 @@ export function* receiveClientCertificate13(
  * Verifies the client's chain (purpose clientAuth) and returns the leaf's public key. A chain that
  * fails is fatal when `rejectUnverified`, otherwise the reason is kept in `negotiated.verifyError`.
  */
-export function verifyClientChain(host: HandshakeHost, config: ServerConfig, auth: ClientAuthConfig, chain: readonly Uint8Array[]): PublicKey {
+export function verifyClientChain(host: Pick<HandshakeHost, 'negotiated'>, config: ServerConfig, auth: ClientAuthConfig, chain: readonly Uint8Array[]): PublicKey {
   const leaf = chain[0] as Uint8Array;
   let parsed: Certificate | undefined;
   if (auth.verifier !== null) {
@@ -114,6 +118,39 @@ export function verifyClientChain(host: HandshakeHost, config: ServerConfig, aut
     throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, 'the client certificate\'s keyUsage does not allow digitalSignature');
   }
   return config.provider.importPublicKey(parsed.subjectPublicKeyInfo);
+}
+
+/**
+ * RFC 8446 §4.4.2, §4.4.3: answers a CertificateRequest (in the handshake or after it, §4.6.2)
+ * with our Certificate (the request's context; empty when no certificate fits) and, when it is
+ * not empty, our CertificateVerify; both are added to `transcript`.
+ */
+export function sendClientCertificate13(
+  host: Pick<HandshakeHost, 'send' | 'negotiated'>,
+  config: ClientConfig,
+  request: CertificateRequest13,
+  transcript: Transcript,
+): void {
+  const sa = findExtension(request.extensions, ExtensionType.signature_algorithms);
+  // §4.3.2: signature_algorithms MUST be in a CertificateRequest.
+  if (sa === undefined) throw new TlsError(ErrorCode.ERR_TLS_MISSING_EXTENSION, 'CertificateRequest without signature_algorithms');
+  const schemes = decodeSignatureAlgorithms(sa.data);
+  const ca = findExtension(request.extensions, ExtensionType.certificate_authorities);
+  const authorities = ca === undefined ? undefined : decodeCertificateAuthorities(ca.data);
+  const chosen = chooseClientCertificate(config.certificates, schemes, authorities, (info, peer) =>
+    chooseSignatureScheme(config.signatureAlgorithms, peer, info),
+  );
+  const certMsg = {
+    certificateRequestContext: request.certificateRequestContext,
+    certificateList: chosen === undefined ? [] : chosen.certificate.chain.map((certData) => ({ certData, extensions: [] })),
+  };
+  transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
+  if (chosen === undefined) return;
+  host.negotiated.localCertificates = chosen.certificate.chain;
+  host.negotiated.localSignatureScheme = chosen.scheme;
+  const signature = config.provider.sign(chosen.scheme, chosen.certificate.key, certificateVerifyContent('client', transcript.hash()));
+  const cv = { algorithm: chosen.scheme, signature };
+  transcript.add(host.send(HandshakeType.certificate_verify, encodeCertificateVerify(cv), cv).raw);
 }
 
 /**

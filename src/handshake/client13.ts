@@ -7,13 +7,13 @@ import { encodeClientHello, type ClientHello } from '../messages/client-hello.js
 import { decodeServerHello, isHelloRetryRequest, type ServerHello } from '../messages/server-hello.js';
 import { decodeEncryptedExtensions } from '../messages/encrypted-extensions.js';
 import { decodeCertificateRequest13, type CertificateRequest13 } from '../messages/certificate-request13.js';
-import { decodeCertificate13, encodeCertificate13, type CertificateEntry } from '../messages/certificate13.js';
-import { decodeCertificateVerify, encodeCertificateVerify } from '../messages/certificate-verify.js';
+import { decodeCertificate13, type CertificateEntry } from '../messages/certificate13.js';
+import { decodeCertificateVerify } from '../messages/certificate-verify.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import { findExtension, type Extension } from '../extensions/extension.js';
 import { encodeServerNameClient } from '../extensions/server-name.js';
 import { encodeSupportedGroups } from '../extensions/supported-groups.js';
-import { decodeSignatureAlgorithms, encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
+import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
 import { decodeAlpnServer, encodeAlpn } from '../extensions/alpn.js';
 import { decodeSupportedVersionsServer, encodeSupportedVersionsClient } from '../extensions/supported-versions.js';
 import { decodeKeyShareHrr, decodeKeyShareServer, encodeKeyShareClient } from '../extensions/key-share.js';
@@ -25,13 +25,12 @@ import { ExtensionType, HandshakeType, PskKeyExchangeMode, ProtocolVersion, Name
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { equalBytes } from '../wire/bytes.js';
 import type { ClientConfig } from './config.js';
-import { certificateVerifyContent, chooseSignatureScheme, isIpAddress, postHandshake13, verifyPeerSignature } from './common13.js';
+import { certificateVerifyContent, isIpAddress, postHandshake13, verifyPeerSignature } from './common13.js';
 import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
 import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { clientHandshake12 } from './client12.js';
 import { tls12Suite } from './suites12.js';
-import { chooseClientCertificate } from './client-auth.js';
-import { decodeCertificateAuthorities } from '../extensions/certificate-authorities.js';
+import { sendClientCertificate13 } from './client-auth.js';
 import { isEcdheGroup12 } from './common12.js';
 import { earlyDataUsable, patchBinder, pskOfferPlaceholder, usableSession, type ClientSession13 } from './resumption13.js';
 import { decodeEarlyDataEmpty, encodeEarlyDataEmpty } from '../extensions/early-data.js';
@@ -40,7 +39,7 @@ import { decodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { messageHash } from '../keyschedule/transcript.js';
 import { encodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-formats.js';
-import { encodeExtendedMasterSecret } from '../extensions/empty-extensions.js';
+import { encodeExtendedMasterSecret, encodePostHandshakeAuth } from '../extensions/empty-extensions.js';
 import { encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
 import { clientSctRequest, clientStatusRequest, NO_STAPLED_DATA, readCertificateEntries13, type StapledData } from './stapling.js';
 
@@ -285,13 +284,15 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   }
 
   // --- our second flight: [Certificate CertificateVerify] Finished (§4.4)
-  if (certRequest !== undefined) sendClientCertificate(host, config, certRequest, transcript);
+  if (certRequest !== undefined) sendClientCertificate13(host, config, certRequest, transcript);
   const verifyData = finishedVerifyData(p, suite, clientHs, transcript.hash());
   const ourFin = { verifyData };
   transcript.add(host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin).raw);
   neg.clientFinished = verifyData;
   host.setWriteKeys('application', suite, clientAp);
-  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: master.resumptionMasterSecret(transcript.hash()) });
+  // §4.2.6: a post_handshake_auth offer lets the server ask for a certificate later (§4.6.2).
+  neg.postHandshakeAuth = config.postHandshakeAuth && state.sent.has(ExtensionType.post_handshake_auth);
+  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: master.resumptionMasterSecret(transcript.hash()), transcript });
 
   // --- post-handshake (§4.6)
   yield* postHandshake13(host, 'client');
@@ -460,6 +461,9 @@ function standardExtension(
       return clientStatusRequest(config);
     case ExtensionType.signed_certificate_timestamp:
       return clientSctRequest(config);
+    case ExtensionType.post_handshake_auth:
+      // RFC 8446 §4.2.6: empty; offered when we may answer a post-handshake CertificateRequest.
+      return tls13 && config.postHandshakeAuth ? encodePostHandshakeAuth() : undefined;
     default:
       // TLS 1.2-only extensions arrive with TLS 1.2 support.
       return undefined;
@@ -616,28 +620,3 @@ export function verifyServerChain(
   }
   return config.provider.importPublicKey(parsed.subjectPublicKeyInfo);
 }
-
-/** RFC 8446 §4.4.2: answers a CertificateRequest with our certificate (or an empty one). */
-function sendClientCertificate(host: HandshakeHost, config: ClientConfig, request: CertificateRequest13, transcript: Transcript): void {
-  const sa = findExtension(request.extensions, ExtensionType.signature_algorithms);
-  // §4.3.2: signature_algorithms MUST be in a CertificateRequest.
-  if (sa === undefined) throw new TlsError(ErrorCode.ERR_TLS_MISSING_EXTENSION, 'CertificateRequest without signature_algorithms');
-  const schemes = decodeSignatureAlgorithms(sa.data);
-  const ca = findExtension(request.extensions, ExtensionType.certificate_authorities);
-  const authorities = ca === undefined ? undefined : decodeCertificateAuthorities(ca.data);
-  const chosen = chooseClientCertificate(config.certificates, schemes, authorities, (info, peer) =>
-    chooseSignatureScheme(config.signatureAlgorithms, peer, info),
-  );
-  const certMsg = {
-    certificateRequestContext: request.certificateRequestContext,
-    certificateList: chosen === undefined ? [] : chosen.certificate.chain.map((certData) => ({ certData, extensions: [] })),
-  };
-  transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
-  if (chosen === undefined) return;
-  host.negotiated.localCertificates = chosen.certificate.chain;
-  host.negotiated.localSignatureScheme = chosen.scheme;
-  const signature = config.provider.sign(chosen.scheme, chosen.certificate.key, certificateVerifyContent('client', transcript.hash()));
-  const cv = { algorithm: chosen.scheme, signature };
-  transcript.add(host.send(HandshakeType.certificate_verify, encodeCertificateVerify(cv), cv).raw);
-}
-

@@ -6,7 +6,8 @@ import { decodeKeyUpdate } from '../messages/key-update.js';
 import { decodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { HandshakeType } from '../registry/codepoints.js';
 import { isTls13SignatureScheme, schemeFitsKey, type CertifiedKey } from './config.js';
-import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
+import { expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
 
 const SPACES_64 = new Uint8Array(64).fill(0x20);
 const SERVER_CONTEXT = utf8('TLS 1.3, server CertificateVerify');
@@ -101,24 +102,36 @@ export function isIpAddress(host: string): boolean {
 export type PostHandshakeHost = Pick<HandshakeHost, 'received' | 'keyUpdateReceived'>;
 
 /**
- * The TLS 1.3 post-handshake phase (RFC 8446 §4.6): KeyUpdate from either peer, and
- * NewSessionTicket from a server (so only on the client). It holds no handshake state (no
- * transcript, secrets, key shares or certificates), so the connection swaps it in for the
- * handshake generator once the handshake completed, and everything else can be collected.
+ * Post-handshake client authentication (RFC 8446 §4.6.2), when it is possible on this connection:
+ * called with a CertificateRequest (client) or a client Certificate (server); it reads the rest
+ * of the exchange itself.
  */
-export function* postHandshake13(host: PostHandshakeHost, side: 'client' | 'server'): HandshakeGenerator {
+export type PostHandshakeAuthHandler = (message: HandshakeMessage) => Generator<HandshakeStep, void, HandshakeInput>;
+
+/**
+ * The TLS 1.3 post-handshake phase (RFC 8446 §4.6): KeyUpdate from either peer, NewSessionTicket
+ * from a server (so only on the client), and with `auth` post-handshake authentication (the
+ * server's CertificateRequest, the client's answer). It holds no handshake state (no transcript,
+ * secrets, key shares or certificates), so the connection swaps it in for the handshake
+ * generator once the handshake completed, and everything else can be collected.
+ */
+export function* postHandshake13(host: PostHandshakeHost, side: 'client' | 'server', auth?: PostHandshakeAuthHandler): HandshakeGenerator {
+  const types: number[] = side === 'client' ? [HandshakeType.new_session_ticket, HandshakeType.key_update] : [HandshakeType.key_update];
+  // §4.6.2: a CertificateRequest when we did not offer post_handshake_auth is unexpected_message.
+  if (auth !== undefined) types.push(side === 'client' ? HandshakeType.certificate_request : HandshakeType.certificate);
   for (;;) {
-    const post =
-      side === 'client' ? yield* expect(HandshakeType.new_session_ticket, HandshakeType.key_update) : yield* expect(HandshakeType.key_update);
+    const post = yield* expect(...types);
     if (post.type === HandshakeType.key_update) {
       const ku = decodeKeyUpdate(post.body);
       host.received(post, ku);
       host.keyUpdateReceived(ku.requestUpdate === 1);
-    } else {
+    } else if (post.type === HandshakeType.new_session_ticket) {
       // Tickets are decoded (and so checked) and reported; the connection turns them into
       // resumable sessions (RFC 8446 §4.6.1) for its 'session' listener.
       const nst = decodeNewSessionTicket13(post.body);
       host.received(post, nst);
+    } else if (auth !== undefined) {
+      yield* auth(post);
     }
   }
 }

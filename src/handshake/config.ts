@@ -114,6 +114,12 @@ export interface ClientConfig extends CommonConfig {
   readonly requestOcsp: boolean;
   /** Ask for SCTs in the handshake (signed_certificate_timestamp, RFC 6962 §3.3.1). Default false. */
   readonly requestScts: boolean;
+  /**
+   * RFC 8446 §4.2.6: offer post_handshake_auth, so that the server may ask for `certificates`
+   * after the handshake (§4.6.2; answered with an empty Certificate when none fits). Default:
+   * true when `certificates` is not empty.
+   */
+  readonly postHandshakeAuth: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -138,6 +144,11 @@ export interface ServerConfig extends CommonConfig {
   readonly clientAuth?: ClientAuthConfig | undefined;
   /** Where stapled OCSP responses come from; undefined: each certificate's `ocspResponse`. */
   readonly ocspResponder?: OcspResponder | undefined;
+  /**
+   * RFC 8446 §4.6.2 post-handshake client authentication (`Connection.requestClientCertificate`):
+   * how the client's answer is checked. Default: `clientAuth`; neither: no post-handshake requests.
+   */
+  readonly postHandshakeClientAuth?: ClientAuthConfig | undefined;
 }
 
 /** Mutual TLS on the server (RFC 8446 §4.3.2, RFC 5246 §7.4.4). */
@@ -303,6 +314,7 @@ export function clientConfig(o: ClientConfigOptions): ClientConfig {
     resendEarlyData: o.resendEarlyData ?? true,
     requestOcsp: o.requestOcsp ?? false,
     requestScts: o.requestScts ?? false,
+    postHandshakeAuth: o.postHandshakeAuth ?? (o.certificates ?? []).length > 0,
   };
 }
 
@@ -321,5 +333,6 @@ export function serverConfig(o: ServerConfigOptions): ServerConfig {
     allowPskKe: o.allowPskKe ?? false,
     clientAuth: o.clientAuth,
     ocspResponder: o.ocspResponder,
+    postHandshakeClientAuth: o.postHandshakeClientAuth,
   };
 }

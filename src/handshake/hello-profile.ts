@@ -78,6 +78,8 @@ export const TLSKIT_DEFAULT_PROFILE: ClientHelloProfile = {
     std(ExtensionType.supported_versions),
     std(ExtensionType.psk_key_exchange_modes),
     std(ExtensionType.key_share),
+    // RFC 8446 §4.2.6: only when post-handshake client authentication is enabled
+    std(ExtensionType.post_handshake_auth),
     // the cookie is only sent in the second ClientHello, where an HRR asked for it
     std(ExtensionType.cookie),
   ],

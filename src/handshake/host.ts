@@ -1,6 +1,7 @@
 import type { Tls13Suite } from '../keyschedule/suites.js';
 import type { Tls12Suite } from './suites12.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
+import type { Transcript } from '../keyschedule/transcript.js';
 import { unexpectedMessage, internalError } from '../errors.js';
 import { handshakeTypeName } from '../registry/names.js';
 import type { StapledOcspReport } from '../x509/stapling.js';
@@ -69,6 +70,8 @@ export interface Negotiated {
   sctList: Uint8Array | undefined;
   /** Client: what the verifier found in the stapled response (undefined: none, or not verified). */
   ocspStatus: StapledOcspReport | undefined;
+  /** TLS 1.3: the client offered post_handshake_auth (RFC 8446 §4.2.6). */
+  postHandshakeAuth: boolean;
 }
 
 export function emptyNegotiated(): Negotiated {
@@ -97,6 +100,7 @@ export function emptyNegotiated(): Negotiated {
     ocspResponse: undefined,
     sctList: undefined,
     ocspStatus: undefined,
+    postHandshakeAuth: false,
   };
 }
 
@@ -115,8 +119,11 @@ export interface HandshakeHost {
   setWriteKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void;
   /** NSS key log line (only delivered when the user asked for a key log). */
   keyLog(label: string, secret: Uint8Array): void;
-  /** The handshake is complete: application data may flow both ways. */
-  complete(secrets: { exporterMasterSecret: Uint8Array; resumptionMasterSecret: Uint8Array }): void;
+  /**
+   * The handshake is complete: application data may flow both ways. `transcript` runs through
+   * the client Finished: the Handshake Context of post-handshake authentication (RFC 8446 §4.4).
+   */
+  complete(secrets: { exporterMasterSecret: Uint8Array; resumptionMasterSecret: Uint8Array; transcript?: Transcript }): void;
   /** Answering a KeyUpdate: rotate the read keys, and the write keys when asked to. */
   keyUpdateReceived(updateRequested: boolean): void;
   readonly negotiated: Negotiated;

@@ -51,10 +51,11 @@ export interface ResumedSession13 {
     readonly serverName: string | undefined;
     readonly alpn: string | undefined;
     readonly maxEarlyDataSize: number;
+    /** The client identity of the original handshake; `verified`: its chain was verified then. */
     readonly peer:
       | { readonly kind: 'none' }
-      | { readonly kind: 'certificates'; readonly chain: readonly Uint8Array[] }
-      | { readonly kind: 'digest'; readonly sha256: Uint8Array };
+      | { readonly kind: 'certificates'; readonly chain: readonly Uint8Array[]; readonly verified?: boolean }
+      | { readonly kind: 'digest'; readonly sha256: Uint8Array; readonly verified?: boolean };
   };
   readonly clientTicketAgeMs: number;
   readonly singleUse: boolean;
@@ -86,6 +87,8 @@ export interface ServerTickets13 {
     readonly serverName: string | undefined;
     readonly alpn: string | undefined;
     readonly peerCertificates: readonly Uint8Array[];
+    /** Whether the client's chain was verified (RFC 8446 §2.2: the resumed session keeps the identity). */
+    readonly peerVerified?: boolean;
   }): Promise<NewSessionTicket13 | null>;
   resumeTicket13(identity: PskIdentity): Promise<ResumedSession13 | null>;
 }

@@ -22,6 +22,7 @@ import {
 } from '../extensions/key-share.js';
 import { decodeCookie, encodeCookie } from '../extensions/cookie.js';
 import { decodeRecordSizeLimit, encodeRecordSizeLimit } from '../extensions/record-size-limit.js';
+import { decodePostHandshakeAuth } from '../extensions/empty-extensions.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import { constantTimeEqual } from '../wire/bytes.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
@@ -77,6 +78,10 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   checkVersions(offer);
   neg.clientRandom = hello.random;
   neg.serverName = offer.serverName;
+  // RFC 8446 §4.2.6: the client accepts post-handshake CertificateRequests (empty body, or decode_error).
+  const pha = findExtension(hello.extensions, ExtensionType.post_handshake_auth);
+  if (pha !== undefined) decodePostHandshakeAuth(pha.data);
+  neg.postHandshakeAuth = pha !== undefined;
   const suite = chooseSuite(config, hello.cipherSuites);
   neg.cipherSuite = suite.suite;
   neg.version = ProtocolVersion.TLS1_3;
@@ -202,6 +207,8 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     // RFC 8446 §2.2: the resumed session keeps the original peer identity.
     const peer = resumed.session.state.peer;
     if (peer.kind === 'certificates') neg.peerCertificates = peer.chain;
+    // ... and whether its chain was verified (node's `authorized` on the resumed connection)
+    neg.peerVerified = peer.kind !== 'none' && peer.verified === true;
   }
   const hs = EarlySecrets.create(p, suite, resumed?.session.state.psk ?? null).handshake(pskKe ? null : response.sharedSecret);
   const helloHash = transcript.hash();
@@ -302,7 +309,7 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   transcript.add(cfMsg.raw);
   host.setReadKeys('application', suite, clientAp);
   const resumptionMasterSecret = master.resumptionMasterSecret(transcript.hash());
-  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret });
+  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret, transcript });
 
   // --- NewSessionTicket (§4.6.1): only for a client that can use them (psk_dhe_ke offered, §4.2.9).
   const tickets = config.tickets;
@@ -320,6 +327,7 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
           serverName: offer.serverName,
           alpn,
           peerCertificates: neg.peerCertificates,
+          peerVerified: neg.peerVerified,
         }),
       );
     }

@@ -63,6 +63,11 @@ export interface TlsClientOptions {
   earlyData?: Buffer | Uint8Array | string | undefined;
   /** tlskit: send `earlyData` after the handshake when it was not accepted as 0-RTT (default true; never under another ALPN protocol than the ticket's). */
   resendEarlyData?: boolean | undefined;
+  /**
+   * Offer TLS 1.3 post-handshake authentication (RFC 8446 §4.2.6): the server may then ask for
+   * `cert`/`key` after the handshake; answered automatically. Default: true when `cert` is given.
+   */
+  postHandshakeAuth?: boolean | undefined;
 }
 
 /** What the verifier found (read by the socket after the handshake). */
@@ -193,6 +198,7 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
     certificates,
     ...(o.helloProfile !== undefined ? { helloProfile: o.helloProfile } : {}),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
+    ...(o.postHandshakeAuth !== undefined ? { postHandshakeAuth: o.postHandshakeAuth } : {}),
     session: sessionFrom(o.session),
     ...(o.earlyData === undefined ? {} : { earlyData: typeof o.earlyData === 'string' ? Buffer.from(o.earlyData, 'utf8') : o.earlyData }),
     ...(o.resendEarlyData === undefined ? {} : { resendEarlyData: o.resendEarlyData }),

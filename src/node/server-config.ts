@@ -35,6 +35,12 @@ export interface TlsServerOptions {
   rejectUnauthorized?: boolean | undefined;
   /** Trust anchors for client certificates (default: node's root store); their subjects go in certificate_authorities. */
   ca?: BinaryLike | readonly BinaryLike[] | undefined;
+  /**
+   * tlskit extra: TLS 1.3 post-handshake client authentication (RFC 8446 §4.6.2) with
+   * `socket.requestClientCertificate()`, checked like requestCert (`ca`, `rejectUnauthorized`).
+   * Independent of requestCert, which asks during the handshake.
+   */
+  postHandshakeAuth?: boolean | undefined;
   /** tlskit extras */
   provider?: CryptoProvider | undefined;
   recordSizeLimit?: number | undefined;
@@ -108,6 +114,7 @@ export function buildServerConfig(o: TlsServerOptions, contexts: ContextList = [
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
     ...(o.helloRetryCookie !== undefined ? { helloRetryCookie: o.helloRetryCookie } : {}),
     ...(o.requestCert === true ? { clientAuth: clientAuthFrom(provider, o) } : {}),
+    ...(o.postHandshakeAuth === true ? { postHandshakeClientAuth: clientAuthFrom(provider, o) } : {}),
   });
 }
 

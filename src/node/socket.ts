@@ -16,6 +16,7 @@ import { Connection, type ConnectionEvents } from '../connection/connection.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import type { Negotiated } from '../handshake/host.js';
+import type { ClientCertificateResult } from '../handshake/post-handshake-auth.js';
 import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { buildClientConfig, hostnameOf, type TlsClientOptions, type VerifyState } from './client-config.js';
 import { bufferView, suiteNames } from './options.js';
@@ -125,6 +126,8 @@ export class TLSSocket extends Duplex {
   private idleMs = 0;
   private lastSession: Buffer | undefined;
   private earlyChunks: Buffer[] | undefined;
+  /** Callbacks of requestClientCertificate() by request context (hex). */
+  private phaCallbacks: Map<string, (err: Error | null, authorized?: boolean) => void> | undefined;
 
   constructor(socket: Duplex, options: TLSSocketOptions = {}) {
     super({
@@ -178,6 +181,10 @@ export class TLSSocket extends Duplex {
       this.coreEvents.earlyData = (d): void => {
         this.onCoreEarlyData(d);
       };
+    }
+    if (this.isServer) {
+      // RFC 8446 §4.6.2: a post-handshake client certificate that verified (or an empty answer)
+      this.coreEvents.clientCertificate = (r): void => { this.onClientCertificate(r); };
     }
     const keylogFile = process.env['SSLKEYLOGFILE'];
     if (keylogFile !== undefined && keylogFile !== '') this.enableKeylog(keylogFile);
@@ -561,6 +568,12 @@ export class TLSSocket extends Duplex {
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
     this.clearHandshakeTimer();
     this.clearIdle();
+    const pha = this.phaCallbacks;
+    if (pha !== undefined && pha.size > 0) {
+      this.phaCallbacks = undefined;
+      const failure = err ?? new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the socket closed before the client answered the CertificateRequest');
+      for (const callback of pha.values()) process.nextTick(callback, failure);
+    }
     const w = this.pendingWrite;
     this.pendingWrite = undefined;
     const d = this.drainCb;
@@ -724,6 +737,55 @@ export class TLSSocket extends Duplex {
 
   setMaxSendFragment(_size: number): boolean {
     return false;
+  }
+
+  /**
+   * tlskit extra, server, TLS 1.3: post-handshake client authentication (RFC 8446 §4.6.2; what
+   * OpenSSL calls SSL_verify_client_post_handshake). Sends a CertificateRequest now; once the
+   * client's answer checked out, `authorized`, `authorizationError` and `getPeerCertificate()`
+   * describe the client it authenticated as, 'clientCertificate' is emitted with
+   * `{ authorized, authorizationError, certificates }` and `callback(null, authorized)` is called.
+   * A failing answer (bad signature, untrusted chain with rejectUnauthorized, none when required)
+   * ends the connection with its alert. Needs the server option `postHandshakeAuth: true` (or
+   * `requestCert`) and a client that offered post_handshake_auth; otherwise returns false and
+   * `callback` gets the error. The client may take its time; there is no timeout here.
+   *
+   * @example
+   * server.on('secureConnection', (s) => s.requestClientCertificate((err, ok) => console.log(err ?? ok, s.getPeerCertificate().subject)));
+   */
+  requestClientCertificate(callback?: (err: Error | null, authorized?: boolean) => void): boolean {
+    let context: Uint8Array;
+    try {
+      if (!this.isServer) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'only a server requests a client certificate');
+      context = this.connection.requestClientCertificate();
+    } catch (e) {
+      if (callback !== undefined) process.nextTick(callback, e instanceof Error ? e : new Error(String(e)));
+      return false;
+    }
+    if (callback !== undefined) (this.phaCallbacks ??= new Map()).set(Buffer.from(context).toString('hex'), callback);
+    this.flush();
+    return true;
+  }
+
+  private onClientCertificate(r: ClientCertificateResult): void {
+    this.peerCertCache = {};
+    const neg = this.connection.negotiated;
+    if (r.certificates.length > 0) {
+      this.authorized = r.verified;
+      this.authorizationError = r.verified ? null : ((r.verifyError as { code?: string } | undefined)?.code ?? r.verifyError?.message ?? null);
+    } else if (!this.authorized) {
+      // node: no client certificate reads as UNABLE_TO_GET_ISSUER_CERT
+      this.authorizationError = neg.peerCertificates.length === 0 ? 'UNABLE_TO_GET_ISSUER_CERT' : this.authorizationError;
+    }
+    const key = Buffer.from(r.context).toString('hex');
+    const callback = this.phaCallbacks?.get(key);
+    this.phaCallbacks?.delete(key);
+    const info = { authorized: this.authorized, authorizationError: this.authorizationError, certificates: r.certificates.map((c) => Buffer.from(c)) };
+    // outside the core's receive(): listeners may write
+    process.nextTick(() => {
+      this.emit('clientCertificate', info);
+      if (callback !== undefined) callback(null, info.authorized);
+    });
   }
 
   /** tlskit extra: RFC 8446 §4.6.3 KeyUpdate (and ask the peer to update too when `requestPeer`). */

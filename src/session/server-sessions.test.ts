@@ -132,7 +132,9 @@ test('TLS 1.2: tickets and the session-ID cache; EMS rules (RFC 7627 §5.3)', as
   const st = s.openTicket12(ticket);
   assert.ok(st !== null);
   assert.deepEqual(st.masterSecret, p.masterSecret);
-  assert.deepEqual(st.peer, { kind: 'certificates', chain: p.peerCertificates });
+  assert.deepEqual(st.peer, { kind: 'certificates', chain: p.peerCertificates, verified: false });
+  // the original verdict on the client's chain travels with it
+  assert.deepEqual(s.openTicket12(s.sealTicket12({ ...p, peerVerified: true }).ticket)?.peer, { kind: 'certificates', chain: p.peerCertificates, verified: true });
   assert.equal(s.openTicket12(ticket.subarray(1)), null);
   const sid = new Uint8Array(32).fill(4);
   assert.equal(await s.saveSession12(sid, p), true);

@@ -79,6 +79,8 @@ export interface IssueTicket13Params {
   readonly alpn: string | undefined;
   /** The client's certificate chain (DER, leaf first), empty without client auth. */
   readonly peerCertificates: readonly Uint8Array[];
+  /** Whether that chain was verified (a resumed connection inherits it). Default false. */
+  readonly peerVerified?: boolean;
   /** RFC 8446 §8.3: estimated RTT to the client (ms), for the adjusted creation time. */
   readonly rttMs?: number;
 }
@@ -90,6 +92,8 @@ export interface SessionParams12 {
   readonly serverName: string | undefined;
   readonly alpn: string | undefined;
   readonly peerCertificates: readonly Uint8Array[];
+  /** Whether that chain was verified (a resumed connection inherits it). Default false. */
+  readonly peerVerified?: boolean;
 }
 
 export class ServerSessions {
@@ -148,7 +152,7 @@ export class ServerSessions {
       rttMs: p.rttMs ?? 0,
       serverName: p.serverName,
       alpn: p.alpn,
-      peer: peerIdentity(this.provider, p.peerCertificates),
+      peer: peerIdentity(this.provider, p.peerCertificates, undefined, p.peerVerified === true),
     };
     let ticket: Uint8Array;
     if (this.mode === 'stateless') {
@@ -264,7 +268,7 @@ export class ServerSessions {
       lifetime,
       serverName: p.serverName,
       alpn: p.alpn,
-      peer: peerIdentity(this.provider, p.peerCertificates),
+      peer: peerIdentity(this.provider, p.peerCertificates, undefined, p.peerVerified === true),
     };
   }
 }

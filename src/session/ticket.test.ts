@@ -23,8 +23,8 @@ const bytes = (min: number, max: number): fc.Arbitrary<Uint8Array> => fc.uint8Ar
 const name = fc.option(fc.stringMatching(/^[a-z0-9.-]{1,40}$/), { nil: undefined });
 const peerArb: fc.Arbitrary<PeerIdentity> = fc.oneof(
   fc.constant({ kind: 'none' as const }),
-  fc.array(bytes(1, 300), { minLength: 1, maxLength: 4 }).map((chain) => ({ kind: 'certificates' as const, chain })),
-  bytes(32, 32).map((sha256) => ({ kind: 'digest' as const, sha256 })),
+  fc.record({ chain: fc.array(bytes(1, 300), { minLength: 1, maxLength: 4 }), verified: fc.boolean() }).map((p) => ({ kind: 'certificates' as const, ...p })),
+  fc.record({ sha256: bytes(32, 32), verified: fc.boolean() }).map((p) => ({ kind: 'digest' as const, ...p })),
 );
 const common = {
   cipherSuite: fc.integer({ min: 0, max: 0xffff }),
@@ -138,4 +138,23 @@ test('peerIdentity: none, the chain when small, a SHA-256 digest when big', () =
   const big = peerIdentity(provider, [new Uint8Array(20000)]);
   assert.equal(big.kind, 'digest');
   assert.equal(big.kind === 'digest' ? big.sha256.length : 0, 32);
+});
+
+test('peer identity: the original verification verdict survives the codec; states without it read as unverified', () => {
+  const base = { version: 0x0304 as const, cipherSuite: 0x1301, issuedAt: 1, lifetime: 60, serverName: undefined, alpn: undefined, psk: new Uint8Array(32), ticketAgeAdd: 0, maxEarlyDataSize: 0, rttMs: 0 };
+  for (const verified of [true, false]) {
+    const peer = peerIdentity(provider, [new Uint8Array(100).fill(7)], undefined, verified);
+    const back = decodeSessionState(encodeSessionState({ ...base, peer })).peer;
+    assert.equal(back.kind !== 'none' && back.verified, verified);
+  }
+  // the kind byte without the verified bit (as written before the flag existed)
+  const enc = encodeSessionState({ ...base, peer: { kind: 'certificates', chain: [new Uint8Array(3)] } });
+  const back = decodeSessionState(enc).peer;
+  assert.equal(back.kind === 'certificates' && back.verified, false);
+  // 'none' with the verified bit set is not a valid state
+  const none = encodeSessionState({ ...base, peer: { kind: 'none' } });
+  const at = none.indexOf(0, 1 + 2 + 2 + 8 + 4 + 1 + 1);
+  const bad = none.slice();
+  bad[at] = 0x80;
+  assert.throws(() => decodeSessionState(bad), (e: unknown) => e instanceof TlsError && e.code === 'ERR_TLS_DECODE_ERROR');
 });

@@ -62,8 +62,8 @@ export type TicketPurpose = (typeof TicketPurpose)[keyof typeof TicketPurpose];
  */
 export type PeerIdentity =
   | { readonly kind: 'none' }
-  | { readonly kind: 'certificates'; readonly chain: readonly Uint8Array[] }
-  | { readonly kind: 'digest'; readonly sha256: Uint8Array };
+  | { readonly kind: 'certificates'; readonly chain: readonly Uint8Array[]; readonly verified?: boolean }
+  | { readonly kind: 'digest'; readonly sha256: Uint8Array; readonly verified?: boolean };
 
 interface SessionCommon {
   readonly cipherSuite: number;
@@ -102,6 +102,12 @@ export type SessionState = SessionState13 | SessionState12;
 const PEER_NONE = 0;
 const PEER_CERTIFICATES = 1;
 const PEER_DIGEST = 2;
+/**
+ * Set in the peer kind byte when the chain was verified in the original handshake (the resumed
+ * connection inherits the verdict, as node's `authorized`). States written without it read as
+ * unverified.
+ */
+const PEER_VERIFIED = 0x80;
 
 /** Encodes a session state (throws TlsError ERR_TLS_LIMIT_EXCEEDED / INVALID_OPTION when it cannot be represented). */
 export function encodeSessionState(s: SessionState): Uint8Array {
@@ -123,7 +129,7 @@ export function encodeSessionState(s: SessionState): Uint8Array {
       break;
     case 'certificates':
       if (peer.chain.length < 1 || peer.chain.length > MAX_PEER_CERTIFICATES) throw invalid('peer chain length');
-      w.u8(PEER_CERTIFICATES);
+      w.u8(PEER_CERTIFICATES | (peer.verified === true ? PEER_VERIFIED : 0));
       w.u8(peer.chain.length);
       for (const c of peer.chain) {
         if (c.length < 1 || c.length > 0xffff) throw invalid('peer certificate size');
@@ -132,7 +138,7 @@ export function encodeSessionState(s: SessionState): Uint8Array {
       break;
     case 'digest':
       if (peer.sha256.length !== 32) throw invalid('peer digest');
-      w.u8(PEER_DIGEST);
+      w.u8(PEER_DIGEST | (peer.verified === true ? PEER_VERIFIED : 0));
       w.bytes(peer.sha256);
       break;
   }
@@ -170,19 +176,21 @@ export function decodeSessionState(bytes: Uint8Array): SessionState {
   const serverName = readString8(r, 'SessionState.server_name');
   const alpn = readString8(r, 'SessionState.alpn');
   let peer: PeerIdentity;
-  const kind = r.u8('SessionState.peer.kind');
-  if (kind === PEER_NONE) {
+  const kindByte = r.u8('SessionState.peer.kind');
+  const kind = kindByte & ~PEER_VERIFIED;
+  const verified = (kindByte & PEER_VERIFIED) !== 0;
+  if (kindByte === PEER_NONE) {
     peer = { kind: 'none' };
   } else if (kind === PEER_CERTIFICATES) {
     const n = r.u8('SessionState.peer.count');
     if (n < 1 || n > MAX_PEER_CERTIFICATES) throw decodeError('peer chain length out of range', 'SessionState.peer.count');
     const chain: Uint8Array[] = [];
     for (let i = 0; i < n; i++) chain.push(r.vec16('SessionState.peer.certificate', 1).slice());
-    peer = { kind: 'certificates', chain };
+    peer = { kind: 'certificates', chain, verified };
   } else if (kind === PEER_DIGEST) {
-    peer = { kind: 'digest', sha256: r.bytes(32, 'SessionState.peer.sha256').slice() };
+    peer = { kind: 'digest', sha256: r.bytes(32, 'SessionState.peer.sha256').slice(), verified };
   } else {
-    throw decodeError(`peer kind ${kind} unknown`, 'SessionState.peer.kind');
+    throw decodeError(`peer kind ${kindByte} unknown`, 'SessionState.peer.kind');
   }
   const common = { cipherSuite, issuedAt, lifetime, serverName, alpn, peer };
   let state: SessionState;
@@ -300,16 +308,17 @@ export function isLive(state: SessionState, now: number): boolean {
 /**
  * The peer identity to keep for `chain` (DER, leaf first): none for an empty chain, the chain when
  * it fits `maxBytes` (default 16 KiB) and MAX_PEER_CERTIFICATES, else its SHA-256 (over each
- * certificate's u24 length and bytes, as in a TLS 1.2 Certificate message body).
+ * certificate's u24 length and bytes, as in a TLS 1.2 Certificate message body); `verified`:
+ * whether the original handshake verified the chain.
  */
-export function peerIdentity(provider: CryptoProvider, chain: readonly Uint8Array[], maxBytes = 16384): PeerIdentity {
+export function peerIdentity(provider: CryptoProvider, chain: readonly Uint8Array[], maxBytes = 16384, verified = false): PeerIdentity {
   if (chain.length === 0) return { kind: 'none' };
   let total = 0;
   for (const c of chain) total += c.length + 2;
   if (chain.length <= MAX_PEER_CERTIFICATES && total <= maxBytes && chain.every((c) => c.length <= 0xffff)) {
-    return { kind: 'certificates', chain };
+    return { kind: 'certificates', chain, verified };
   }
   const w = new Writer(total + 3 * chain.length);
   for (const c of chain) w.opaque24(c);
-  return { kind: 'digest', sha256: provider.hash('sha256', w.finish()) };
+  return { kind: 'digest', sha256: provider.hash('sha256', w.finish()), verified };
 }
