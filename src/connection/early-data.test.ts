@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Connection, type ConnectionEvents, type EarlyDataOutcome, type HandshakeEvent, type RecordEvent } from './connection.js';
 import { clientConfig, serverConfig, type CertifiedKey, type ClientConfigOptions, type ServerConfigOptions } from '../handshake/config.js';
-import type { ClientSession13 } from '../handshake/resumption13.js';
+import type { ClientSession13, ServerTickets13 } from '../handshake/resumption13.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { generateTestPki } from '../x509/generate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
@@ -359,4 +359,45 @@ test('earlyData without a usable ticket: not offered, sent after the handshake (
   assert.equal(noEarly.c.conn.negotiated.resumed, true);
   assert.equal(noEarly.c.conn.negotiated.earlyData, 'not-offered');
   assert.ok(equalBytes(concat(...noEarly.s.received), utf8('z')));
+});
+
+test('0-RTT accepted: a 0-RTT record that does not decrypt is bad_record_mac (RFC 8446 §4.2.10)', async () => {
+  const tickets = earlySessions();
+  const session = await ticketFrom(tickets);
+  const c = makeClient({ session, earlyData: utf8('tampered') });
+  const s = makeServer({ tickets });
+  c.conn.start();
+  // the client's first flight: ClientHello, CCS, one 0-RTT record — flip a byte of the record's ciphertext
+  const flight = c.conn.takeOutput();
+  assert.equal(flight.length, 3);
+  const record = flight[2]!.slice();
+  record[record.length - 1]! ^= 1;
+  s.conn.receive(flight[0]!);
+  s.conn.receive(flight[1]!);
+  s.conn.receive(record);
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(s.conn.negotiated.earlyData, 'accepted');
+  assert.equal(s.errors[0]?.code, 'ERR_TLS_BAD_RECORD_MAC');
+  assert.deepEqual(s.early, []);
+});
+
+test('the client checks an acceptance: early data accepted under another ALPN protocol than the ticket\'s is illegal_parameter', async () => {
+  const real = earlySessions();
+  const session = await ticketFrom(real, { alpn: ['h2'] });
+  // a server that accepts 0-RTT whatever the parameters (its ticket checks are skipped)
+  const careless: ServerTickets13 = {
+    maxEarlyDataSize: real.maxEarlyDataSize,
+    issueTicket13: (p) => real.issueTicket13(p),
+    resumeTicket13: (identity) => real.resumeTicket13(identity),
+    checkEarlyData: () => Promise.resolve({ accept: true }),
+  };
+  const { c, s } = await connect(
+    { session, earlyData: utf8('x'), alpnProtocols: ['h2', 'http/1.1'] },
+    { tickets: careless, alpnProtocols: ['http/1.1', 'h2'] },
+  );
+  assert.equal(s.conn.negotiated.earlyData, 'accepted');
+  assert.equal(c.errors[0]?.code, 'ERR_TLS_ILLEGAL_PARAMETER');
+  assert.match(c.errors[0]?.message ?? '', /ALPN/);
+  assert.equal(c.conn.isSecure, false);
 });

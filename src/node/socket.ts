@@ -174,10 +174,13 @@ export class TLSSocket extends Duplex {
         this.emit('session', this.lastSession);
       };
       // 0-RTT early data that was not accepted: handed back (and said whether it was resent)
-      this.coreEvents.earlyDataOutcome = (o): void => {
-        if (!o.accepted) this.emit('earlyDataRejected', bufferView(o.data), o.resent);
-      };
-    } else {
+      if ((config as ClientConfig).earlyData !== undefined) {
+        this.coreEvents.earlyDataOutcome = (o): void => {
+          if (!o.accepted) this.emit('earlyDataRejected', bufferView(o.data), o.resent);
+        };
+      }
+    } else if (((config as ServerConfig).tickets?.maxEarlyDataSize ?? 0) > 0) {
+      // 0-RTT is on: early data is kept, announced and read
       this.coreEvents.earlyData = (d): void => {
         this.onCoreEarlyData(d);
       };
