@@ -177,6 +177,8 @@ async function verifyCommand(argv: readonly string[]): Promise<number> {
     ...(host !== undefined ? (isIp ? { ip: host } : { hostname: host }) : {}),
     crls: (values.crl ?? []).map((f) => readDerOrPem(f, 'X509 CRL')),
     ocspResponses: (values.ocsp ?? []).map((f) => new Uint8Array(readFileSync(f))),
+    // node's bundled roots are a vetted store: taken as inputs, not held to today's CA profile
+    ...(values.cafile === undefined ? { anchorProfile: false } : {}),
     revocation: values['require-revocation'] === true ? 'hard' : 'soft',
     ...(values['fetch-crls'] === true ? { fetchCrls: true } : {}),
     ...(values['ct-logs'] !== undefined

@@ -61,10 +61,19 @@ export interface GenerateCertificateOptions {
   readonly keyUsage?: readonly (keyof KeyUsage)[];
   /** Default: leaf → serverAuth + clientAuth; CA → no extKeyUsage extension. */
   readonly extKeyUsage?: readonly KeyPurpose[];
-  /** Positive serial number; default 16 random bytes. A string is hex. */
-  readonly serial?: bigint | string;
+  /** Positive serial number; default 16 random bytes. A string is hex. Bytes are used as given (tests of bad serials). */
+  readonly serial?: bigint | string | Uint8Array;
   /** Additional extensions, appended as given (for tests of unusual certificates). */
   readonly extraExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
+  /** For tests of defective certificates: default extensions (by OID) to leave out. */
+  readonly omitExtensions?: readonly string[];
+  /** For tests: replaces the default extension with the same OID, in place (or appends it). */
+  readonly replaceExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
+  /** For tests: a v1 certificate (no extensions at all). Default 3. */
+  readonly version?: 1 | 3;
+  /** For tests: the DER issuer / subject Name instead of the usual ones (e.g. an empty SEQUENCE). */
+  readonly issuerName?: Uint8Array;
+  readonly subjectName?: Uint8Array;
 }
 
 export interface GeneratedCertificate {
@@ -147,6 +156,7 @@ export function generateCertificate(options: GenerateCertificateOptions, provide
 
   let serial: Uint8Array;
   if (options.serial === undefined) serial = randomSerial(provider);
+  else if (options.serial instanceof Uint8Array) serial = options.serial;
   else if (typeof options.serial === 'bigint') {
     if (options.serial <= 0n) throw invalidOption('serial must be positive (RFC 5280 §4.1.2.2)');
     serial = fromHex(options.serial.toString(16).padStart(2 * Math.ceil(options.serial.toString(16).length / 2), '0'));
@@ -182,16 +192,27 @@ export function generateCertificate(options: GenerateCertificateOptions, provide
   // RFC 5280 §4.2.1.6: subjectAltName; non-critical since the subject name is not empty.
   if (names.length > 0) exts.push(extension(OID.subjectAltName, false, derSequence(...names)));
   for (const e of options.extraExtensions ?? []) exts.push(extension(e.oid, e.critical, e.value));
+  const omit = new Set(options.omitExtensions ?? []);
+  const replace = options.replaceExtensions ?? [];
+  const oidOf = (ext: Uint8Array): string => new DerReader(ext, 'Extension').sequence('Extension').oid('Extension.extnID');
+  const finalExts = exts
+    .filter((e) => !omit.has(oidOf(e)))
+    .map((e) => {
+      const r = replace.find((x) => x.oid === oidOf(e));
+      return r === undefined ? e : extension(r.oid, r.critical, r.value);
+    });
+  for (const r of replace) if (!exts.some((e) => oidOf(e) === r.oid)) finalExts.push(extension(r.oid, r.critical, r.value));
+  const v1 = options.version === 1;
 
   const tbs = derSequence(
-    derExplicit(0, derInteger(2)), // v3
+    ...(v1 ? [] : [derExplicit(0, derInteger(2))]), // v3 (v1 is the absent default)
     derInteger(serial),
     alg.algorithmIdentifier,
-    issuerName,
+    options.issuerName ?? issuerName,
     derSequence(derTime(notBefore), derTime(notAfter)),
-    encodeName(options.subject),
+    options.subjectName ?? encodeName(options.subject),
     spki,
-    derExplicit(3, derSequence(...exts)),
+    ...(v1 ? [] : [derExplicit(3, derSequence(...finalExts))]),
   );
   const signature = provider.sign(alg.scheme, signerKey, tbs);
   const certDer = derSequence(tbs, alg.algorithmIdentifier, derBitString(signature));

@@ -15,6 +15,7 @@ import { DerReader } from './der.js';
 import {
   EXT_OID,
   authorityInfoAccess,
+  crlDistributionUris,
   describeGeneralName,
   findExtension,
   parseCertificatePolicies,
@@ -94,6 +95,18 @@ export interface PathValidationOptions {
   readonly strictProfile?: boolean;
   /** Accept a leaf with basicConstraints cA=TRUE as the end entity (default false). */
   readonly allowCaAsLeaf?: boolean;
+  /**
+   * Check the trust anchor's own certificate against the CA profile (with `strictProfile`;
+   * default true). Off for a vetted root store (node's bundled roots include a few that predate
+   * today's profile): RFC 5280 §6.1.1 (d) takes the anchor as an input.
+   */
+  readonly anchorProfile?: boolean;
+  /**
+   * CA/B BR §7.1.4.3: a TLS server certificate's Common Name, when present, must be one of its
+   * subjectAltName values written the same way (default false: many private PKIs put a label
+   * there).
+   */
+  readonly checkCommonName?: boolean;
   /**
    * Record the checks that pass with their details (default true; `tlskit verify` prints them).
    * The handshake's verifier only needs the verdict and turns this off: formatting the details
@@ -453,7 +466,9 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
     if (error !== undefined) checks.push({ check: error.check, index: error.certIndex, ok: false, detail: error.message });
     return { error, checks, policies };
   };
-  const t = o.time.getTime();
+  // RFC 5280 §4.1.2.5: validity is expressed in whole seconds and inclusive; compare the
+  // validation time at that granularity (a time within the notAfter second is still valid).
+  const t = Math.floor(o.time.getTime() / 1000) * 1000;
   const last = path.length - 1;
   const n = last; // RFC 5280 n: the certificates below the anchor
   const strict = o.strictProfile ?? true;
@@ -552,6 +567,9 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
       if (pcExt !== undefined) pc = parsePolicyConstraints(pcExt.value);
       const ia = findExtension(c, OID.inhibitAnyPolicy);
       if (ia !== undefined) inhibitAny = parseInhibitAnyPolicy(ia.value);
+      // Extensions nothing here acts on must still be well formed (RFC 5280 §4.2.2.1, §4.2.1.13).
+      authorityInfoAccess(c);
+      crlDistributionUris(c);
     } catch (e) {
       return result(
         new CertificateError(ErrorCode.ERR_TLS_BAD_CERTIFICATE, 'profile', `${name} has a malformed extension: ${e instanceof Error ? e.message : String(e)}`, {
@@ -565,6 +583,10 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
 
     const bc = c.basicConstraints;
     const ku = c.keyUsage;
+    // RFC 5280 §4.2.1.3: when keyUsage is present, at least one bit MUST be set.
+    if (ku !== undefined && !Object.values(ku).some((b) => b === true)) {
+      return E(ErrorCode.KEY_USAGE_INVALID, 'keyUsage', i, `${name} has a keyUsage extension with no bit set (RFC 5280 §4.2.1.3)`, 'keyUsage');
+    }
     // RFC 5280 §4.2.1.3: keyCertSign asserted only together with basicConstraints cA.
     if (ku?.keyCertSign === true && bc?.ca !== true && !(isAnchor && bc === undefined)) {
       return E(ErrorCode.KEY_USAGE_INVALID, 'keyUsage', i, `${name} asserts keyUsage keyCertSign without basicConstraints cA`, 'keyUsage');
@@ -574,10 +596,14 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
       return E(ErrorCode.CERT_REJECTED, 'basicConstraints', i, `${name} has a pathLenConstraint but is not a CA`, 'basicConstraints.pathLenConstraint');
     }
 
-    if (!isAnchor && strict) {
-      const e = profileCheck(c, i, isLeaf, path);
+    if (strict) {
+      const e = isAnchor
+        ? o.anchorProfile === false
+          ? undefined
+          : anchorProfileCheck(c, i)
+        : (profileCheck(c, i, isLeaf, path) ?? (isLeaf && o.purpose === 'serverAuth' ? serverLeafCheck(c, path.length > 1, o.checkCommonName === true) : undefined));
       if (e !== undefined) return result(e);
-      if (record) ok('profile', i, 'RFC 5280 profile');
+      if (record) ok('profile', i, isAnchor ? 'RFC 5280 / CA/B Forum trust anchor profile' : 'RFC 5280 profile');
     }
 
     // --- §6.1.3 (b)(c): name constraints, for the leaf and every non-self-issued intermediate
@@ -833,6 +859,8 @@ function profileCheck(c: Certificate, i: number, isLeaf: boolean, path: readonly
   if (s.every((b) => b === 0)) return E(ErrorCode.CERT_REJECTED, 'has serial number 0 (RFC 5280 §4.1.2.2: positive)', 'serialNumber');
   const magnitude = s[0] === 0 ? s.length - 1 : s.length;
   if (magnitude > 20) return E(ErrorCode.CERT_REJECTED, `has a ${magnitude}-octet serial number (RFC 5280 §4.1.2.2: at most 20)`, 'serialNumber');
+  // §4.1.2.4: the issuer field MUST contain a non-empty distinguished name.
+  if (c.issuer.rdns.length === 0) return E(ErrorCode.CERT_REJECTED, 'has an empty issuer name (RFC 5280 §4.1.2.4)', 'issuer');
   const ext = (oid: string): { critical: boolean } | undefined => findExtension(c, oid);
   // §4.2.1.1: authorityKeyIdentifier MUST be present (except in self-signed certificates) and MUST be non-critical.
   const aki = ext(OID.authorityKeyIdentifier);
@@ -865,6 +893,102 @@ function profileCheck(c: Certificate, i: number, isLeaf: boolean, path: readonly
   // §4.2.2.1: authorityInfoAccess MUST be non-critical.
   const aiaExt = ext(OID.authorityInfoAccess);
   if (aiaExt?.critical === true) return E(ErrorCode.CERT_REJECTED, 'marks authorityInfoAccess critical (RFC 5280 §4.2.2.1: MUST be non-critical)', 'authorityInfoAccess');
+  return undefined;
+}
+
+/**
+ * The trust anchor's own certificate (RFC 5280 §4.2.1.1, §4.2.1.2, §4.2.1.9, §4.2.1.10 and CA/B
+ * Forum BR §7.1.2.1 for root CAs): a v3 anchor must be a well-formed CA certificate. v1/v2
+ * anchors (no extensions) are taken as plain name + key inputs (RFC 5280 §6.1.1 (d)).
+ */
+function anchorProfileCheck(c: Certificate, i: number): CertificateError | undefined {
+  if (c.version < 3) return undefined;
+  const name = who(c, i);
+  const E = (code: ErrorCode, message: string, field: string): CertificateError =>
+    new CertificateError(code, 'profile', `${name} (the trust anchor) ${message}`, { index: i, subject: displayName(c), field });
+  const unknown = unprocessedCriticalExtensions(c);
+  if (unknown.length > 0) {
+    return new CertificateError(ErrorCode.UNHANDLED_CRITICAL_EXTENSION, 'criticalExtensions', `${name} (the trust anchor) has critical extension(s) this verifier does not support: ${unknown.map(oidName).join(', ')}`, {
+      index: i,
+      subject: displayName(c),
+      field: 'extensions',
+    });
+  }
+  // §4.1.2.6: a CA's subject MUST be a non-empty distinguished name.
+  if (c.subject.rdns.length === 0) return E(ErrorCode.INVALID_CA, 'has an empty subject (RFC 5280 §4.1.2.6: a CA subject MUST be non-empty)', 'subject');
+  // §4.2.1.9: basicConstraints MUST be present and critical in CA certificates.
+  const bcExt = findExtension(c, OID.basicConstraints);
+  if (bcExt === undefined) return E(ErrorCode.INVALID_CA, 'has no basicConstraints (RFC 5280 §4.2.1.9: MUST be present in CA certificates)', 'basicConstraints');
+  if (!bcExt.critical) return E(ErrorCode.INVALID_CA, 'is a CA certificate whose basicConstraints is not critical (RFC 5280 §4.2.1.9)', 'basicConstraints');
+  // §4.2.1.2: subjectKeyIdentifier MUST appear in CA certificates, non-critical.
+  const ski = findExtension(c, OID.subjectKeyIdentifier);
+  if (ski === undefined) return E(ErrorCode.CERT_REJECTED, 'has no subjectKeyIdentifier (RFC 5280 §4.2.1.2: MUST appear in CA certificates)', 'subjectKeyIdentifier');
+  if (ski.critical) return E(ErrorCode.CERT_REJECTED, 'marks subjectKeyIdentifier critical (RFC 5280 §4.2.1.2: MUST be non-critical)', 'subjectKeyIdentifier');
+  // §4.2.1.1: authorityKeyIdentifier non-critical; optional only in self-signed certificates.
+  const akiExt = findExtension(c, OID.authorityKeyIdentifier);
+  const aki = c.authorityKeyIdentifier;
+  if (akiExt?.critical === true) return E(ErrorCode.CERT_REJECTED, 'marks authorityKeyIdentifier critical (RFC 5280 §4.2.1.1: MUST be non-critical)', 'authorityKeyIdentifier');
+  if (!c.selfIssued && aki?.keyIdentifier === undefined) {
+    return E(ErrorCode.CERT_REJECTED, 'is not self-issued and has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)', 'authorityKeyIdentifier');
+  }
+  if (c.selfIssued && aki !== undefined) {
+    // CA/B BR §7.1.2.1.3: a root's AKI has keyIdentifier equal to its SKI, and nothing else.
+    if (aki.keyIdentifier === undefined) return E(ErrorCode.CERT_REJECTED, 'has an authorityKeyIdentifier without keyIdentifier (CA/B BR §7.1.2.1.3)', 'authorityKeyIdentifier');
+    if (aki.authorityCertIssuer !== undefined || aki.authorityCertSerialNumber !== undefined) {
+      return E(ErrorCode.CERT_REJECTED, 'has authorityCertIssuer/authorityCertSerialNumber in its authorityKeyIdentifier (CA/B BR §7.1.2.1.3: MUST NOT be present)', 'authorityKeyIdentifier');
+    }
+    if (c.subjectKeyIdentifier !== undefined && !equalBytes(aki.keyIdentifier, c.subjectKeyIdentifier)) {
+      return E(ErrorCode.CERT_REJECTED, 'is self-issued and its authorityKeyIdentifier differs from its subjectKeyIdentifier (CA/B BR §7.1.2.1.3)', 'authorityKeyIdentifier');
+    }
+  }
+  // §4.2.1.10: nameConstraints MUST be critical.
+  if (findExtension(c, OID.nameConstraints)?.critical === false) return E(ErrorCode.CERT_REJECTED, 'has non-critical nameConstraints (RFC 5280 §4.2.1.10: MUST be critical)', 'nameConstraints');
+  // CA/B BR §7.1.2.1.2: a root CA certificate MUST NOT carry extKeyUsage.
+  if (c.selfIssued && c.extKeyUsage !== undefined) return E(ErrorCode.INVALID_PURPOSE, 'is a root CA certificate with extKeyUsage (CA/B BR §7.1.2.1.2: MUST NOT be present)', 'extKeyUsage');
+  return undefined;
+}
+
+/** extKeyUsage values a TLS server certificate MUST NOT carry (CA/B BR §7.1.2.7.10). */
+const FORBIDDEN_SERVER_EKUS: ReadonlySet<string> = new Set([OID.anyExtendedKeyUsage, '1.3.6.1.4.1.11129.2.4.4', OID.codeSigning, OID.emailProtection, OID.timeStamping, OID.OCSPSigning]);
+
+/**
+ * CA/B Forum Baseline Requirements for a TLS server (subscriber) certificate, beyond RFC 5280:
+ * v3 (§7.1.1), extKeyUsage non-critical and without the purposes of §7.1.2.7.10, a
+ * subjectAltName critical only with an empty subject (§7.1.2.7.12), DNS names in A-label form
+ * (RFC 5280 §4.2.1.6, §7.2), and (with `checkCommonName`) a Common Name that is one of the
+ * subjectAltName values, character for character (§7.1.4.3).
+ */
+function serverLeafCheck(c: Certificate, issued: boolean, checkCommonName: boolean): CertificateError | undefined {
+  const name = who(c, 0);
+  const E = (code: ErrorCode, check: CheckName, message: string, field: string): CertificateError =>
+    new CertificateError(code, check, `${name} ${message}`, { index: 0, subject: displayName(c), field });
+  if (!issued) return undefined; // a leaf that is itself the trust anchor: its owner vouches for it
+  if (c.version !== 3) return E(ErrorCode.CERT_REJECTED, 'profile', `is a v${c.version} certificate (CA/B BR §7.1.1: v3 only)`, 'version');
+  const ekuExt = findExtension(c, OID.extKeyUsage);
+  if (ekuExt?.critical === true) return E(ErrorCode.INVALID_PURPOSE, 'extKeyUsage', 'marks extKeyUsage critical (CA/B BR §7.1.2.7.6: MUST NOT be critical)', 'extKeyUsage');
+  const bad = (c.extKeyUsage ?? []).filter((p) => FORBIDDEN_SERVER_EKUS.has(p));
+  if (bad.length > 0) {
+    return E(ErrorCode.INVALID_PURPOSE, 'extKeyUsage', `is a TLS server certificate whose extKeyUsage includes ${bad.map(oidName).join(', ')} (CA/B BR §7.1.2.7.10: MUST NOT be present)`, 'extKeyUsage');
+  }
+  const sanExt = findExtension(c, OID.subjectAltName);
+  if (sanExt?.critical === true && c.subject.rdns.length > 0) {
+    return E(ErrorCode.CERT_REJECTED, 'profile', 'marks subjectAltName critical although its subject is not empty (CA/B BR §7.1.2.7.12)', 'subjectAltName');
+  }
+  const san = c.subjectAltName;
+  for (const d of san?.dnsNames ?? []) {
+    if (!/^[\x21-\x7e]+$/.test(d)) return E(ErrorCode.CERT_REJECTED, 'profile', `has a dNSName that is not ASCII (${JSON.stringify(d)}; RFC 5280 §7.2: A-labels only)`, 'subjectAltName');
+  }
+  if (san !== undefined && checkCommonName) {
+    for (const a of c.subject.attributes) {
+      if (a.oid !== '2.5.4.3') continue;
+      const cn = a.value;
+      const ip = parseIp(cn);
+      const matches = ip !== undefined ? formatIp(ip) === cn && san.ipAddressBytes.some((b) => equalBytes(b, ip)) : san.dnsNames.includes(cn);
+      if (!matches) {
+        return E(ErrorCode.CERT_REJECTED, 'profile', `has the Common Name ${JSON.stringify(cn)}, which is not one of its subjectAltName values written the same way (CA/B BR §7.1.4.3)`, 'subject.commonName');
+      }
+    }
+  }
   return undefined;
 }
 
