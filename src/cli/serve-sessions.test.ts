@@ -66,7 +66,7 @@ describe('tlskit serve session options', () => {
     const c = serveSessions(provider, {}, log).sessions;
     assert.equal(c.openTicket12(ticket.ticket), null, 'random keys: another process opens nothing');
     assert.equal(serveSessions(provider, { 'no-tickets': true }, log).tickets, false);
-    for (const bad of [{ 'ticket-rotation': '0' }, { 'ticket-rotation': '0.5' }, { 'ticket-rotation': '-1' }, { 'ticket-rotation': 'x' }, { 'ticket-lifetime': '1.5' }, { 'ticket-lifetime': '604801' }, { 'ticket-rotation': '10', 'ticket-key-lifetime': '5' }, { 'ticket-key-lifetime': '60' }]) {
+    for (const bad of [{ 'ticket-rotation': '0' }, { 'ticket-rotation': '0.5' }, { 'ticket-rotation': '-1' }, { 'ticket-rotation': 'x' }, { 'ticket-lifetime': '1.5' }, { 'ticket-lifetime': '604801' }, { 'ticket-rotation': '10', 'ticket-key-lifetime': '5' }, { 'ticket-key-lifetime': '60' }, { 'early-data-window': '0' }, { 'early-data-window': '601' }]) {
       assert.throws(() => serveSessions(provider, bad, log), UsageError, JSON.stringify(bad));
     }
   });

@@ -34,6 +34,9 @@ export const SESSION_OPTIONS_HELP = `Sessions (resumption) and a fleet of server
                    running with full handshakes where it needs the store (fail closed) and
                    reconnects by itself. Password also from TLSKIT_REDIS_PASSWORD
   --redis-prefix PREFIX  prefix of every Redis key (default tlskit:)
+  --early-data-window SECONDS  with --early-data-stateless: the RFC 8446 §8.3 freshness window
+                   (default 10); accepted ClientHellos are recorded for 2 × it, and 0-RTT is
+                   refused for 2 × it after the store (re)connects (§8.2)
 `;
 
 /** The parseArgs options this module reads. */
@@ -46,6 +49,7 @@ export const SESSION_OPTIONS = {
   'stateful-tickets': { type: 'boolean', default: false },
   redis: { type: 'string' },
   'redis-prefix': { type: 'string' },
+  'early-data-window': { type: 'string' },
 } as const;
 
 export interface SessionOptionValues {
@@ -57,6 +61,7 @@ export interface SessionOptionValues {
   readonly 'stateful-tickets'?: boolean | undefined;
   readonly redis?: string | undefined;
   readonly 'redis-prefix'?: string | undefined;
+  readonly 'early-data-window'?: string | undefined;
 }
 
 export interface ServeSessions {
@@ -158,6 +163,7 @@ export function serveSessions(
   if (ticketLifetime !== undefined && !Number.isInteger(ticketLifetime)) throw new UsageError('--ticket-lifetime must be a whole number of seconds');
   if (rotation !== undefined && rotation < 1) throw new UsageError('--ticket-rotation must be at least 1 second');
   if (keyLifetime !== undefined && keyLifetime < (rotation ?? DEFAULT_ROTATION_PERIOD_MS / 1000)) throw new UsageError('--ticket-key-lifetime must be ≥ --ticket-rotation (default 3600)');
+  const window = seconds(values['early-data-window'], 'early-data-window', 600);
   const secret = values['ticket-secret'] === undefined ? undefined : readTicketSecret(values['ticket-secret'], log);
 
   let store: SessionStore | undefined;
@@ -197,13 +203,18 @@ export function serveSessions(
     ticketRotationMs: rotation === undefined ? undefined : Math.round(rotation * 1000),
     ticketKeyLifetimeMs: keyLifetime === undefined ? undefined : Math.round(keyLifetime * 1000),
     ticketLifetimeS: ticketLifetime,
-    ...extra,
+    maxEarlyDataSize: extra.maxEarlyDataSize,
+    earlyDataWindowMs: extra.earlyDataWindowMs ?? (window === undefined ? undefined : Math.round(window * 1000)),
     statefulTickets: stateful,
   });
   const tickets = values['no-tickets'] !== true;
   const kind = !tickets ? `no tickets (store: ${where})` : stateful ? `stateful single-use TLS 1.3 tickets in ${where}` : `stateless TLS 1.3 tickets (store: ${where})`;
   const keySource = secret === undefined ? 'random per-process ticket keys' : 'ticket keys derived from the shared secret';
-  const summary = `sessions: ${kind}; ${keySource}, rotating every ${keys.rotationPeriodMs / 1000} s, opening for ${keys.lifetimeMs / 1000} s`;
+  const early = extra.maxEarlyDataSize ?? 0;
+  const windowS = (extra.earlyDataWindowMs ?? (window === undefined ? 10_000 : Math.round(window * 1000))) / 1000;
+  const zeroRtt =
+    !tickets || early === 0 ? '' : `; 0-RTT up to ${early} bytes, ${stateful ? 'replays refused by single-use tickets' : `replays refused by ClientHello records (freshness window ${windowS} s)`}`;
+  const summary = `sessions: ${kind}; ${keySource}, rotating every ${keys.rotationPeriodMs / 1000} s, opening for ${keys.lifetimeMs / 1000} s${zeroRtt}`;
   return {
     sessions,
     tickets,

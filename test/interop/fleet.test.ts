@@ -1,16 +1,22 @@
 /**
  * A fleet of servers (issue 5): three `tlskit serve` processes on different ports — what a load
  * balancer would spread clients over — sharing one real redis-server on 127.0.0.1 and one ticket
- * secret (`--redis`, `--ticket-secret`, `--ticket-rotation 2`, `--ticket-key-lifetime 6`).
+ * secret (`--redis`, `--ticket-secret`, `--ticket-rotation 2`, `--ticket-key-lifetime 6`), with
+ * 0-RTT on (`--early-data`).
  *
  *   stateless tickets   a session from A resumes on B and C (tlskit client, openssl -sess_out/-sess_in);
- *                       keys rotate in lockstep every 2 s: a ticket from before the rotation still
- *                       resumes elsewhere after it, one older than the key lifetime does not;
- *                       losing Redis costs stateless resumption nothing.
+ *   (+ ClientHello      keys rotate in lockstep every 2 s: a ticket from before the rotation still
+ *   records in Redis)   resumes elsewhere after it, one older than the key lifetime does not;
+ *                       0-RTT accepted by A, the recorded first flight replayed raw to B and C:
+ *                       resumed but its early data never delivered; losing Redis costs stateless
+ *                       resumption nothing but refuses 0-RTT, until 2 × window after it is back.
  *   stateful tickets    single use across the fleet (used on A → refused on B; three servers racing
- *                       on one ticket → exactly one resumes); Redis killed → full handshakes
- *                       everywhere, no ticket issued, no error, no crash; Redis restarted (empty) →
- *                       old tickets refused, new sessions resume across the fleet again.
+ *                       on one ticket → exactly one resumes); the replayed 0-RTT flight finds no
+ *                       ticket; Redis killed → full handshakes everywhere, no ticket issued, no
+ *                       0-RTT, no error, no crash; Redis restarted (empty) → old tickets refused,
+ *                       new sessions resume across the fleet again.
+ *   control             a 0-RTT first flight captured by a black hole (never used) is accepted
+ *                       when sent raw to B — its data delivered — so the replay path can fail.
  *
  * Processes are bounded (spawnPeer hard timeouts) and always killed (cleanupPeersAfter).
  */
@@ -26,7 +32,10 @@ import { decodeClientSession } from '../../src/handshake/resumption13.js';
 import { TicketKeyring } from '../../src/session/ticket-keys.js';
 import { toHex } from '../../src/wire/bytes.js';
 import { generateTestPki } from '../../src/x509/generate.js';
+import { decodeServerHello } from '../../src/messages/server-hello.js';
+import { ExtensionType } from '../../src/registry/codepoints.js';
 import { findCli } from '../helpers/cli.js';
+import { recordTypes, replayRaw, startFlightRecorder } from '../helpers/flight-recorder.js';
 import { cleanupPeersAfter, findExecutable, freePort, sleep, spawnPeer, withTimeout, type Peer } from '../helpers/process.js';
 import { haveRedis, startRedis } from '../helpers/redis.js';
 
@@ -35,6 +44,9 @@ cleanupPeersAfter(after);
 const HOST = '127.0.0.1';
 const ROTATION_S = 2;
 const KEY_LIFETIME_S = 6; // three epochs
+/** --early-data-window of the stateless fleet: 0-RTT needs the store intact for 2 × this (RFC 8446 §8.2). */
+const WINDOW_S = 2;
+const RECORD_APPLICATION_DATA = 23;
 const haveOpenssl = findExecutable('openssl') !== undefined;
 
 let dir: string;
@@ -81,23 +93,35 @@ interface Round {
   readonly reused: boolean;
   /** The sessions from this connection's NewSessionTickets, in order. */
   readonly sessions: readonly Buffer[];
+  readonly earlyDataAccepted: boolean;
 }
 
-/** A tlskit client connection: handshake (resuming `session` if given), one echoed message, close. */
-async function round(m: Member, session?: Buffer): Promise<Round> {
-  const s = tlskit.connect({ host: HOST, port: m.port, servername: 'localhost', ca: caPem, ...(session === undefined ? {} : { session }) });
+/**
+ * A tlskit client connection: handshake (resuming `session` if given), one echoed message, close.
+ * With `earlyData` that message goes as 0-RTT data (resent after the handshake when refused).
+ */
+async function round(m: { readonly name: string; readonly port: number }, session?: Buffer, earlyData?: string): Promise<Round> {
+  const s = tlskit.connect({
+    host: HOST,
+    port: m.port,
+    servername: 'localhost',
+    ca: caPem,
+    ...(session === undefined ? {} : { session }),
+    ...(earlyData === undefined ? {} : { earlyData }),
+  });
   const sessions: Buffer[] = [];
   s.on('session', (b: Buffer) => sessions.push(b));
+  const message = earlyData ?? 'ping';
   try {
     await withTimeout(once(s, 'secureConnect'), 15_000, `handshake with ${m.name}`);
-    s.write('ping');
+    if (earlyData === undefined) s.write(message);
     // The server sends its NewSessionTickets right after the handshake, so they arrive before the echo.
     await withTimeout(
       new Promise<void>((resolve, reject) => {
         let got = '';
         s.on('data', (d: Buffer) => {
           got += d.toString();
-          if (got === 'ping') resolve();
+          if (got === message) resolve();
         });
         s.once('error', reject);
         s.once('close', () => reject(new Error(`${m.name} closed before echoing`)));
@@ -105,7 +129,7 @@ async function round(m: Member, session?: Buffer): Promise<Round> {
       15_000,
       `echo from ${m.name}`,
     );
-    return { reused: s.isSessionReused(), sessions };
+    return { reused: s.isSessionReused(), sessions, earlyDataAccepted: s.earlyDataAccepted };
   } finally {
     s.destroy();
   }
@@ -137,6 +161,95 @@ function epochOf(session: Buffer): number {
   const now = Math.floor(Date.now() / (ROTATION_S * 1000));
   for (let e = now + 1; e >= now - 5; e--) if (keyNameAt(e * ROTATION_S * 1000) === name) return e;
   return assert.fail('the ticket is not sealed with a key derived from the fleet secret');
+}
+
+/**
+ * The first flight (ClientHello, CCS, 0-RTT records) of a tlskit client resuming `session` with
+ * `earlyData`, captured by a black hole: it never reaches a server, so the ticket stays unused.
+ */
+async function captureFirstFlight(session: Buffer, earlyData: string): Promise<Buffer> {
+  const hole = await startFlightRecorder(undefined);
+  const s = tlskit.connect({ host: HOST, port: hole.port, servername: 'localhost', ca: caPem, session, earlyData });
+  s.on('error', () => undefined);
+  try {
+    return await hole.waitFor((f) => recordTypes(f).includes(RECORD_APPLICATION_DATA), 10_000, 'the 0-RTT first flight');
+  } finally {
+    s.destroy();
+    await hole.close();
+  }
+}
+
+/** Whether the first record of a server's answer is a ServerHello that selected a PSK (RFC 8446 §4.2.11). */
+function serverHelloSelectsPsk(response: Buffer): boolean {
+  assert.ok(response.length > 9 && response[0] === 22 && response[5] === 2, 'the server answered with a ServerHello');
+  const len = response.readUInt16BE(3);
+  const hs = response.subarray(5, 5 + len);
+  const body = hs.subarray(4, 4 + hs.readUIntBE(1, 3));
+  return decodeServerHello(new Uint8Array(body)).extensions.some((e) => e.type === ExtensionType.pre_shared_key);
+}
+
+const count = (text: string, re: RegExp): number => text.match(re)?.length ?? 0;
+
+/**
+ * An attacker replays a recorded first flight to `m` on a raw TCP connection (it cannot finish the
+ * handshake). Resolves once `m` gave the connection up, with what `m` logged meanwhile (its
+ * application's view: an "early data (0-RTT …)" line when 0-RTT data was delivered) and whether
+ * its ServerHello resumed the session.
+ */
+async function replayTo(m: Member, flight: Buffer): Promise<{ log: string; resumed: boolean }> {
+  const from = m.peer.stderr().length;
+  const failed = count(m.peer.stderr(), /handshake failed/g);
+  const response = await replayRaw(m.port, flight, 800);
+  const end = Date.now() + 10_000;
+  while (count(m.peer.stderr(), /handshake failed/g) <= failed) {
+    assert.ok(Date.now() < end, `${m.name} ends the replayed connection`);
+    await sleep(50);
+  }
+  return { log: m.peer.stderr().slice(from), resumed: serverHelloSelectsPsk(response) };
+}
+
+/** The 0-RTT replay checks, the same for both anti-replay mechanisms. */
+function replayTests(fleetOf: () => readonly Member[], replayResumes: boolean, ready: () => Promise<void>): void {
+  it('0-RTT data accepted by A; the same first flight replayed to B and to C is refused (never delivered)', async () => {
+    await ready();
+    const [a, b, c] = fleetOf() as [Member, Member, Member];
+    const t = (await round(a)).sessions[0]!;
+    assert.ok(decodeClientSession(new Uint8Array(t)).maxEarlyDataSize > 0, 'the ticket allows 0-RTT');
+    const recorder = await startFlightRecorder(a.port);
+    let flight: Buffer;
+    try {
+      const r = await round({ name: 'A via the recorder', port: recorder.port }, t, 'GET /once');
+      assert.equal(r.reused, true);
+      assert.equal(r.earlyDataAccepted, true, 'A accepted the 0-RTT data');
+      flight = recorder.flight();
+    } finally {
+      await recorder.close();
+    }
+    await a.peer.waitFor(/early data \(0-RTT, 9 bytes[^\n]*GET \/once/, 5000, 'stderr');
+    const types = recordTypes(flight);
+    assert.equal(types[0], 22, 'the recorded flight starts with the ClientHello');
+    assert.ok(types.includes(RECORD_APPLICATION_DATA), `the recorded flight holds the 0-RTT record (${types.join(',')})`);
+    for (const m of [b, c]) {
+      const r = await replayTo(m, flight);
+      assert.doesNotMatch(r.log, /early data \(0-RTT/, `${m.name} delivered no early data`);
+      assert.equal(r.resumed, replayResumes, `${m.name} ${replayResumes ? 'resumed the PSK but refused its 0-RTT data' : 'found no ticket (single use)'}`);
+    }
+    assertHealthy(fleetOf());
+  });
+
+  it('control: a first flight never sent before is accepted by B (its 0-RTT data delivered), and replayed to C refused', async () => {
+    await ready();
+    const [a, b, c] = fleetOf() as [Member, Member, Member];
+    const t = (await round(a)).sessions[0]!;
+    const flight = await captureFirstFlight(t, 'GET /raw');
+    const onB = await replayTo(b, flight);
+    assert.match(onB.log, /early data \(0-RTT, 8 bytes[^\n]*GET \/raw/, 'B delivered the 0-RTT data of a first use (so the replay path can deliver it)');
+    assert.equal(onB.resumed, true);
+    const onC = await replayTo(c, flight);
+    assert.doesNotMatch(onC.log, /early data \(0-RTT/, 'C refused the replay');
+    assert.equal(onC.resumed, replayResumes);
+    assertHealthy(fleetOf());
+  });
 }
 
 const epochStart = (e: number): number => e * ROTATION_S * 1000;
@@ -178,10 +291,12 @@ describe('a fleet of three tlskit serve processes sharing one redis-server', { s
     rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('stateless tickets, keys derived from the shared secret', () => {
+  describe('stateless tickets, keys derived from the shared secret; 0-RTT with ClientHello records in Redis', () => {
     let fleet: Member[] = [];
+    let startedAt = 0;
     before(async () => {
-      fleet = await startFleet([]);
+      fleet = await startFleet(['--early-data', '--early-data-stateless', '--early-data-window', String(WINDOW_S)]);
+      startedAt = Date.now();
     });
     after(async () => {
       await Promise.all(fleet.map((m) => m.peer.kill()));
@@ -237,22 +352,40 @@ describe('a fleet of three tlskit serve processes sharing one redis-server', { s
       assertHealthy(fleet);
     });
 
-    it('Redis lost: stateless tickets still resume across the fleet (they need no store); Redis back', async () => {
-      const [a, b] = fleet as [Member, Member, Member];
-      const s = (await round(a)).sessions[0]!;
+    // RFC 8446 §8.2: no 0-RTT until the record store has been intact for 2 × window
+    replayTests(() => fleet, true, () => sleepUntil(startedAt + 2 * WINDOW_S * 1000 + 300));
+
+    it('Redis lost: stateless tickets still resume across the fleet, 0-RTT is refused; Redis back: 0-RTT again after 2 × window', async () => {
+      const [a, b, c] = fleet as [Member, Member, Member];
+      await sleepUntil(startedAt + 2 * WINDOW_S * 1000 + 300);
+      const [s1, s2] = (await round(a)).sessions as [Buffer, Buffer];
       await killRedis(fleet);
-      assert.equal((await round(b, s)).reused, true, 'resumed on B without Redis');
+      const down = await round(b, s1, 'GET /down');
+      assert.equal(down.reused, true, 'resumed on B without Redis (stateless tickets need no store)');
+      assert.equal(down.earlyDataAccepted, false, 'but no 0-RTT: no record of ClientHellos can be kept');
+      await b.peer.waitFor(/resumed 0-RTT=rejected \(starting\)/, 5000, 'stderr');
       const during = await round(a);
       assert.equal(during.sessions.length, 2, 'stateless tickets are still issued');
+
       await restartRedis(fleet);
+      const restartedAt = Date.now();
+      const early = await round(c, s2, 'GET /early');
+      assert.equal(early.reused, true);
+      if (Date.now() < restartedAt + 2 * WINDOW_S * 1000 - 200) {
+        assert.equal(early.earlyDataAccepted, false, 'no 0-RTT right after the store reconnected (RFC 8446 §8.2)');
+      }
+      await sleepUntil(restartedAt + 2 * WINDOW_S * 1000 + 300);
+      const fresh = (await round(a)).sessions[0]!;
+      const again = await round(b, fresh, 'GET /again');
+      assert.equal(again.earlyDataAccepted, true, '0-RTT accepted again once the window has passed');
       assertHealthy(fleet);
     });
   });
 
-  describe('stateful single-use tickets in Redis (--stateful-tickets)', () => {
+  describe('stateful single-use tickets in Redis (--stateful-tickets --early-data)', () => {
     let fleet: Member[] = [];
     before(async () => {
-      fleet = await startFleet(['--stateful-tickets']);
+      fleet = await startFleet(['--stateful-tickets', '--early-data']);
     });
     after(async () => {
       await Promise.all(fleet.map((m) => m.peer.kill()));
@@ -288,15 +421,18 @@ describe('a fleet of three tlskit serve processes sharing one redis-server', { s
       assert.match(await sClient(c, ['-sess_in', sess]), /New, TLSv1\.3/);
     });
 
-    it('Redis killed: full handshakes on every server, no ticket issued, no error, no crash; restarted: new sessions resume again', async () => {
+    replayTests(() => fleet, false, () => Promise.resolve());
+
+    it('Redis killed: full handshakes on every server, no ticket issued, no 0-RTT, no error, no crash; restarted: new sessions resume again', async () => {
       const [a, b, c] = fleet as [Member, Member, Member];
       const before1 = (await round(a)).sessions;
       assert.equal(before1.length, 2);
       await killRedis(fleet);
 
-      const down = await Promise.all([round(b, before1[0]), round(c, before1[1]), round(a)]);
+      const down = await Promise.all([round(b, before1[0], 'GET /down'), round(c, before1[1]), round(a)]);
       for (const r of down) {
         assert.equal(r.reused, false, 'full handshake while Redis is down');
+        assert.equal(r.earlyDataAccepted, false, 'no 0-RTT');
         assert.equal(r.sessions.length, 0, 'no stateful ticket can be stored, so none is sent');
       }
       assertHealthy(fleet);
