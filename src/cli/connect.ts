@@ -22,6 +22,7 @@ import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, pars
 import { loadCertificates } from './serve.js';
 import { negotiatedJson, renderChain } from './report.js';
 import { openSession, type Session } from './session.js';
+import { ocspStatusReport } from './ocsp-status.js';
 import { EXIT_FAILURE, keylogWriter, useColor } from './util.js';
 
 export const CONNECT_HELP = `Usage: tlskit connect HOST:PORT [options]
@@ -38,6 +39,9 @@ Options:
                      in order with --key; the one that fits the server's CertificateRequest is sent
   --key FILE         private key (PEM) of the --cert at the same position
   --insecure         do not verify the server's certificate (loud warning)
+  --status           ask for a stapled OCSP response (status_request, RFC 6066 §8) and show it:
+                     status, producedAt, this/next update, responder and its verification (a
+                     revoked or invalid one fails the handshake; none is accepted)
   --tls1.3           TLS 1.3 only (default: TLS 1.3 or 1.2, whichever the server prefers)
   --tls1.2           TLS 1.2 only
   --ciphers LIST     cipher suites, comma separated: TLS 1.3 (e.g. TLS_AES_256_GCM_SHA384) and/or
@@ -169,6 +173,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       cert: { type: 'string', multiple: true },
       key: { type: 'string', multiple: true },
       insecure: { type: 'boolean', default: false },
+      status: { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
       ciphers: { type: 'string' },
@@ -226,6 +231,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     ...(values.alpn === undefined ? {} : { alpnProtocols: parseAlpnList(values.alpn) }),
     ...(values['sess-in'] === undefined ? {} : { session: readSessionFile(values['sess-in']) }),
     ...(values['early-data'] === undefined ? {} : { earlyData: readEarlyDataFile(values['early-data']) }),
+    ...(values.status ? { requestOcsp: true } : {}),
     // mutual TLS: offered when the server sends a CertificateRequest
     ...(values.cert === undefined && values.key === undefined ? {} : { certificates: loadCertificates(provider, values.cert ?? [], values.key ?? []) }),
   };
@@ -309,6 +315,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
   const base = summarizeNegotiated(neg, 'client', verification.text);
   // RFC 6066 §3: an IP address is not sent as SNI
   const summary = isIP(serverName) !== 0 ? { ...base, serverName: `(none: ${serverName} is an IP address, matched against the certificate's IP addresses)` } : base;
+  const status = values.status ? ocspStatusReport(provider, verifier, neg, !values.insecure) : undefined;
 
   if (values.json) {
     session.end();
@@ -322,6 +329,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       resumed: neg.resumed,
       ...(earlyOutcome === undefined ? {} : { early_data: { status: earlyOutcome.status, accepted: earlyOutcome.accepted, resent: earlyOutcome.resent, bytes: earlyOutcome.data.length } }),
       verification: { enabled: verification.enabled, ok: verification.ok, result: verification.text, ...(verification.code === undefined ? {} : { code: verification.code }) },
+      ...(status === undefined ? {} : { ocsp: status.json }),
       messages: traceJson(session.trace.entries),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -332,6 +340,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
   process.stderr.write(
     `Connected to ${host}:${port}\n${renderNegotiated(summary, { color: colorErr })}${renderChain(provider, neg.peerCertificates)}` +
       `Verification: ${verification.text}\n` +
+      (status?.text ?? '') +
       `Session: ${neg.resumed ? 'resumed (PSK with (EC)DHE, no certificate exchanged)' : 'new (full handshake)'}\n` +
       `${earlyDataLine(earlyOutcome, config.session)}---\n`,
   );

@@ -26,6 +26,7 @@ import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, pars
 import { openSession, type Session } from './session.js';
 import { SESSION_OPTIONS, SESSION_OPTIONS_HELP, serveSessions } from './serve-sessions.js';
 import { generatePki, keylogWriter, preview, useColor } from './util.js';
+import { readOcspFile } from './ocsp-status.js';
 
 export const SERVE_HELP = `Usage: tlskit serve [options]
 
@@ -43,6 +44,9 @@ Options:
                    against --cafile (default: the system roots); a missing or failing one is shown, not fatal
   --require-client-cert  like --verify-client, and a missing (certificate_required) or failing
                    client certificate ends the handshake
+  --ocsp FILE      staple this OCSP response (DER, e.g. from openssl ocsp -respout) when a client
+                   asks (status_request: TLS 1.3 CertificateEntry, TLS 1.2 CertificateStatus);
+                   repeatable, paired in order with --cert
   --cafile FILE    CA certificates (PEM) trusted for client certificates; their names are sent
                    as certificate_authorities
                    (ALPN defaults to http/1.1); without it, echo what the client sends
@@ -169,6 +173,7 @@ export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: s
           ? `offered, rejected (${neg.earlyDataRejectReason ?? '?'})`
           : 'not offered',
     ],
+    ['OCSP stapled', neg.ocspResponse === undefined ? 'no' : `yes (${neg.ocspResponse.length} bytes, asked with status_request)`],
     ...clientCertificateRows(session.conn),
   ];
   const offerRows: [string, string][] = [];
@@ -212,6 +217,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'verify-client': { type: 'boolean', default: false },
       'require-client-cert': { type: 'boolean', default: false },
       cafile: { type: 'string' },
+      ocsp: { type: 'string', multiple: true },
       ciphers: { type: 'string' },
       groups: { type: 'string' },
       alpn: { type: 'string' },
@@ -262,6 +268,17 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         `  its CA is in ${caFile} (tlskit connect ${host}:${port === 0 ? 'PORT' : port} --cafile ${caFile})\n`,
     );
   }
+
+  // --ocsp: a stapled response per certificate, in --cert order (RFC 6066 §8, RFC 8446 §4.4.2.1)
+  const ocspFiles = values.ocsp ?? [];
+  if (ocspFiles.length > certificates.length) throw new UsageError(`${ocspFiles.length} --ocsp files for ${certificates.length} certificate(s)`);
+  certificates = certificates.map((c, i) => {
+    const file = ocspFiles[i];
+    if (file === undefined) return c;
+    const { der, summary } = readOcspFile(file);
+    process.stdout.write(`stapling ${file} (${summary}) for certificate ${i + 1}\n`);
+    return { ...c, ocspResponse: der };
+  });
 
   // 0-RTT: tickets allow early data; single-use tickets (RFC 8446 §8.1) unless --early-data-stateless
   // (then the freshness window and the anti-replay record in the store, RFC 8446 §8.2, §8.3)
@@ -334,7 +351,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         process.stderr.write(
           `#${id} ${peer}: ${protocolVersionName(n.version)} ${cipherSuiteName(n.cipherSuite)} ${n.group === undefined ? '' : namedGroupName(n.group)}` +
             ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}` +
-            `${n.resumed ? ' resumed' : ''}${earlyDataNote(n)}\n`,
+            `${n.resumed ? ' resumed' : ''}${earlyDataNote(n)}${n.ocspResponse !== undefined ? ' OCSP-stapled' : ''}\n`,
         );
       },
       (e: unknown) => {

@@ -14,6 +14,7 @@ import type { ClientHelloProfile } from '../handshake/hello-profile.js';
 import { decodeClientSession, type ClientSession13 } from '../handshake/resumption13.js';
 import type { Certificate } from '../x509/certificate.js';
 import { createDefaultVerifier, type CertificateVerifier, type VerifyRequest, type VerifyResult } from '../x509/verify.js';
+import type { CtPolicy } from '../x509/ct.js';
 import { describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 import {
   certificatesFrom,
@@ -48,7 +49,15 @@ export interface TlsClientOptions {
   /** node's hook: returns an Error when `cert` is not acceptable for `hostname`. */
   checkServerIdentity?: ((hostname: string, cert: PeerCertificate) => Error | undefined) | undefined;
   secureContext?: SecureContext | undefined;
+  /** Ask the server for a stapled OCSP response (node:tls); it is verified, and the 'OCSPResponse' event reports it. */
+  requestOCSP?: boolean | undefined;
   /** tlskit extras */
+  /** Stapled OCSP policy: 'soft' (default) accepts no staple; 'hard' requires a good one (and implies requestOCSP). */
+  ocsp?: 'soft' | 'hard' | undefined;
+  /** Certificate Transparency: a log list (v3 JSON text or object); asks for SCTs and verifies them. */
+  ctLogs?: string | object | undefined;
+  /** With ctLogs: the SCTs required (e.g. { minScts: 2, minOperators: 2 }); without it SCTs are only checked and reported. */
+  ctPolicy?: CtPolicy | undefined;
   provider?: CryptoProvider | undefined;
   helloProfile?: ClientHelloProfile | undefined;
   recordSizeLimit?: number | undefined;
@@ -138,12 +147,21 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
   const cipherSuites = o.ciphers !== undefined ? parseCiphers(o.ciphers) : (o.secureContext?.cipherSuites ?? parseCiphers(undefined));
   const groups = o.ecdhCurve !== undefined ? parseEcdhCurve(o.ecdhCurve, provider) : (o.secureContext?.groups ?? parseEcdhCurve(undefined, provider));
   const ca = o.secureContext?.ca;
+  const hardOcsp = o.ocsp === 'hard';
   const base =
-    o.ca !== undefined
-      ? caVerifier(provider, o.ca)
-      : ca !== undefined
-        ? createDefaultVerifier({ provider, trustAnchors: ca })
-        : rootsVerifier(provider);
+    // a stapling or CT policy: a verifier of its own (the shared ones use the defaults)
+    hardOcsp || o.ctLogs !== undefined
+      ? createDefaultVerifier({
+          provider,
+          trustAnchors: o.ca !== undefined ? certificatesFrom(o.ca, 'ca') : (ca ?? rootCertificates),
+          ...(hardOcsp ? { ocsp: 'hard' as const } : {}),
+          ...(o.ctLogs !== undefined ? { ct: { logs: o.ctLogs, ...(o.ctPolicy !== undefined ? { policy: o.ctPolicy } : {}) } } : {}),
+        })
+      : o.ca !== undefined
+        ? caVerifier(provider, o.ca)
+        : ca !== undefined
+          ? createDefaultVerifier({ provider, trustAnchors: ca })
+          : rootsVerifier(provider);
   const certificates = [...(o.secureContext?.certificates ?? []), ...certifiedKeysFrom(provider, o)];
   const hostname = hostnameOf(o);
   const reject = o.rejectUnauthorized !== false;
@@ -202,6 +220,8 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
     session: sessionFrom(o.session),
     ...(o.earlyData === undefined ? {} : { earlyData: typeof o.earlyData === 'string' ? Buffer.from(o.earlyData, 'utf8') : o.earlyData }),
     ...(o.resendEarlyData === undefined ? {} : { resendEarlyData: o.resendEarlyData }),
+    requestOcsp: o.requestOCSP === true || hardOcsp,
+    requestScts: o.ctLogs !== undefined,
   });
   return { config, verify: state };
 }

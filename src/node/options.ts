@@ -228,8 +228,19 @@ export interface KeyCertOptions {
   readonly key?: KeyInput | readonly KeyInput[] | undefined;
   readonly cert?: BinaryLike | readonly BinaryLike[] | undefined;
   readonly passphrase?: string | undefined;
-  /** tlskit extra: explicit pairs. */
-  readonly certificates?: readonly { readonly key: KeyInput; readonly cert: BinaryLike; readonly passphrase?: string }[] | undefined;
+  /**
+   * tlskit extra: explicit pairs; a server staples `ocspResponse` (DER OCSPResponse) and sends
+   * `sctList` (TLS-encoded SignedCertificateTimestampList) for the pair when the client asks.
+   */
+  readonly certificates?:
+    | readonly {
+        readonly key: KeyInput;
+        readonly cert: BinaryLike;
+        readonly passphrase?: string;
+        readonly ocspResponse?: Uint8Array | undefined;
+        readonly sctList?: Uint8Array | undefined;
+      }[]
+    | undefined;
 }
 
 /**
@@ -244,7 +255,13 @@ export function certifiedKeysFrom(provider: CryptoProvider, o: KeyCertOptions): 
     if (leaf === undefined) throw invalidOption('certificates[]: a cert has no CERTIFICATE');
     const key = importKey(provider, pair.key, pair.passphrase ?? o.passphrase);
     checkKeyMatches(provider, key, leaf);
-    out.push({ chain, key, names: leafNames(leaf) });
+    out.push({
+      chain,
+      key,
+      names: leafNames(leaf),
+      ...(pair.ocspResponse !== undefined ? { ocspResponse: new Uint8Array(pair.ocspResponse) } : {}),
+      ...(pair.sctList !== undefined ? { sctList: new Uint8Array(pair.sctList) } : {}),
+    });
   }
   if (o.key === undefined && o.cert === undefined) return out;
   if (o.key === undefined || o.cert === undefined) throw invalidOption(o.key === undefined ? 'cert given without key' : 'key given without cert');

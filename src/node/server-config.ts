@@ -10,7 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { serverConfig, type CertifiedKey, type ClientAuthConfig, type SelectCertificate, type ServerConfig } from '../handshake/config.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
-import { certificatesFrom, certifiedKeysFrom, parseAlpn, versionOptions, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyInput } from './options.js';
+import { certificatesFrom, certifiedKeysFrom, parseAlpn, versionOptions, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyCertOptions, type KeyInput } from './options.js';
 import { SecureContext } from './secure-context.js';
 
 /** node's SNICallback: answers with a context (ours), or null/undefined for the default one. */
@@ -20,8 +20,8 @@ export interface TlsServerOptions {
   key?: KeyInput | readonly KeyInput[] | undefined;
   cert?: BinaryLike | readonly BinaryLike[] | undefined;
   passphrase?: string | undefined;
-  /** tlskit extra: explicit key/cert pairs. */
-  certificates?: readonly { readonly key: KeyInput; readonly cert: BinaryLike; readonly passphrase?: string }[] | undefined;
+  /** tlskit extra: explicit key/cert pairs, each with an optional OCSP response to staple and SCT list to send. */
+  certificates?: KeyCertOptions['certificates'];
   secureContext?: SecureContext | undefined;
   SNICallback?: SNICallback | undefined;
   ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array | undefined;

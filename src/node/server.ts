@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { Server as NetServer, type Socket as NetSocket } from 'node:net';
-import type { ServerConfig } from '../handshake/config.js';
+import type { CertifiedKey, ServerConfig } from '../handshake/config.js';
 import { buildServerConfig, type ContextList, type TlsServerOptions } from './server-config.js';
 import { createSecureContext, SecureContext, type SecureContextOptions } from './secure-context.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, TLSSocket, type TLSSocketOptions } from './socket.js';
@@ -162,7 +162,32 @@ export class Server extends NetServer {
   /** The core config with TLS 1.3 tickets (RFC 8446 §4.6.1) from this server's session layer. */
   private buildConfig(options: TlsServerCreateOptions): ServerConfig {
     const count = options.ticketCount ?? 2;
-    return { ...buildServerConfig(options, this.contexts), tickets: count > 0 ? this.sessions : undefined, ticketCount: count };
+    return {
+      ...buildServerConfig(options, this.contexts),
+      tickets: count > 0 ? this.sessions : undefined,
+      ticketCount: count,
+      ocspResponder: (certificate) => this.ocspResponse(certificate),
+    };
+  }
+
+  /**
+   * The OCSP response to staple when a client sends status_request: node's 'OCSPRequest' event
+   * (certificate, issuer, callback(err, response)) when it has listeners, else the response
+   * configured with the certificate (`certificates: [{ key, cert, ocspResponse }]`).
+   */
+  private ocspResponse(certificate: CertifiedKey): Uint8Array | null | Promise<Uint8Array | null> {
+    if (this.listenerCount('OCSPRequest') === 0) return certificate.ocspResponse ?? null;
+    const leaf = Buffer.from(certificate.chain[0] ?? new Uint8Array(0));
+    const issuer = Buffer.from(certificate.chain[1] ?? new Uint8Array(0));
+    return new Promise<Uint8Array | null>((resolve, reject) => {
+      let settled = false;
+      this.emit('OCSPRequest', leaf, issuer, (err: Error | null, response?: Buffer | Uint8Array | null) => {
+        if (settled) return;
+        settled = true;
+        if (err !== null && err !== undefined) reject(new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `OCSPRequest listener failed: ${err.message}`, { cause: err }));
+        else resolve(response === null || response === undefined || response.length === 0 ? null : new Uint8Array(response));
+      });
+    });
   }
 
   /** Adds a certificate for clients asking for `hostname` (wildcards allowed), like node. */

@@ -490,6 +490,10 @@ export class TLSSocket extends Duplex {
         this.authorized = neg.resumed ? (this.connection.config as ClientConfig).session?.verified === true : v.ran;
       }
     }
+    // node:tls: 'OCSPResponse' (the stapled response, or null) before 'secureConnect' when requestOCSP was set
+    if (!this.isServer && (this.connection.config as ClientConfig).requestOcsp) {
+      this.emit('OCSPResponse', neg.ocspResponse === undefined ? null : Buffer.from(neg.ocspResponse));
+    }
     this.emit('secure');
     if (!this.isServer) this.emit('secureConnect');
     // writes and end() that waited for the handshake

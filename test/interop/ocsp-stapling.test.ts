@@ -1,0 +1,261 @@
+// OCSP stapling against real peers, TLS 1.3 and 1.2: responses made by `openssl ocsp` (index.txt
+// responder, signed by the test intermediate) for the test PKI's leaf.
+// - openssl s_server -status_file → tlskit client (requestOCSP): 'OCSPResponse', verified good;
+//   a revoked staple → certificate_revoked.
+// - tlskit server (a configured response) → openssl s_client -status: "OCSP Response Status:
+//   successful", "Cert Status: good".
+// - node:tls both ways ('OCSPRequest' on the server, requestOCSP + 'OCSPResponse' on the client).
+// - the CLI: tlskit serve --ocsp FILE → openssl s_client -status; tlskit connect --status [--json]
+//   → openssl s_server -status_file.
+// Every peer is bounded and killed.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nodeTls from 'node:tls';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, createServer, type TLSSocket } from '../../src/node/index.js';
+import { createTestPki, type TestPki } from '../helpers/pki.js';
+import { runOpensslClient, startOpensslServer, type OpensslServer } from '../helpers/openssl.js';
+import { cleanupPeersAfter, runChecked, runCommand, spawnPeer, withTimeout } from '../helpers/process.js';
+import { closeServer, listenLocal } from '../helpers/impl.js';
+
+cleanupPeersAfter(after);
+
+const VERSIONS = [
+  { name: 'TLSv1.3', only: { tls13Only: true }, flag: '--tls1.3' },
+  { name: 'TLSv1.2', only: { tls12Only: true }, flag: '--tls1.2' },
+] as const;
+
+const pki: TestPki = await createTestPki();
+const dir = mkdtempSync(join(tmpdir(), 'tlskit-ocsp-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A DER OCSP response for `certPath` from an index.txt responder signed by the intermediate (`openssl ocsp`). */
+async function opensslOcsp(name: string, certPath: string, status: 'good' | 'revoked'): Promise<string> {
+  const serial = (await runChecked('openssl', ['x509', '-in', certPath, '-noout', '-serial'], { timeoutMs: 10_000, name: 'openssl x509' })).stdout.trim().replace(/^serial=/, '');
+  // index.txt (ca(1) database): status, expiry, revocation date[,reason], serial, file, subject
+  const line = status === 'good' ? `V\t491231000000Z\t\t${serial}\tunknown\t/CN=localhost\n` : `R\t491231000000Z\t251101000000Z,keyCompromise\t${serial}\tunknown\t/CN=localhost\n`;
+  const index = join(dir, `${name}.index.txt`);
+  writeFileSync(index, line);
+  const out = join(dir, `${name}.der`);
+  const int = pki.intermediate;
+  await runChecked(
+    'openssl',
+    ['ocsp', '-index', index, '-rsigner', int.cert.path, '-rkey', int.key.path, '-CA', int.cert.path, '-issuer', int.cert.path, '-cert', certPath, '-respout', out, '-ndays', '2'],
+    { timeoutMs: 10_000, name: 'openssl ocsp' },
+  );
+  return out;
+}
+
+const goodPath = await opensslOcsp('good', pki.leaves.p256.cert.path, 'good');
+const revokedPath = await opensslOcsp('revoked', pki.leaves.p256.cert.path, 'revoked');
+const good = readFileSync(goodPath);
+
+async function statusServer(only: { tls13Only?: boolean; tls12Only?: boolean }, file: string): Promise<OpensslServer> {
+  const leaf = pki.leaves.p256;
+  return startOpensslServer({ cert: leaf.cert.path, key: leaf.key.path, chain: pki.intermediate.cert.path, ...only, extraArgs: ['-status_file', file] });
+}
+
+interface ClientOutcome {
+  ocspEvents: (Buffer | null)[];
+  socket: TLSSocket;
+  error: (Error & { code?: string }) | undefined;
+  body: string;
+}
+
+/** tlskit client with requestOCSP: GET / against an s_server -www, the events and errors it saw. */
+function tlskitClient(port: number, extra: Record<string, unknown> = {}): Promise<ClientOutcome> {
+  const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caFile.pem, requestOCSP: true, ...extra });
+  const ocspEvents: (Buffer | null)[] = [];
+  socket.on('OCSPResponse', (r: Buffer | null) => ocspEvents.push(r));
+  return withTimeout(
+    new Promise<ClientOutcome>((resolve) => {
+      let body = '';
+      socket.on('secureConnect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
+      socket.on('data', (d: Buffer) => (body += d.toString()));
+      socket.on('end', () => resolve({ ocspEvents, socket, error: undefined, body }));
+      socket.on('error', (error: Error) => resolve({ ocspEvents, socket, error, body }));
+    }),
+    10_000,
+    'tlskit client with requestOCSP',
+  );
+}
+
+for (const v of VERSIONS) {
+  describe(`OCSP stapling interop, ${v.name}`, () => {
+    it('openssl s_server -status_file → tlskit client (requestOCSP): the staple arrives, verified good', async () => {
+      const server = await statusServer(v.only, goodPath);
+      try {
+        const r = await tlskitClient(server.port);
+        assert.equal(r.error, undefined, r.error?.message);
+        assert.equal(r.socket.getProtocol(), v.name);
+        assert.equal(r.socket.authorized, true);
+        assert.equal(r.ocspEvents.length, 1);
+        assert.deepEqual(r.ocspEvents[0], good);
+        const status = r.socket.negotiated.ocspStatus;
+        assert.equal(status?.status, 'good');
+        assert.match(status?.responder ?? '', /tlskit test intermediate CA/);
+        assert.match(r.body, /HTTP\/1\.0 200 ok/);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('openssl s_server with a revoked staple → tlskit client fails with certificate_revoked', async () => {
+      const server = await statusServer(v.only, revokedPath);
+      try {
+        const r = await tlskitClient(server.port);
+        assert.equal(r.error?.code, 'CERT_REVOKED', r.error?.message);
+        assert.match(r.error?.message ?? '', /revoked on 2025-11-01 \(reason: keyCompromise\)/);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('tlskit server with a configured response → openssl s_client -status: successful, good', async () => {
+      const leaf = pki.leaves.p256;
+      const server = createServer({ certificates: [{ key: leaf.key.pem, cert: leaf.chain.pem, ocspResponse: good }], minVersion: v.name, maxVersion: v.name }, (s: TLSSocket) => s.pipe(s));
+      const port = await listenLocal(server);
+      try {
+        const r = await runOpensslClient({ port, servername: 'localhost', caFile: pki.caFile.path, ...v.only, extraArgs: ['-status'], input: 'hi\n', expect: /hi/ });
+        assert.equal(r.handshakeOk, true, r.stdout + r.stderr);
+        assert.equal(r.protocol, v.name);
+        assert.match(r.stdout, /OCSP Response Status: successful/);
+        assert.match(r.stdout, /Cert Status: good/);
+        // not asked → not stapled
+        const plain = await runOpensslClient({ port, servername: 'localhost', caFile: pki.caFile.path, ...v.only, input: 'hi\n', expect: /hi/ });
+        assert.equal(plain.handshakeOk, true);
+        assert.doesNotMatch(plain.stdout, /OCSP Response Status/);
+      } finally {
+        await closeServer(server);
+      }
+    });
+
+    it("node:tls client (requestOCSP) → tlskit server ('OCSPRequest'), and tlskit client → node:tls server ('OCSPRequest')", async () => {
+      const leaf = pki.leaves.p256;
+      const requests: number[] = [];
+      const server = createServer({ key: leaf.key.pem, cert: leaf.chain.pem, minVersion: v.name, maxVersion: v.name }, (s: TLSSocket) => s.pipe(s));
+      server.on('OCSPRequest', (cert: Buffer, issuer: Buffer, cb: (err: Error | null, resp: Buffer | null) => void) => {
+        requests.push(cert.length > 0 && issuer.length > 0 ? 1 : 0);
+        setImmediate(() => cb(null, good));
+      });
+      const port = await listenLocal(server);
+      try {
+        // node passes requestOCSP from connect() to its TLSSocket (not in the ConnectionOptions typings)
+        const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caFile.pem, requestOCSP: true, minVersion: v.name, maxVersion: v.name } as nodeTls.ConnectionOptions);
+        const got = await withTimeout(
+          new Promise<Buffer | null>((resolve, reject) => {
+            let resp: Buffer | null = null;
+            c.on('OCSPResponse', (r: Buffer) => (resp = r));
+            c.on('secureConnect', () => c.write('x'));
+            c.on('data', () => resolve(resp));
+            c.on('error', reject);
+          }),
+          5000,
+          'node client → tlskit server',
+        );
+        c.destroy();
+        assert.deepEqual(got, good);
+        assert.deepEqual(requests, [1]);
+      } finally {
+        await closeServer(server);
+      }
+
+      const ns = nodeTls.createServer({ key: leaf.key.pem, cert: leaf.chain.pem, minVersion: v.name, maxVersion: v.name }, (s) => {
+        // answer after reading the request (a node:tls server that ends first never reports 'close')
+        s.once('data', () => s.end('HTTP/1.0 200 ok\r\n\r\n'));
+      });
+      ns.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, resp: Buffer) => void) => cb(null, good));
+      await new Promise<void>((resolve) => ns.listen(0, '127.0.0.1', resolve));
+      try {
+        const r = await tlskitClient((ns.address() as { port: number }).port);
+        assert.equal(r.error, undefined, r.error?.message);
+        assert.deepEqual(r.ocspEvents, [good]);
+        assert.equal(r.socket.negotiated.ocspStatus?.status, 'good');
+        r.socket.destroy();
+      } finally {
+        await closeServer(ns);
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI
+
+function findCli(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('package.json not found');
+    d = up;
+  }
+  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
+    const path = join(d, candidate);
+    if (existsSync(path)) return path;
+  }
+  throw new Error('the CLI is not built: run `npx tsc -p .` first');
+}
+
+describe('CLI: tlskit serve --ocsp, tlskit connect --status', () => {
+  const CLI = findCli();
+  const tlskit = (args: readonly string[]) => runCommand(process.execPath, [CLI, ...args], { timeoutMs: 15_000, name: `tlskit ${args[0] ?? ''}`, env: { ...process.env, NO_COLOR: '1' }, input: '' });
+
+  for (const v of VERSIONS) {
+    it(`${v.name}: tlskit serve --ocsp FILE staples it for openssl s_client -status`, async () => {
+      const leaf = pki.leaves.p256;
+      const serve = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', '--cert', leaf.chain.path, '--key', leaf.key.path, '--ocsp', goodPath, v.flag], { timeoutMs: 30_000, name: 'tlskit serve --ocsp' });
+      try {
+        const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
+        assert.match(serve.output(), /stapling .*good\.der \(good, serial /);
+        const r = await runOpensslClient({ port: Number(m[1]), servername: 'localhost', caFile: pki.caFile.path, ...v.only, extraArgs: ['-status'], input: 'hi\n', expect: /hi/ });
+        assert.equal(r.protocol, v.name, r.stdout + r.stderr);
+        assert.match(r.stdout, /OCSP Response Status: successful/);
+        assert.match(r.stdout, /Cert Status: good/);
+        await serve.waitFor(/OCSP-stapled/, 5000, 'stderr');
+      } finally {
+        await serve.kill(500);
+      }
+    });
+
+    it(`${v.name}: tlskit connect --status shows the staple of openssl s_server -status_file, also in --json`, async () => {
+      const server = await statusServer(v.only, goodPath);
+      try {
+        const text = await tlskit(['connect', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--cafile', pki.caFile.path, '--status', v.flag]);
+        assert.equal(text.code, 0, text.stderr);
+        assert.match(text.stderr, /OCSP response: \d+ bytes stapled/);
+        assert.match(text.stderr, /OCSP Response Status: successful/);
+        assert.match(text.stderr, /Cert Status: good/);
+        assert.match(text.stderr, /Produced At: \d{4}-\d\d-\d\dT/);
+        assert.match(text.stderr, /This Update: .*\n\s*Next Update: \d{4}-/);
+        assert.match(text.stderr, /Verification: OK: good .*signed by the issuing CA \(CN=tlskit test intermediate CA\)/);
+
+        const json = await tlskit(['connect', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--cafile', pki.caFile.path, '--status', '--json', v.flag]);
+        assert.equal(json.code, 0, json.stderr);
+        const out = JSON.parse(json.stdout) as { ok: boolean; ocsp: { stapled: boolean; response_status: string; cert_status: string; produced_at: string; this_update: string; next_update: string; responder_id: string; verification: { ok: boolean } } };
+        assert.equal(out.ok, true);
+        assert.equal(out.ocsp.stapled, true);
+        assert.equal(out.ocsp.response_status, 'successful');
+        assert.equal(out.ocsp.cert_status, 'good');
+        assert.match(out.ocsp.responder_id, /tlskit test intermediate CA/);
+        assert.ok(Date.parse(out.ocsp.next_update) > Date.parse(out.ocsp.this_update));
+        assert.equal(out.ocsp.verification.ok, true);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  it('tlskit connect --status against a revoked staple: the handshake fails with certificate_revoked', async () => {
+    const server = await statusServer({ tls13Only: true }, revokedPath);
+    try {
+      const r = await tlskit(['connect', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--cafile', pki.caFile.path, '--status']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /revoked/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
