@@ -2,7 +2,7 @@
 // Runs tlskit's verifyCertificateChain over a path-validation suite in the limbo.json format
 // (C2SP x509-limbo: { version: 1, testcases: [{ id, features, validation_kind, trusted_certs,
 // untrusted_intermediates, peer_certificate, validation_time, key_usage, extended_key_usage,
-// expected_result, expected_peer_name, max_chain_depth, ... }] }) and prints pass/fail counts.
+// expected_result, expected_peer_name, max_chain_depth, crls, ... }] }) and prints pass/fail counts.
 // Not part of the test suite. Build first (npx tsc -p tsconfig.json), then:
 //
 //   node scripts/limbo.mjs path/to/limbo.json [--verbose] [--only PREFIX] [--skip-features]
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { verifyCertificateChain } = await import(join(root, 'dist/src/x509/path.js'));
-const { decodeCertificatesPem } = await import(join(root, 'dist/src/x509/pem.js'));
+const { decodeCertificatesPem, decodePem } = await import(join(root, 'dist/src/x509/pem.js'));
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--only');
@@ -35,6 +35,7 @@ if (suite.version !== 1 || !Array.isArray(suite.testcases)) {
 }
 
 const ders = (pems) => pems.flatMap((p) => decodeCertificatesPem(p));
+const pemBlocks = (text, label) => decodePem(text, label).map((b) => b.der);
 const LEAF_KU = new Set(['digitalSignature', 'keyEncipherment', 'keyAgreement']);
 const counts = { pass: 0, fail: 0, skip: 0 };
 const byGroup = new Map();
@@ -72,6 +73,7 @@ for (const tc of suite.testcases) {
       purpose,
       checkCommonName: purpose === 'serverAuth',
       ...(tc.validation_time ? { time: new Date(tc.validation_time) } : {}),
+      ...(Array.isArray(tc.crls) && tc.crls.length > 0 ? { crls: tc.crls.flatMap((p) => pemBlocks(p, 'X509 CRL')) } : {}),
       ...(tc.max_chain_depth != null ? { maxDepth: tc.max_chain_depth + 2 } : {}),
       ...((tc.key_usage ?? []).length > 0 ? { leafKeyUsage: tc.key_usage.filter((k) => LEAF_KU.has(k)) } : {}),
     };

@@ -198,6 +198,22 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
           if (s.status === 'revoked' || status === undefined || status.status === 'unknown') status = s;
           if (s.status === 'revoked') break;
         }
+        // A supplied CRL in this issuer's name, but for another key (its authorityKeyIdentifier),
+        // when no supplied CRL covers the certificate: it cannot be verified with the issuer's key,
+        // and a supplied CRL that cannot be relied on fails (as a bad signature does).
+        if (status === undefined) {
+          const foreign = (o.crls ?? []).find((crl) => !crl.isDelta && equalBytes(crl.issuer.raw, cert.issuer.raw) && crl.authorityKeyId !== undefined && issuer.subjectKeyIdentifier !== undefined && !equalBytes(crl.authorityKeyId, issuer.subjectKeyIdentifier));
+          if (foreign !== undefined) {
+            return fail(
+              new CertificateError(
+                ErrorCode.CRL_SIGNATURE_FAILURE,
+                'revocation',
+                `the CRL from ${foreign.issuer.text || 'an empty name'} for ${who(cert, i)} names another key (authorityKeyIdentifier) than its issuer ${displayName(issuer)} has — it cannot be verified; supply the CRL signed with the issuer's current key`,
+                { index: i, subject: displayName(cert), field: 'authorityKeyIdentifier' },
+              ),
+            );
+          }
+        }
       }
       // CRLs fetched from the distribution points: unusable ones are "unavailable", not fatal.
       const unavailable: string[] = [];

@@ -10,7 +10,7 @@ import { nodeCryptoProvider as provider } from '../crypto/node-provider.js';
 import type { ChainResult } from './chain.js';
 import { derBitString, derBoolean, derImplicit, derInteger, derOctetString, derOid, derSequence, derTlv } from './der.js';
 import { encodeAuthorityInfoAccess, encodeNameConstraints, type GeneralName } from './ext.js';
-import { generateCertificate, keyIdentifier, type GenerateCertificateOptions, type GeneratedCertificate } from './generate.js';
+import { generateCertificate, generateCrl, keyIdentifier, type GenerateCertificateOptions, type GeneratedCertificate } from './generate.js';
 import { OID } from './oids.js';
 import { verifyCertificateChain, type VerifyChainOptions } from './path.js';
 
@@ -254,4 +254,25 @@ test('the relaxed profile (the handshake verifier) keeps accepting what RFC 5280
   rejects('strict', { leaf, anchors: [r] });
   accepts('strict, but the anchor taken as an input (a vetted root store)', { leaf: ee(r), anchors: [r], opts: { anchorProfile: false } });
   accepts('strictProfile: false', { leaf, anchors: [r], opts: { strictProfile: false } });
+});
+
+test('CRLs supplied with the chain: empty, very large, duplicate serial, wrong key, bad signature', () => {
+  const r = root();
+  const leaf = ee(r);
+  const other = root();
+  accepts('an empty CRL', { leaf, anchors: [r], opts: { crls: [generateCrl({ issuer: r }, provider).der] } });
+  const many = Array.from({ length: 10_000 }, (_, i) => ({ serial: BigInt(i + 1) * 7919n, date: new Date('2023-01-01T00:00:00Z') }));
+  const t0 = performance.now();
+  accepts('a CRL with 10,000 entries', { leaf, anchors: [r], opts: { crls: [generateCrl({ issuer: r, revoked: many }, provider).der] } });
+  assert.ok(performance.now() - t0 < 2000, 'a large CRL is handled quickly');
+  const dup = generateCrl({ issuer: r, revoked: [{ serial: 42n }, { serial: 42n }] }, provider).der;
+  rejects('a CRL listing one serial twice', { leaf, anchors: [r], opts: { crls: [dup] } }, /CRL 0 is malformed: .*listed twice/);
+  // same issuer name, the other root's key (and key identifier)
+  const sameName = gen({ subject: { CN: r.cert.subject.text.replace(/^CN=/, '') }, isCA: true, key: other.key });
+  assert.deepEqual(sameName.cert.subject.raw, r.cert.subject.raw);
+  const foreign = generateCrl({ issuer: sameName, revoked: [{ serial: 42n }] }, provider).der;
+  rejects('a CRL in the issuer\'s name signed with another key', { leaf, anchors: [r, other], opts: { crls: [foreign] } }, /names another key/);
+  const forged = generateCrl({ issuer: { cert: r.cert, key: other.key }, revoked: [{ serial: 42n }] }, provider).der;
+  rejects('a CRL with the issuer\'s key identifier and a bad signature', { leaf, anchors: [r], opts: { crls: [forged] } }, /does not verify/);
+  rejects('the leaf revoked', { leaf, anchors: [r], opts: { crls: [generateCrl({ issuer: r, revoked: [{ serial: leaf.cert.serialRaw }] }, provider).der] } }, /revoked/);
 });

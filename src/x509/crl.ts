@@ -6,7 +6,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ErrorCode } from '../errors.js';
-import { equalBytes } from '../wire/bytes.js';
+import { equalBytes, toHex } from '../wire/bytes.js';
 import { algorithmIdentifier, parseDistinguishedName, type AlgorithmIdentifier, type Certificate, type DistinguishedName, type Extension } from './certificate.js';
 import { DerReader, Tag, badCert, checkInteger, contextTag, smallIntegerValue } from './der.js';
 import { EXT_OID, crlDistributionUris, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
@@ -98,6 +98,7 @@ export function parseCrl(der: Uint8Array): Crl {
   let nextUpdate: Date | undefined;
   if (tbs.peekTag() === Tag.UTCTime || tbs.peekTag() === Tag.GeneralizedTime) nextUpdate = tbs.time('tbsCertList.nextUpdate');
   const revoked: RevokedCertificate[] = [];
+  const seen = new Set<string>();
   if (tbs.peekTag() === Tag.SEQUENCE) {
     const rl = tbs.sequence('tbsCertList.revokedCertificates');
     while (!rl.atEnd) {
@@ -130,6 +131,10 @@ export function parseCrl(der: Uint8Array): Crl {
         }
       }
       e.end();
+      // A serial listed twice is ambiguous (which entry's reason and date hold?): refuse the CRL.
+      const key = toHex(serialRaw);
+      if (seen.has(key)) throw badCert('a serial number is listed twice', 'revokedCertificates.userCertificate');
+      seen.add(key);
       revoked.push({ serialRaw, revocationDate, reason, invalidityDate });
     }
   }
