@@ -16,6 +16,7 @@ import { ErrorCode, type TlsError } from '../errors.js';
 import { concat, utf8 } from '../wire/bytes.js';
 import { readCertificateEntries13 } from './stapling.js';
 import { encodeCertificateStatus } from '../messages/certificate-status.js';
+import { explainHandshake } from '../trace/explain.js';
 
 const pki = generateTestPki(provider, { keyKinds: ['p256'] });
 const leaf = pki.leaves.p256 as GeneratedCertificate;
@@ -291,5 +292,19 @@ describe('TLS 1.3 CertificateEntry extensions (RFC 8446 §4.4.2)', () => {
     const sent = new Set([ExtensionType.status_request]);
     assert.throws(() => readCertificateEntries13([entry(ExtensionType.status_request, Uint8Array.of(1, 0, 0))], sent), (e: TlsError) => e.alert === 'decode_error');
     assert.throws(() => readCertificateEntries13([entry(ExtensionType.status_request, Uint8Array.of(2, 0, 0, 1, 7))], sent), (e: TlsError) => e.alert === 'illegal_parameter');
+  });
+});
+
+describe('traces explain the staple', () => {
+  it('CertificateStatus (TLS 1.2) and the leaf CertificateEntry status_request (TLS 1.3)', () => {
+    const der = ocsp(leaf);
+    const status = { ocspResponse: der };
+    const e12 = explainHandshake({ type: HandshakeType.certificate_status, message: status, from: 'server', raw: new Uint8Array(4) });
+    assert.equal(e12.name, 'CertificateStatus');
+    assert.match(e12.summary, /OCSP good, thisUpdate .*nextUpdate/);
+    const cert13 = { certificateRequestContext: new Uint8Array(0), certificateList: [{ certData: leaf.certDer, extensions: [{ type: ExtensionType.status_request, data: encodeCertificateStatus(status) }] }] };
+    const e13 = explainHandshake({ type: HandshakeType.certificate, message: cert13, from: 'server', raw: new Uint8Array(4) });
+    assert.match(e13.summary, /status_request: OCSP good/);
+    assert.match(e13.sentence, /stapled OCSP response/);
   });
 });

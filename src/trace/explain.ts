@@ -9,6 +9,8 @@ import type { CertificateRequest13 } from '../messages/certificate-request13.js'
 import type { CertificateVerify } from '../messages/certificate-verify.js';
 import type { Certificate13 } from '../messages/certificate13.js';
 import type { Certificate12 } from '../messages/certificate12.js';
+import { decodeCertificateStatus, type CertificateStatus } from '../messages/certificate-status.js';
+import { parseOcspResponse } from '../x509/ocsp.js';
 import type { ServerKeyExchangeEcdhe } from '../messages/server-key-exchange.js';
 import type { ClientKeyExchange } from '../messages/client-key-exchange.js';
 import { tls12Suite } from '../handshake/suites12.js';
@@ -80,6 +82,7 @@ const STRUCT_NAMES: Readonly<Record<number, string>> = {
   [HandshakeType.server_key_exchange]: 'ServerKeyExchange',
   [HandshakeType.server_hello_done]: 'ServerHelloDone',
   [HandshakeType.client_key_exchange]: 'ClientKeyExchange',
+  [HandshakeType.certificate_status]: 'CertificateStatus',
   [HandshakeType.message_hash]: 'message_hash',
 };
 
@@ -367,6 +370,12 @@ function explainCertificate(c: Certificate13, from: Side): Explanation {
     cert === undefined ? `(unparseable, ${c.certificateList[i]?.certData.length ?? 0} bytes)` : `${shortName(cert, 'subject')} ← issuer ${shortName(cert, 'issuer')}`,
   ]);
   if (fields.length === 0) fields.push(['certificate_list', '(empty)']);
+  // RFC 8446 §4.4.2.1: a stapled OCSP response rides in the leaf's CertificateEntry
+  const stapled = ext(c.certificateList[0]?.extensions ?? [], ExtensionType.status_request);
+  const staple = stapled === undefined ? undefined : ocspSummary(tryDecode(stapled, decodeCertificateStatus)?.ocspResponse);
+  if (staple !== undefined) fields.push(['status_request', staple]);
+  const scts = ext(c.certificateList[0]?.extensions ?? [], ExtensionType.signed_certificate_timestamp);
+  if (scts !== undefined) fields.push(['signed_certificate_timestamp', `${scts.data.length} bytes`]);
   const leaf = parsed[0];
   let sentence: string;
   if (c.certificateList.length === 0) {
@@ -375,11 +384,34 @@ function explainCertificate(c: Certificate13, from: Side): Explanation {
     sentence =
       `The server sends its certificate chain (${c.certificateList.length} certificate${c.certificateList.length === 1 ? '' : 's'}` +
       (leaf === undefined ? '' : `, leaf ${shortName(leaf, 'subject')}`) +
-      '); the client checks that it chains to a root it trusts, is valid now, and names the host it asked for.';
+      '); the client checks that it chains to a root it trusts, is valid now, and names the host it asked for.' +
+      (staple === undefined ? '' : ' The leaf entry carries a stapled OCSP response (RFC 8446 §4.4.2.1): the CA\'s signed word that the certificate is not revoked.');
   } else {
     sentence = `The client sends its certificate chain because the server asked for one (CertificateRequest); the server checks it against its trusted CAs.`;
   }
   return make('Certificate', fields, sentence);
+}
+
+/** "good, thisUpdate …, nextUpdate … (N bytes)" for a DER OCSPResponse; never throws. */
+function ocspSummary(der: Uint8Array | undefined): string | undefined {
+  if (der === undefined) return undefined;
+  try {
+    const r = parseOcspResponse(der);
+    const s = r.responses[0];
+    const day = (d: Date | undefined): string => (d === undefined ? 'none' : d.toISOString().slice(0, 19) + 'Z');
+    return s === undefined ? `OCSP response, no status (${der.length} bytes)` : `OCSP ${s.status}, thisUpdate ${day(s.thisUpdate)}, nextUpdate ${day(s.nextUpdate)} (${der.length} bytes)`;
+  } catch {
+    return `OCSP response, unparseable (${der.length} bytes)`;
+  }
+}
+
+function explainCertificateStatus(cs: CertificateStatus): Explanation {
+  return make(
+    'CertificateStatus',
+    [['ocsp', ocspSummary(cs.ocspResponse) ?? '']],
+    'The server staples an OCSP response for its certificate (RFC 6066 §8), as the client asked with status_request: ' +
+      'the CA\'s signed, dated word that the certificate is not revoked, so the client need not ask the CA itself.',
+  );
 }
 
 function explainCertificateVerify(cv: CertificateVerify, from: Side): Explanation {
@@ -508,6 +540,8 @@ export function explainHandshake(entry: Pick<TraceHandshake, 'type' | 'message' 
         return explainCertificate(asCertificate13(m as Certificate13 | Certificate12), entry.from);
       case HandshakeType.server_key_exchange:
         return explainServerKeyExchange(m as ServerKeyExchangeEcdhe);
+      case HandshakeType.certificate_status:
+        return explainCertificateStatus(m as CertificateStatus);
       case HandshakeType.server_hello_done:
         return make('ServerHelloDone', [], 'The server\'s first flight is complete (RFC 5246 §7.4.5): the client now sends its key exchange, ChangeCipherSpec and Finished — the second round trip of TLS 1.2.');
       case HandshakeType.client_key_exchange:
