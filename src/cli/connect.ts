@@ -15,7 +15,8 @@ import { decodeClientSession, encodeClientSession, type ClientSession13 } from '
 import { decodePem, encodePem } from '../x509/pem.js';
 import { traceJson, type Json } from '../trace/json.js';
 import { LadderRenderer, renderLadder, renderNegotiated, summarizeNegotiated } from '../trace/ladder.js';
-import { commonName } from '../x509/certificate.js';
+import { commonName, parseCertificate } from '../x509/certificate.js';
+import { HandshakeType } from '../registry/codepoints.js';
 import { createDefaultVerifier, type CertificateVerifier } from '../x509/verify.js';
 import { explainFailure } from './errors.js';
 import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
@@ -37,6 +38,8 @@ Options:
   --cafile FILE      trust the CA certificates in FILE (PEM) instead of the system roots
   --cert FILE        client certificate chain (PEM, leaf first) for mutual TLS; repeatable, paired
                      in order with --key; the one that fits the server's CertificateRequest is sent
+                     (TLS 1.3: also offers post-handshake authentication, RFC 8446 §4.6.2, and
+                     answers the server's later requests, shown as "Post-handshake authentication")
   --key FILE         private key (PEM) of the --cert at the same position
   --insecure         do not verify the server's certificate (loud warning)
   --status           ask for a stapled OCSP response (status_request, RFC 6066 §8) and show it:
@@ -278,6 +281,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
   if (ladder !== undefined) process.stderr.write(ladder.header());
 
   let onEnd: () => void = () => undefined;
+  let handshakeDone = false;
   const peerEnded = new Promise<void>((resolve) => (onEnd = resolve));
   const session = openSession(
     socket,
@@ -290,7 +294,18 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
         onEnd();
       },
       ...(keylog === undefined ? {} : { keylog }),
-      ...(ladder === undefined ? {} : { trace: (e) => process.stderr.write(ladder.entry(e)) }),
+      secure: () => {
+        handshakeDone = true;
+      },
+      trace: (e) => {
+        if (ladder !== undefined) process.stderr.write(ladder.entry(e));
+        // RFC 8446 §4.6.2: say when the server asked for our certificate after the handshake
+        if (!values.json && handshakeDone && e.kind === 'handshake' && e.from === 'client' && e.type === HandshakeType.certificate) {
+          const list = (e.message as { certificateList?: readonly { certData: Uint8Array }[] }).certificateList ?? [];
+          const leaf = list[0];
+          process.stderr.write(`Post-handshake authentication: the server asked for a client certificate; sent ${leaf === undefined ? 'none (no --cert fits its request)' : describeLeaf(leaf.certData)}\n`);
+        }
+      },
       earlyDataOutcome: (o: EarlyDataOutcome): void => {
         earlyOutcome = o;
       },
@@ -373,4 +388,13 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     return EXIT_FAILURE;
   }
   return 0;
+}
+
+/** The subject of a DER certificate, for one line of output. */
+function describeLeaf(der: Uint8Array): string {
+  try {
+    return parseCertificate(der).subject.text;
+  } catch {
+    return '(an unparsable certificate)';
+  }
 }

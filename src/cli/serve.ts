@@ -14,7 +14,8 @@ import { rootCertificates } from 'node:tls';
 import { serverConfig, type CertifiedKey, type ClientAuthConfig, type ServerConfig, type ServerConfigOptions } from '../handshake/config.js';
 import { createDefaultVerifier } from '../x509/verify.js';
 import type { ClientHello } from '../messages/client-hello.js';
-import { HandshakeType } from '../registry/codepoints.js';
+import { HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
+import type { ClientCertificateResult } from '../handshake/post-handshake-auth.js';
 import { cipherSuiteName, extensionTypeName, namedGroupName, protocolVersionName, signatureSchemeName } from '../registry/names.js';
 import type { TraceEntry } from '../trace/events.js';
 import { clientHelloOffer } from '../trace/explain.js';
@@ -47,6 +48,12 @@ Options:
   --ocsp FILE      staple this OCSP response (DER, e.g. from openssl ocsp -respout) when a client
                    asks (status_request: TLS 1.3 CertificateEntry, TLS 1.2 CertificateStatus);
                    repeatable, paired in order with --cert
+  --post-handshake-auth  TLS 1.3 post-handshake client authentication (RFC 8446 §4.6.2): ask for
+                   the client certificate after the handshake instead of during it (checked as
+                   --verify-client / --require-client-cert say) — with --www when a request's path
+                   starts with /pha (the page then shows the certificate), else right after the
+                   handshake. Only clients that offered post_handshake_auth can be asked
+                   (tlskit connect --cert, openssl s_client -enable_pha); others are served without
   --cafile FILE    CA certificates (PEM) trusted for client certificates; their names are sent
                    as certificate_authorities
                    (ALPN defaults to http/1.1); without it, echo what the client sends
@@ -125,11 +132,16 @@ function clientAuthOption(provider: CryptoProvider, cafile: string | undefined, 
 }
 
 /** The --www rows about the client's certificate (mutual TLS). */
-function clientCertificateRows(conn: Session['conn']): [string, string][] {
-  if ((conn.config as ServerConfig).clientAuth === undefined) return [];
+function clientCertificateRows(conn: Session['conn'], phaNote: string | undefined): [string, string][] {
+  const config = conn.config as ServerConfig;
+  if (config.clientAuth === undefined && config.postHandshakeClientAuth === undefined) return [];
   const neg = conn.negotiated;
+  const when: [string, string][] =
+    config.clientAuth !== undefined
+      ? []
+      : [['Client authentication', phaNote ?? (neg.postHandshakeAuth ? 'post-handshake (RFC 8446 §4.6.2): not requested on this path (try /pha)' : 'post-handshake: not possible, the client did not offer post_handshake_auth')]];
   const leaf = neg.peerCertificates[0];
-  if (leaf === undefined) return [['Client certificate', '(none sent)']];
+  if (leaf === undefined) return [...when, ['Client certificate', '(none sent)']];
   let subject: string;
   try {
     const c = parseCertificate(leaf);
@@ -139,10 +151,24 @@ function clientCertificateRows(conn: Session['conn']): [string, string][] {
   }
   const result = neg.peerVerified ? 'OK (trusted, purpose clientAuth)' : `FAILED: ${neg.verifyError?.message ?? 'not verified'}`;
   return [
+    ...when,
     ['Client certificate', subject],
     ['Client certificate chain', `${neg.peerCertificates.length} certificate(s)`],
     ['Client certificate verification', result],
   ];
+}
+
+/** One log line's worth about a post-handshake client certificate. */
+function describeClientCertificate(r: ClientCertificateResult): string {
+  const leaf = r.certificates[0];
+  if (leaf === undefined) return 'none sent';
+  let subject: string;
+  try {
+    subject = parseCertificate(leaf).subject.text;
+  } catch {
+    subject = '(unparsable)';
+  }
+  return `${subject}: ${r.verified ? 'verified (purpose clientAuth)' : `NOT verified: ${r.verifyError?.message ?? 'no verification'}`}`;
 }
 
 function escapeHtml(s: string): string {
@@ -150,7 +176,7 @@ function escapeHtml(s: string): string {
 }
 
 /** The --www page: the connection's parameters and the client's ClientHello. */
-export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: string, peer: string): string {
+export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: string, peer: string, phaNote?: string): string {
   const neg = session.conn.negotiated;
   const hellos = session.trace.entries.filter((e): e is Extract<TraceEntry, { kind: 'handshake' }> => e.kind === 'handshake' && e.type === HandshakeType.client_hello && e.from === 'client');
   const hello = hellos[hellos.length - 1];
@@ -174,7 +200,7 @@ export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: s
           : 'not offered',
     ],
     ['OCSP stapled', neg.ocspResponse === undefined ? 'no' : `yes (${neg.ocspResponse.length} bytes, asked with status_request)`],
-    ...clientCertificateRows(session.conn),
+    ...clientCertificateRows(session.conn, phaNote),
   ];
   const offerRows: [string, string][] = [];
   if (hello !== undefined) {
@@ -216,6 +242,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       www: { type: 'boolean', default: false },
       'verify-client': { type: 'boolean', default: false },
       'require-client-cert': { type: 'boolean', default: false },
+      'post-handshake-auth': { type: 'boolean', default: false },
       cafile: { type: 'string' },
       ocsp: { type: 'string', multiple: true },
       ciphers: { type: 'string' },
@@ -285,6 +312,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const early = values['early-data'] ? { maxEarlyDataSize: EARLY_DATA_SIZE, ...(values['early-data-stateless'] ? {} : { statefulTickets: true }) } : {};
   const sessions = serveSessions(provider, values, (line) => process.stderr.write(`${line}\n`), early);
   const alpn = values.alpn === undefined ? (values.www ? ['http/1.1'] : []) : parseAlpnList(values.alpn);
+  const pha = values['post-handshake-auth'];
   const options: ServerConfigOptions = {
     provider,
     certificates,
@@ -292,7 +320,12 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     ...versions,
     ...suites,
     ...(values.groups === undefined ? {} : { groups: parseGroupList(values.groups) }),
-    ...(values['verify-client'] || values['require-client-cert'] ? { clientAuth: clientAuthOption(provider, values.cafile, values['require-client-cert']) } : {}),
+    // mutual TLS during the handshake, or (--post-handshake-auth) after it (RFC 8446 §4.6.2)
+    ...(pha
+      ? { postHandshakeClientAuth: clientAuthOption(provider, values.cafile, values['require-client-cert']) }
+      : values['verify-client'] || values['require-client-cert']
+        ? { clientAuth: clientAuthOption(provider, values.cafile, values['require-client-cert']) }
+        : {}),
     // RFC 8446 §4.6.1: TLS 1.3 tickets (stateless or stateful; per-process or fleet-wide keys and store)
     ...(sessions.tickets ? { tickets: sessions.sessions } : {}),
   };
@@ -324,11 +357,34 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         if (end < 0 && request.length < MAX_REQUEST) return;
         answered = true;
         const requestLine = request.toString('latin1').split('\r\n')[0] ?? '';
-        const body = wwwPage(session, requestLine, peer);
-        session.write(
-          `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
-        session.end();
+        const respond = (): void => {
+          const body = wwwPage(session, requestLine, peer, phaNote);
+          session.write(
+            `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          );
+          session.end();
+        };
+        // --post-handshake-auth: GET /pha… asks for the client certificate first (RFC 8446 §4.6.2)
+        if (pha && (requestLine.split(' ')[1] ?? '').startsWith('/pha') && askClientCertificate()) {
+          afterClientCertificate = respond;
+          return;
+        }
+        respond();
+    };
+    /** --post-handshake-auth: what happened to our request (for the log and the --www page). */
+    let phaNote: string | undefined;
+    let afterClientCertificate: (() => void) | undefined;
+    const askClientCertificate = (): boolean => {
+      try {
+        session.requestClientCertificate();
+        phaNote = 'requested after the handshake (post-handshake, RFC 8446 §4.6.2); waiting for the answer';
+        process.stderr.write(`#${id} ${peer}: post-handshake CertificateRequest sent\n`);
+        return true;
+      } catch (e) {
+        phaNote = `not requested: ${e instanceof Error ? e.message : String(e)}`;
+        process.stderr.write(`#${id} ${peer}: post-handshake client authentication ${phaNote}\n`);
+        return false;
+      }
     };
     const session: Session = openSession(socket, config, {
       data: onData,
@@ -339,7 +395,22 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       secure: () => {
         for (const d of early.splice(0)) onData(d);
       },
+      clientCertificate: (r) => {
+        phaNote = 'answered after the handshake (post-handshake, RFC 8446 §4.6.2)';
+        process.stderr.write(`#${id} ${peer}: post-handshake client certificate: ${describeClientCertificate(r)}\n`);
+        const then = afterClientCertificate;
+        afterClientCertificate = undefined;
+        then?.();
+      },
       end: () => {
+        // a client that closed its side cannot answer a CertificateRequest (RFC 8446 §6.1)
+        const waiting = afterClientCertificate;
+        afterClientCertificate = undefined;
+        if (waiting !== undefined) {
+          phaNote = 'requested, but the client closed its side (close_notify) before it could answer';
+          waiting();
+          return;
+        }
         session.end();
       },
       ...(keylog === undefined ? {} : { keylog }),
@@ -353,6 +424,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
             ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}` +
             `${n.resumed ? ' resumed' : ''}${earlyDataNote(n)}${n.ocspResponse !== undefined ? ' OCSP-stapled' : ''}\n`,
         );
+        // --post-handshake-auth without --www: ask right after the handshake
+        if (pha && !values.www && n.version === ProtocolVersion.TLS1_3) askClientCertificate();
       },
       (e: unknown) => {
         process.stderr.write(`#${id} ${peer}: handshake failed: ${explainFailure(e, 'server').line}\n`);

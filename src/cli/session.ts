@@ -8,6 +8,7 @@ import { ErrorCode, TlsError } from '../errors.js';
 import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { TraceRecorder, type TraceEntry } from '../trace/events.js';
 import type { ClientSession13 } from '../handshake/resumption13.js';
+import type { ClientCertificateResult } from '../handshake/post-handshake-auth.js';
 
 export interface SessionHandlers {
   /** Application data from the peer. */
@@ -26,6 +27,8 @@ export interface SessionHandlers {
   readonly earlyDataOutcome?: (outcome: EarlyDataOutcome) => void;
   /** The handshake completed (called synchronously, before any data that follows it). */
   readonly secure?: () => void;
+  /** Server: the client answered a post-handshake CertificateRequest (RFC 8446 §4.6.2). */
+  readonly clientCertificate?: (result: ClientCertificateResult) => void;
 }
 
 export interface Session {
@@ -39,6 +42,8 @@ export interface Session {
   /** The error that ended the connection, if one did. */
   error(): TlsError | null;
   write(data: Uint8Array | string): void;
+  /** Server, TLS 1.3: sends a post-handshake CertificateRequest (throws the TlsError when it cannot). */
+  requestClientCertificate(): void;
   /** Sends close_notify and half-closes the TCP connection. */
   end(): void;
   destroy(): void;
@@ -90,6 +95,7 @@ export function openSession(socket: Socket, config: ClientConfig | ServerConfig,
   const early = handlers.earlyData;
   if (early !== undefined) events.earlyData = (d): void => { early(Buffer.from(d.buffer, d.byteOffset, d.byteLength)); };
   if (handlers.earlyDataOutcome !== undefined) events.earlyDataOutcome = handlers.earlyDataOutcome;
+  if (handlers.clientCertificate !== undefined) events.clientCertificate = handlers.clientCertificate;
   const conn = new Connection(config, events);
 
   const timer = setTimeout(() => {
@@ -138,6 +144,10 @@ export function openSession(socket: Socket, config: ClientConfig | ServerConfig,
     error: () => failure ?? conn.error,
     write(data) {
       conn.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+      flush();
+    },
+    requestClientCertificate() {
+      conn.requestClientCertificate();
       flush();
     },
     end() {

@@ -327,6 +327,8 @@ export class Connection {
     if (this.failure !== null) throw this.failure;
     if (this.side !== 'server') throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'only a server requests a client certificate');
     if (this.state !== 'connected' || this.writeClosed) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'requestClientCertificate() needs an open, established connection');
+    // after its close_notify the client can send nothing more (RFC 8446 §6.1), so it could not answer
+    if (this.peerClosed) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'the client closed its side (close_notify): it cannot answer a CertificateRequest');
     if (this.negotiated.version !== ProtocolVersion.TLS1_3) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'post-handshake authentication is TLS 1.3 only');
     if (!this.negotiated.postHandshakeAuth) {
       throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'the client did not offer post_handshake_auth (RFC 8446 §4.2.6)');

@@ -187,10 +187,29 @@ export function chooseClientCertificate(
   return undefined;
 }
 
+/**
+ * RFC 5246 §7.4.4: whether a client key may answer a TLS 1.2 CertificateRequest listing
+ * `certificateTypes`: RSA keys need rsa_sign, ECDSA keys ecdsa_sign, and EdDSA keys also
+ * ecdsa_sign (RFC 8422 §5.5). A certificate of another type is not sent.
+ */
+export function certificateTypeAllowed12(certificateTypes: Uint8Array, info: KeyInfo): boolean {
+  switch (info.type) {
+    case 'rsa':
+    case 'rsa-pss':
+      return certificateTypes.includes(ClientCertificateType.rsa_sign);
+    case 'ec':
+    case 'ed25519':
+    case 'ed448':
+      return certificateTypes.includes(ClientCertificateType.ecdsa_sign);
+    default:
+      return false;
+  }
+}
+
 /** RFC 5246 §7.4.4: the TLS 1.2 CertificateRequest (RSA and ECDSA/EdDSA certificates, RFC 8422 §5.5). */
 export function sendCertificateRequest12(host: HandshakeHost, config: ServerConfig, auth: ClientAuthConfig, transcript: Transcript): void {
   const cr: CertificateRequest12 = {
-    certificateTypes: new Uint8Array([ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign]),
+    certificateTypes: new Uint8Array(auth.certificateTypes12 ?? [ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign]),
     supportedSignatureAlgorithms: signatureAlgorithms12(config),
     certificateAuthorities: auth.certificateAuthorities,
   };

@@ -26,7 +26,7 @@ import { ffdheGroupOf } from '../crypto/ffdhe-groups.js';
 import { verifyServerChain } from './client13.js';
 import { CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite } from './suites12.js';
-import { chooseClientCertificate as chooseClientCertificateFor } from './client-auth.js';
+import { certificateTypeAllowed12, chooseClientCertificate as chooseClientCertificateFor } from './client-auth.js';
 
 /** What the ClientHello (built by the shared hello code in client13.ts) leaves for TLS 1.2. */
 export interface ClientHelloState12 {
@@ -308,8 +308,10 @@ export function* clientHandshake12(
 
 /** RFC 5246 §7.4.6: the first certificate whose key can sign with a scheme the server listed. */
 function chooseClientCertificate(config: ClientConfig, request: CertificateRequest12): { certificate: CertifiedKey; scheme: number } | undefined {
-  // preferring a chain under one of the server's certificate_authorities
-  return chooseClientCertificateFor(config.certificates, request.supportedSignatureAlgorithms, request.certificateAuthorities, (info, peer) =>
+  // RFC 5246 §7.4.4: only a key type the server's certificate_types allow; preferring a chain
+  // under one of the server's certificate_authorities
+  const allowed = config.certificates.filter((c) => certificateTypeAllowed12(request.certificateTypes, c.key.info));
+  return chooseClientCertificateFor(allowed, request.supportedSignatureAlgorithms, request.certificateAuthorities, (info, peer) =>
     chooseSignatureScheme12(config.signatureAlgorithms, peer, info),
   );
 }

@@ -161,6 +161,8 @@ export interface ClientAuthConfig {
   readonly rejectUnverified: boolean;
   /** DER Distinguished Names sent as certificate_authorities (RFC 8446 §4.2.4); empty: not sent. */
   readonly certificateAuthorities: readonly Uint8Array[];
+  /** TLS 1.2 certificate_types (RFC 5246 §7.4.4, RFC 8422 §5.5). Default [rsa_sign, ecdsa_sign]. */
+  readonly certificateTypes12?: readonly number[] | undefined;
 }
 
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [

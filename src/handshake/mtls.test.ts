@@ -11,6 +11,8 @@ import { AlertDescription } from '../registry/alerts.js';
 import type { TlsError } from '../errors.js';
 import { concat, utf8 } from '../wire/bytes.js';
 import type { SigningKeyKind } from '../crypto/provider.js';
+import { ClientCertificateType } from '../messages/certificate-request12.js';
+import { certificateTypeAllowed12 } from './client-auth.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'rsa2048', 'ed25519'] });
@@ -165,3 +167,38 @@ for (const [label, version] of [
     });
   });
 }
+
+describe('TLS 1.2 CertificateRequest certificate_types (RFC 5246 §7.4.4)', () => {
+  const v = { minVersion: ProtocolVersion.TLS1_2, maxVersion: ProtocolVersion.TLS1_2 };
+  it('certificateTypeAllowed12: RSA needs rsa_sign; ECDSA and EdDSA need ecdsa_sign (RFC 8422 §5.5)', () => {
+    const rsaOnly = Uint8Array.of(ClientCertificateType.rsa_sign);
+    const ecOnly = Uint8Array.of(ClientCertificateType.ecdsa_sign);
+    const rsa = certified(pki, 'rsa2048').key.info;
+    const ec = certified(pki, 'p256').key.info;
+    const ed = certified(pki, 'ed25519').key.info;
+    assert.deepEqual([rsa, ec, ed].map((k) => certificateTypeAllowed12(rsaOnly, k)), [true, false, false]);
+    assert.deepEqual([rsa, ec, ed].map((k) => certificateTypeAllowed12(ecOnly, k)), [false, true, true]);
+    assert.equal(certificateTypeAllowed12(Uint8Array.of(ClientCertificateType.dss_sign), rsa), false);
+  });
+
+  it('only rsa_sign requested: an ECDSA certificate listed first is skipped for the RSA one (the schemes would allow both)', () => {
+    const { c, s } = pair(
+      { ...v, certificates: [certified(pki, 'p256'), certified(pki, 'rsa2048')] },
+      { ...v, clientAuth: auth({ certificateTypes12: [ClientCertificateType.rsa_sign] }) },
+    );
+    assert.deepEqual([c.errors, s.errors], [[], []]);
+    assert.deepEqual(c.conn.negotiated.localCertificates, certified(pki, 'rsa2048').chain);
+    assert.equal(s.conn.negotiated.peerVerified, true);
+  });
+
+  it('only ecdsa_sign requested and only an RSA certificate: an empty Certificate, not a wrong one', () => {
+    const { c, s } = pair(
+      { ...v, certificates: [certified(pki, 'rsa2048')] },
+      { ...v, clientAuth: auth({ requireCertificate: false, certificateTypes12: [ClientCertificateType.ecdsa_sign] }) },
+    );
+    assert.deepEqual([c.errors, s.errors], [[], []]);
+    assert.equal(c.conn.negotiated.localCertificates.length, 0);
+    assert.equal(s.conn.negotiated.peerCertificates.length, 0);
+    roundTrip(c, s);
+  });
+});

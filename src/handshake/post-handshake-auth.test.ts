@@ -230,6 +230,22 @@ describe('TLS 1.3 post-handshake client authentication (RFC 8446 §4.6.2)', () =
     roundTrip(c, s);
   });
 
+  it('a client that sent close_notify cannot answer (RFC 8446 §6.1): the server refuses to ask; a request already on its way goes unanswered', () => {
+    const early = pair({ certificates: [certified('p256')] }, {});
+    early.c.conn.end();
+    pump(early.c, early.s);
+    assert.throws(() => early.s.conn.requestClientCertificate(), (e: TlsError) => e.code === 'ERR_TLS_INVALID_STATE' && /close_notify/.test(e.message));
+
+    const late = pair({ certificates: [certified('p256')] }, {});
+    late.s.conn.requestClientCertificate();
+    late.c.conn.end(); // before the request arrives
+    late.c.sent.length = 0;
+    pump(late.c, late.s);
+    assert.deepEqual([late.c.errors, late.s.errors], [[], []]);
+    assert.deepEqual(late.c.sent, []);
+    assert.equal(late.s.results.length, 0);
+  });
+
   it('a server without postHandshakeClientAuth or clientAuth cannot ask', () => {
     const { s } = pair({ certificates: [certified('p256')] }, { postHandshakeClientAuth: undefined });
     assert.throws(() => s.conn.requestClientCertificate(), (e: TlsError) => e.code === 'ERR_TLS_INVALID_OPTION');
