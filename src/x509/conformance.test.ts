@@ -276,3 +276,29 @@ test('CRLs supplied with the chain: empty, very large, duplicate serial, wrong k
   rejects('a CRL with the issuer\'s key identifier and a bad signature', { leaf, anchors: [r], opts: { crls: [forged] } }, /does not verify/);
   rejects('the leaf revoked', { leaf, anchors: [r], opts: { crls: [generateCrl({ issuer: r, revoked: [{ serial: leaf.cert.serialRaw }] }, provider).der] } }, /revoked/);
 });
+
+test('pathological chains: the "chain of pain" (an expired cross-sign of a trusted root) and intermediate cycles', () => {
+  const r = root();
+  const r2 = root();
+  // r's name and key, issued by r2, long expired: the builder must take r itself as the anchor
+  const expiredCross = gen({ subject: { CN: r.cert.subject.text.replace(/^CN=/, '') }, key: r.key, isCA: true, pathLen: 1, issuer: r2, notBefore: new Date('1980-01-01T00:00:00Z'), notAfter: new Date('1988-11-25T00:00:00Z') });
+  accepts('expired cross-signed copy of a trusted root among the intermediates', { leaf: ee(r), chain: [expiredCross], anchors: [r, r2] });
+  // two CAs that sign each other, neither under the trusted root
+  const k1 = provider.generateSigningKey('p256');
+  const k2 = provider.generateSigningKey('p256');
+  const seed = gen({ subject: { CN: 'Cycle CA 2' }, key: k2, isCA: true });
+  const ca1 = gen({ subject: { CN: 'Cycle CA 1' }, key: k1, isCA: true, issuer: { cert: seed.cert, key: k2 } });
+  const ca2 = gen({ subject: { CN: 'Cycle CA 2' }, key: k2, isCA: true, issuer: { cert: ca1.cert, key: k1 } });
+  for (const maxDepth of [8, 255]) {
+    const t0 = performance.now();
+    rejects(`an intermediate cycle (maxDepth ${maxDepth})`, { leaf: ee(ca1), chain: [ca1, ca2], anchors: [r], opts: { maxDepth } }, /no path to a trusted root|no trust anchor within/);
+    assert.ok(performance.now() - t0 < 2000, 'the cycle is not followed forever');
+  }
+  // the same logical CA (same name) with two keys signing each other
+  const s1 = provider.generateSigningKey('p256');
+  const s2 = provider.generateSigningKey('p256');
+  const sSeed = gen({ subject: { CN: 'Same Logical CA' }, key: s2, isCA: true });
+  const same1 = gen({ subject: { CN: 'Same Logical CA' }, key: s1, isCA: true, issuer: { cert: sSeed.cert, key: s2 } });
+  const same2 = gen({ subject: { CN: 'Same Logical CA' }, key: s2, isCA: true, issuer: { cert: same1.cert, key: s1 } });
+  rejects('a same-name cycle', { leaf: ee(same1), chain: [same1, same2], anchors: [r] });
+});
