@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeCryptoProvider as provider } from '../crypto/node-provider.js';
+import type { PrivateKey } from '../crypto/provider.js';
 import type { ChainResult } from './chain.js';
 import { derBitString, derBoolean, derImplicit, derInteger, derOctetString, derOid, derSequence, derTlv } from './der.js';
 import { encodeAuthorityInfoAccess, encodeNameConstraints, type GeneralName } from './ext.js';
@@ -301,4 +302,22 @@ test('pathological chains: the "chain of pain" (an expired cross-sign of a trust
   const same1 = gen({ subject: { CN: 'Same Logical CA' }, key: s1, isCA: true, issuer: { cert: sSeed.cert, key: s2 } });
   const same2 = gen({ subject: { CN: 'Same Logical CA' }, key: s2, isCA: true, issuer: { cert: same1.cert, key: s1 } });
   rejects('a same-name cycle', { leaf: ee(same1), chain: [same1, same2], anchors: [r] });
+});
+
+test('a mesh of mutually cross-signed CAs resolves through the trusted one (as in CVE-2024-0567); a wildcard under name constraints (CVE-2025-61727)', () => {
+  const key = (): PrivateKey => provider.generateSigningKey('p256');
+  const [a, b, c, a1k, b1k, c1k] = [key(), key(), key(), key(), key(), key()];
+  const ca = (cn: string, key: PrivateKey, issuer: GeneratedCertificate): GeneratedCertificate => gen({ subject: { CN: cn }, key, isCA: true, issuer });
+  const rootA = gen({ subject: { CN: 'Root A' }, key: a, isCA: true });
+  const seedB = gen({ subject: { CN: 'Root B' }, key: b, isCA: true });
+  const seedC = gen({ subject: { CN: 'Root C' }, key: c, isCA: true });
+  const a1 = ca('Intermediate A1', a1k, rootA);
+  const mesh = [a1, ca('Root A', a, seedB), ca('Root A', a, seedC), ca('Intermediate B1', b1k, seedB), ca('Root B', b, rootA), ca('Root B', b, seedC), ca('Intermediate C1', c1k, seedC), ca('Root C', c, rootA), ca('Root C', c, seedB)];
+  const leaf = gen({ subject: { CN: 'cve-2024-0567.example.com' }, issuer: a1, dnsNames: ['cve-2024-0567.example.com'], extKeyUsage: ['serverAuth'] });
+  accepts('leaf → A1 → (A ↔ B ↔ C), Root A trusted', { leaf, chain: mesh.slice().reverse(), anchors: [rootA], host: 'cve-2024-0567.example.com' });
+  const r = root();
+  const excl = ica(r, { extraExtensions: [nc([{ type: 'dns', value: 'example.com' }], [{ type: 'dns', value: 'bar.example.com' }])] });
+  rejects('*.example.com under an exclusion of bar.example.com', { leaf: ee(excl, { dnsNames: ['*.example.com'] }), chain: [excl], anchors: [r], host: 'bar.example.com' }, /excludes/);
+  const perm = ica(r, { extraExtensions: [nc([{ type: 'dns', value: 'foo.example.com' }], undefined)] });
+  rejects('*.example.com under a permitted foo.example.com', { leaf: ee(perm, { dnsNames: ['*.example.com'] }), chain: [perm], anchors: [r], host: 'foo.example.com' }, /permits/);
 });
