@@ -3,6 +3,7 @@
 //   BENCH_QUICK=1 npm run bench   smoke run (small counts, 1 run)
 //   BENCH_IMPLS=node:tls          only some implementations (comma separated)
 //   BENCH_RUNS, BENCH_HANDSHAKES, BENCH_WARMUP, BENCH_BULK_MIB, BENCH_CONNECTIONS override the counts
+//   BENCH_SCENARIOS=handshake,bulk  only the scenarios whose name contains one of these (comma separated)
 //   BENCH_TLSKIT_MODULE=path      load "tlskit" from another module (to test the bench itself)
 // Results: a table on stdout and JSON in dist/bench-results.json.
 import { writeFileSync } from 'node:fs';
@@ -257,6 +258,10 @@ async function main(): Promise<number> {
     ['bulk', (i) => bulkScenario(i, files)],
     ['memory', (i) => memoryScenario(i, files)],
   ];
+  const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (only !== undefined && only.length > 0) {
+    for (let i = scenarios.length - 1; i >= 0; i--) if (!only.some((o) => scenarios[i]![0].includes(o))) scenarios.splice(i, 1);
+  }
   const metricOrder: string[] = [];
   const failed = new Set<string>(); // impl|scenario that failed once: not retried in later runs
   for (let run = 1; run <= config.runs; run++) {
