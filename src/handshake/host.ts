@@ -195,6 +195,11 @@ export function* awaitValue<T>(promise: Promise<T>): Generator<HandshakeStep, T,
   return input.settled as T;
 }
 
+/** A value that may still be pending: waits only when it is a promise (no asynchronous step otherwise). */
+export function* awaitIfPending<T>(value: T | Promise<T>): Generator<HandshakeStep, T, HandshakeInput> {
+  return value instanceof Promise ? yield* awaitValue(value) : value;
+}
+
 /** The CBC suites' MAC key and whether encrypt_then_mac (RFC 7366) was negotiated. */
 export interface MacKeys12 {
   readonly macKey: Uint8Array;

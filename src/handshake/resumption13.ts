@@ -67,7 +67,11 @@ export interface EarlyDataVerdict {
   readonly reason?: string;
 }
 
-/** The server-side ticket operations (satisfied by `ServerSessions`). Calls never reject. */
+/**
+ * The server-side ticket operations (satisfied by `ServerSessions`). Calls never reject. Ticket
+ * issue and lookup may answer synchronously (stateless tickets need no store): the handshake
+ * then goes on without an asynchronous step.
+ */
 export interface ServerTickets13 {
   /** max_early_data_size put in new tickets (RFC 8446 §4.6.1); 0: 0-RTT is off. */
   readonly maxEarlyDataSize: number;
@@ -89,8 +93,8 @@ export interface ServerTickets13 {
     readonly peerCertificates: readonly Uint8Array[];
     /** Whether the client's chain was verified (RFC 8446 §2.2: the resumed session keeps the identity). */
     readonly peerVerified?: boolean;
-  }): Promise<NewSessionTicket13 | null>;
-  resumeTicket13(identity: PskIdentity): Promise<ResumedSession13 | null>;
+  }): NewSessionTicket13 | null | Promise<NewSessionTicket13 | null>;
+  resumeTicket13(identity: PskIdentity): ResumedSession13 | null | Promise<ResumedSession13 | null>;
 }
 
 /** RFC 8446 §4.6.1: the client's session from one NewSessionTicket. */

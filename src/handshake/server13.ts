@@ -27,14 +27,14 @@ import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codep
 import { constantTimeEqual } from '../wire/bytes.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseCertificate, postHandshake13 } from './common13.js';
-import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost, type Negotiated } from './host.js';
+import { awaitIfPending, awaitValue, expect, type HandshakeGenerator, type HandshakeHost, type Negotiated } from './host.js';
 import { selectServerVersion, serverHandshake12 } from './server12.js';
 import type { EarlyDataVerdict, ResumedSession13 } from './resumption13.js';
 import { decodeEarlyDataEmpty, encodeEarlyDataEmpty } from '../extensions/early-data.js';
 import { decodeEndOfEarlyData } from '../messages/end-of-early-data.js';
 import { bindersLength, decodePreSharedKeyClient, encodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
 import { decodePskKeyExchangeModes } from '../extensions/psk-key-exchange-modes.js';
-import { encodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
+import { encodeNewSessionTicket13, type NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { PskKeyExchangeMode } from '../registry/codepoints.js';
 import type { HandshakeInput, HandshakeStep } from './host.js';
 import { receiveClientCertificate13, sendCertificateRequest13 } from './client-auth.js';
@@ -315,8 +315,10 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const tickets = config.tickets;
   const modes = findExtension(offer.hello.extensions, ExtensionType.psk_key_exchange_modes);
   if (tickets !== undefined && modes !== undefined && pskMode(config, decodePskKeyExchangeModes(modes.data)) !== undefined) {
-    // all tickets in one wait (one asynchronous step per connection, not one per ticket)
-    const issued = [];
+    // all tickets at once: no asynchronous step when the tickets are made synchronously (stateless),
+    // else one wait for all of them (not one per ticket)
+    const issued: (NewSessionTicket13 | null | Promise<NewSessionTicket13 | null>)[] = [];
+    let pending = false;
     for (let i = 0; i < config.ticketCount; i++) {
       issued.push(
         tickets.issueTicket13({
@@ -330,8 +332,10 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
           peerVerified: neg.peerVerified,
         }),
       );
+      if (issued[i] instanceof Promise) pending = true;
     }
-    for (const nst of yield* awaitValue(Promise.all(issued))) {
+    const nsts = pending ? yield* awaitValue(Promise.all(issued.map((t) => Promise.resolve(t)))) : (issued as readonly (NewSessionTicket13 | null)[]);
+    for (const nst of nsts) {
       if (nst !== null) host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket13(nst), nst);
     }
   }
@@ -394,7 +398,7 @@ function* acceptPsk(
     const identity = offered.identities[index];
     const binder = offered.binders[index];
     if (identity === undefined || binder === undefined) break;
-    const session = yield* awaitValue(tickets.resumeTicket13(identity));
+    const session = yield* awaitIfPending(tickets.resumeTicket13(identity));
     if (session === null) continue;
     // §4.2.11: the PSK's hash must be that of the selected cipher suite.
     if (tls13Suite(session.state.cipherSuite)?.hash !== suite.hash) continue;

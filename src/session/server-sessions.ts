@@ -172,20 +172,19 @@ export class ServerSessions {
    * identity or do a full handshake; no alert). A stateful ticket is taken from the store
    * (deleted) here, before the binder is checked (RFC 8446 §8.1). The handshake must then check
    * the suite's hash matches (§4.2.11), the binder (`verifyResumptionBinder`), and SNI/ALPN
-   * consistency as it requires.
+   * consistency as it requires. A stateless ticket is opened synchronously (no store involved).
    */
-  async resumeTicket13(identity: PskIdentity): Promise<ResumedTicket13 | null> {
+  resumeTicket13(identity: PskIdentity): ResumedTicket13 | null | Promise<ResumedTicket13 | null> {
     const id = identity.identity;
-    let state;
-    let singleUse = false;
     if (id.length === STATEFUL_TICKET_LENGTH) {
-      const sealed = await this.store.take(ticketKey(id));
-      if (sealed === undefined) return null;
-      state = openSession(this.keys, this.provider, TicketPurpose.storeValue, sealed, this.now());
-      singleUse = true;
-    } else {
-      state = openSession(this.keys, this.provider, TicketPurpose.tls13Ticket, id, this.now());
+      return this.store.take(ticketKey(id)).then((sealed) =>
+        sealed === undefined ? null : this.resumed13(identity, openSession(this.keys, this.provider, TicketPurpose.storeValue, sealed, this.now()), true),
+      );
     }
+    return this.resumed13(identity, openSession(this.keys, this.provider, TicketPurpose.tls13Ticket, id, this.now()), false);
+  }
+
+  private resumed13(identity: PskIdentity, state: SessionState12 | SessionState13 | null, singleUse: boolean): ResumedTicket13 | null {
     if (state === null || state.version !== 0x0304) return null;
     const clientTicketAgeMs = (identity.obfuscatedTicketAge - state.ticketAgeAdd) >>> 0;
     return { state, clientTicketAgeMs, singleUse };
