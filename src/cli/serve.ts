@@ -28,6 +28,7 @@ import { openSession, type Session } from './session.js';
 import { SESSION_OPTIONS, SESSION_OPTIONS_HELP, serveSessions } from './serve-sessions.js';
 import { generatePki, keylogWriter, preview, useColor } from './util.js';
 import { readOcspFile } from './ocsp-status.js';
+import { OcspStapler } from '../node/ocsp-stapler.js';
 
 export const SERVE_HELP = `Usage: tlskit serve [options]
 
@@ -54,6 +55,8 @@ Options:
                    starts with /pha (the page then shows the certificate), else right after the
                    handshake. Only clients that offered post_handshake_auth can be asked
                    (tlskit connect --cert, openssl s_client -enable_pha); others are served without
+  --ocsp-fetch     staple responses fetched from each certificate's OCSP responder (its
+                   authorityInfoAccess URL), checked, cached and refreshed halfway to nextUpdate
   --cafile FILE    CA certificates (PEM) trusted for client certificates; their names are sent
                    as certificate_authorities
                    (ALPN defaults to http/1.1); without it, echo what the client sends
@@ -245,6 +248,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'post-handshake-auth': { type: 'boolean', default: false },
       cafile: { type: 'string' },
       ocsp: { type: 'string', multiple: true },
+      'ocsp-fetch': { type: 'boolean', default: false },
       ciphers: { type: 'string' },
       groups: { type: 'string' },
       alpn: { type: 'string' },
@@ -313,9 +317,14 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   const sessions = serveSessions(provider, values, (line) => process.stderr.write(`${line}\n`), early);
   const alpn = values.alpn === undefined ? (values.www ? ['http/1.1'] : []) : parseAlpnList(values.alpn);
   const pha = values['post-handshake-auth'];
+  const stapler = values['ocsp-fetch']
+    ? new OcspStapler({ provider, onEvent: (e) => process.stderr.write(`OCSP ${e.url}: ${e.ok ? e.detail : `not stapled: ${e.detail}`}\n`) })
+    : undefined;
   const options: ServerConfigOptions = {
     provider,
     certificates,
+    // a --ocsp file wins; otherwise the fetched response
+    ...(stapler === undefined ? {} : { ocspResponder: (c: CertifiedKey) => c.ocspResponse ?? stapler.get(c) }),
     alpnProtocols: alpn,
     ...versions,
     ...suites,

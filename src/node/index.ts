@@ -28,6 +28,7 @@ export { rootCertificates };
 export { TLSSocket, DEFAULT_HANDSHAKE_TIMEOUT, type TLSSocketOptions, type CipherInfo, type EphemeralKeyInfo } from './socket.js';
 export { connect, type ConnectionOptions } from './connect.js';
 export { Server, createServer, type TlsServerCreateOptions } from './server.js';
+export { OcspStapler, httpOcspFetch, type OcspStaplerOptions, type OcspFetch } from './ocsp-stapler.js';
 export { SecureContext, createSecureContext, type SecureContextOptions } from './secure-context.js';
 export { DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION } from './options.js';
 export type { PeerCertificate, DetailedPeerCertificate, CertificateSubject } from './peer-certificate.js';

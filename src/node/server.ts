@@ -11,6 +11,7 @@ import { Server as NetServer, type Socket as NetSocket } from 'node:net';
 import type { CertifiedKey, ServerConfig } from '../handshake/config.js';
 import { buildServerConfig, type ContextList, type TlsServerOptions } from './server-config.js';
 import { createSecureContext, SecureContext, type SecureContextOptions } from './secure-context.js';
+import { OcspStapler, type OcspStaplerOptions } from './ocsp-stapler.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, TLSSocket, type TLSSocketOptions } from './socket.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
@@ -22,6 +23,13 @@ import type { TicketKeyring } from '../session/ticket-keys.js';
 export interface TlsServerCreateOptions extends TlsServerOptions {
   /** ms before an incomplete handshake is abandoned ('tlsClientError' with ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000. */
   handshakeTimeout?: number | undefined;
+  /**
+   * tlskit: staple OCSP responses fetched from each certificate's responder (authorityInfoAccess),
+   * checked and cached until halfway to their nextUpdate (ocsp-stapler.ts). `true` for the
+   * defaults, or the stapler's options. Used when no 'OCSPRequest' listener answers and the
+   * certificate has no configured `ocspResponse`.
+   */
+  ocspStapling?: boolean | Omit<OcspStaplerOptions, 'provider'> | OcspStapler | undefined;
   /** The TLS sockets' allowHalfOpen (default false, as node). */
   allowHalfOpen?: boolean | undefined;
   pauseOnConnect?: boolean | undefined;
@@ -83,6 +91,7 @@ export class Server extends NetServer {
   private readonly tlsAllowHalfOpen: boolean;
   private readonly keyring: TicketKeyring | undefined;
   private readonly sessions: ServerSessions;
+  private stapler: OcspStapler | undefined;
 
   constructor(options: TlsServerCreateOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     // The TCP sockets stay half-open: the TLS layer decides when to end them (close_notify).
@@ -176,7 +185,13 @@ export class Server extends NetServer {
    * configured with the certificate (`certificates: [{ key, cert, ocspResponse }]`).
    */
   private ocspResponse(certificate: CertifiedKey): Uint8Array | null | Promise<Uint8Array | null> {
-    if (this.listenerCount('OCSPRequest') === 0) return certificate.ocspResponse ?? null;
+    if (this.listenerCount('OCSPRequest') === 0) {
+      if (certificate.ocspResponse !== undefined) return certificate.ocspResponse;
+      const o = this.options.ocspStapling;
+      if (o === undefined || o === false) return null;
+      this.stapler ??= o instanceof OcspStapler ? o : new OcspStapler({ provider: this.options.provider ?? nodeCryptoProvider, ...(o === true ? {} : o) });
+      return this.stapler.get(certificate);
+    }
     const leaf = Buffer.from(certificate.chain[0] ?? new Uint8Array(0));
     const issuer = Buffer.from(certificate.chain[1] ?? new Uint8Array(0));
     return new Promise<Uint8Array | null>((resolve, reject) => {

@@ -5,6 +5,7 @@
 // - tlskit server (a configured response) → openssl s_client -status: "OCSP Response Status:
 //   successful", "Cert Status: good".
 // - node:tls both ways ('OCSPRequest' on the server, requestOCSP + 'OCSPResponse' on the client).
+// - a tlskit server fetching its staple from the certificate's responder (openssl ocsp -port), cached.
 // - the CLI: tlskit serve --ocsp FILE → openssl s_client -status; tlskit connect --status [--json]
 //   → openssl s_server -status_file.
 // Every peer is bounded and killed.
@@ -18,8 +19,15 @@ import { fileURLToPath } from 'node:url';
 import { connect, createServer, type TLSSocket } from '../../src/node/index.js';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
 import { runOpensslClient, startOpensslServer, type OpensslServer } from '../helpers/openssl.js';
-import { cleanupPeersAfter, runChecked, runCommand, spawnPeer, withTimeout } from '../helpers/process.js';
+import { cleanupPeersAfter, freePort, runChecked, runCommand, spawnPeer, withTimeout } from '../helpers/process.js';
 import { closeServer, listenLocal } from '../helpers/impl.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { generateCertificate } from '../../src/x509/generate.js';
+import { parseCertificate } from '../../src/x509/certificate.js';
+import { decodeCertificatesPem } from '../../src/x509/pem.js';
+import { encodeAuthorityInfoAccess } from '../../src/x509/ext.js';
+import { OID } from '../../src/x509/oids.js';
+import { toHex } from '../../src/wire/bytes.js';
 
 cleanupPeersAfter(after);
 
@@ -181,6 +189,42 @@ for (const v of VERSIONS) {
     });
   });
 }
+
+describe('OCSP stapling with responses fetched from the responder (openssl ocsp -port)', () => {
+  it('tlskit server (ocspStapling: true) fetches once from the AIA responder and staples for openssl s_client -status, TLS 1.3 and 1.2', async () => {
+    const port = await freePort();
+    // a leaf under the test intermediate whose authorityInfoAccess names the local responder
+    const int = pki.intermediate;
+    const issuer = { cert: parseCertificate(decodeCertificatesPem(int.cert.pem)[0] as Uint8Array), key: nodeCryptoProvider.importPrivateKey(int.key.pem) };
+    const aia = { oid: OID.authorityInfoAccess, critical: false, value: encodeAuthorityInfoAccess({ ocsp: [`http://127.0.0.1:${port}/`] }) };
+    const leaf = generateCertificate({ subject: { CN: 'localhost' }, keyKind: 'p256', issuer, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], extraExtensions: [aia] }, nodeCryptoProvider);
+    const index = join(dir, 'fetch.index.txt');
+    writeFileSync(index, `V\t491231000000Z\t\t${toHex(leaf.cert.serialRaw).toUpperCase()}\tunknown\t/CN=localhost\n`);
+    // -nrequest 1: the responder answers one request and exits, so later staples come from the cache
+    const responder = spawnPeer('openssl', ['ocsp', '-index', index, '-port', String(port), '-rsigner', int.cert.path, '-rkey', int.key.path, '-CA', int.cert.path, '-ndays', '1', '-nrequest', '1'], { timeoutMs: 30_000, name: 'openssl ocsp responder' });
+    const events: string[] = [];
+    const server = createServer(
+      { certificates: [{ key: leaf.keyPem, cert: leaf.certPem + int.cert.pem }], ocspStapling: { onEvent: (e) => events.push(`${e.ok ? 'ok' : 'fail'} ${e.detail}`) } },
+      (s: TLSSocket) => s.pipe(s),
+    );
+    const tlsPort = await listenLocal(server);
+    try {
+      await responder.waitFor(/waiting for OCSP client connections/, 10_000);
+      for (const v of VERSIONS) {
+        const r = await runOpensslClient({ port: tlsPort, servername: 'localhost', caFile: pki.caFile.path, ...v.only, extraArgs: ['-status'], input: 'hi\n', expect: /hi/ });
+        assert.equal(r.protocol, v.name, r.stdout + r.stderr);
+        assert.match(r.stdout, /OCSP Response Status: successful/);
+        assert.match(r.stdout, /Cert Status: good/);
+      }
+      assert.deepEqual(events.map((e) => e.split(',')[0]), ['ok good']);
+      const exit = await responder.wait(5000);
+      assert.equal(exit.code, 0, responder.output());
+    } finally {
+      await closeServer(server);
+      await responder.kill(200);
+    }
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 // The CLI
