@@ -1,8 +1,8 @@
 /**
  * Certificate revocation lists (RFC 5280 §5): a strict parser, the signature check against the
  * issuing CA, and the status of a certificate per §6.3.3 for complete, directly issued CRLs
- * (delta and indirect CRLs are recognised and not used). CRLs are supplied by the caller; a fetch
- * hook (`CrlFetcher`) with a cache is defined for later use and is off by default.
+ * (delta and indirect CRLs are recognised and not used). CRLs are supplied by the caller, or
+ * fetched from distribution points when the caller allows it (crl-fetch.ts).
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ErrorCode } from '../errors.js';
@@ -297,37 +297,3 @@ export function checkCrl(provider: CryptoProvider, crl: Crl, cert: Certificate, 
   if (crl.issuingDistributionPoint?.onlySomeReasons === true) return { status: 'unknown', source: src };
   return { status: 'good', source: src };
 }
-
-/** A fetch hook for CRLs at distribution points (later: the caller opts in to network fetches). */
-export interface CrlFetcher {
-  fetchCrl(url: string): Promise<Uint8Array>;
-}
-
-/** Wraps a fetch function with a cache keyed by URL that keeps a CRL until its nextUpdate. */
-export function cachingCrlFetcher(fetchCrl: (url: string) => Promise<Uint8Array>, now: () => Date = () => new Date(), max = 64): CrlFetcher & { readonly size: number } {
-  const cache = new Map<string, { der: Uint8Array; until: number }>();
-  return {
-    get size(): number {
-      return cache.size;
-    },
-    async fetchCrl(url: string): Promise<Uint8Array> {
-      const hit = cache.get(url);
-      if (hit !== undefined && hit.until > now().getTime()) return hit.der;
-      const der = await fetchCrl(url);
-      let until = now().getTime();
-      try {
-        until = parseCrl(der).nextUpdate?.getTime() ?? until;
-      } catch {
-        // not cached when unparseable
-      }
-      if (cache.size >= max) {
-        const first = cache.keys().next();
-        if (first.done !== true) cache.delete(first.value);
-      }
-      cache.set(url, { der, until });
-      return der;
-    },
-  };
-}
-
-
