@@ -11,7 +11,8 @@ import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { TlsError } from '../errors.js';
 import { clientConfig, type ClientConfigOptions } from '../handshake/config.js';
 import type { EarlyDataOutcome } from '../connection/connection.js';
-import { decodeClientSession, encodeClientSession, type ClientSession13 } from '../handshake/resumption13.js';
+import { decodeAnyClientSession, encodeAnyClientSession, type ClientSession } from '../handshake/resumption12.js';
+import { ProtocolVersion } from '../registry/codepoints.js';
 import { decodePem, encodePem } from '../x509/pem.js';
 import { traceJson, type Json } from '../trace/json.js';
 import { LadderRenderer, renderLadder, renderNegotiated, summarizeNegotiated } from '../trace/ladder.js';
@@ -52,10 +53,12 @@ Options:
   --groups LIST      key exchange groups, comma separated (e.g. x25519,secp256r1)
   --alpn LIST        ALPN protocols, comma separated (e.g. h2,http/1.1)
   --keylog FILE      append the secrets to FILE in NSS key log format (for Wireshark)
-  --sess-out FILE    write the TLS 1.3 session from the server's last NewSessionTicket to FILE
-                     (PEM; it holds the resumption PSK: keep it private)
-  --sess-in FILE     resume the session in FILE (a PSK handshake, RFC 8446 §2.2); when the server
-                     declines it, a full handshake follows
+  --sess-out FILE    write the session to FILE (PEM; it holds the resumption PSK or the master
+                     secret: keep it private): TLS 1.3, from the server's last NewSessionTicket;
+                     TLS 1.2, the session ID or RFC 5077 ticket the server gave
+  --sess-in FILE     resume the session in FILE: TLS 1.3, a PSK handshake (RFC 8446 §2.2); TLS 1.2,
+                     the abbreviated handshake (RFC 5246 §7.3) with its session ID or ticket;
+                     when the server declines it, a full handshake follows
   --early-data FILE  with --sess-in: send the contents of FILE as TLS 1.3 0-RTT early data in the
                      first flight (RFC 8446 §2.3), when the session's ticket allows it (at most its
                      max_early_data_size bytes; the rest after the handshake). When the server
@@ -70,22 +73,25 @@ Exit status: 0 on success, 1 when the connection or the handshake fails, 2 on us
 `;
 
 const SESSION_PEM_LABEL = 'TLSKIT TLS 1.3 SESSION';
+const SESSION_PEM_LABEL_12 = 'TLSKIT TLS 1.2 SESSION';
 
 /** --sess-in: a session written by --sess-out. */
-function readSessionFile(file: string): ClientSession13 {
+function readSessionFile(file: string): ClientSession {
   try {
-    const block = decodePem(readFileSync(file, 'utf8'), SESSION_PEM_LABEL)[0];
-    if (block === undefined) throw new Error(`no ${SESSION_PEM_LABEL} block`);
-    return decodeClientSession(block.der);
+    const text = readFileSync(file, 'utf8');
+    const block = decodePem(text, SESSION_PEM_LABEL)[0] ?? decodePem(text, SESSION_PEM_LABEL_12)[0];
+    if (block === undefined) throw new Error(`no ${SESSION_PEM_LABEL} or ${SESSION_PEM_LABEL_12} block`);
+    return decodeAnyClientSession(block.der);
   } catch (e) {
     throw new UsageError(`cannot read --sess-in ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
 /** --sess-out: the latest session (each NewSessionTicket replaces the previous one), owner-only. */
-function writeSessionFile(file: string, session: ClientSession13): void {
+function writeSessionFile(file: string, session: ClientSession): void {
   try {
-    writeFileSync(file, encodePem(SESSION_PEM_LABEL, encodeClientSession(session)), { mode: 0o600 });
+    const label = session.version === ProtocolVersion.TLS1_2 ? SESSION_PEM_LABEL_12 : SESSION_PEM_LABEL;
+    writeFileSync(file, encodePem(label, encodeAnyClientSession(session)), { mode: 0o600 });
   } catch (e) {
     process.stderr.write(`tlskit connect: cannot write --sess-out ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
   }
@@ -101,8 +107,12 @@ function readEarlyDataFile(file: string): Uint8Array {
 }
 
 /** The "Early data:" line: what became of --early-data (RFC 8446 §4.2.10). */
-export function earlyDataLine(outcome: EarlyDataOutcome | undefined, session: ClientSession13 | undefined): string {
+export function earlyDataLine(outcome: EarlyDataOutcome | undefined, anySession: ClientSession | undefined): string {
   if (outcome === undefined) return '';
+  if (outcome.status === 'not-offered' && anySession?.version === ProtocolVersion.TLS1_2) {
+    return `Early data: not sent as 0-RTT (a TLS 1.2 session: no 0-RTT in TLS 1.2); ${outcome.data.length} bytes sent after the handshake\n`;
+  }
+  const session = anySession?.version === ProtocolVersion.TLS1_3 ? anySession : undefined;
   const n = outcome.data.length;
   switch (outcome.status) {
     case 'accepted': {
@@ -312,7 +322,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       ...(sessOut === undefined
         ? {}
         : {
-            session: (s: ClientSession13): void => {
+            session: (s: ClientSession): void => {
               writeSessionFile(sessOut, s);
             },
           }),
@@ -356,7 +366,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     `Connected to ${host}:${port}\n${renderNegotiated(summary, { color: colorErr })}${renderChain(provider, neg.peerCertificates)}` +
       `Verification: ${verification.text}\n` +
       (status?.text ?? '') +
-      `Session: ${neg.resumed ? 'resumed (PSK with (EC)DHE, no certificate exchanged)' : 'new (full handshake)'}\n` +
+      `Session: ${neg.resumed ? (neg.version === ProtocolVersion.TLS1_2 ? 'resumed (TLS 1.2 abbreviated handshake: the session\'s master secret, no certificate exchanged)' : 'resumed (PSK with (EC)DHE, no certificate exchanged)') : 'new (full handshake)'}\n` +
       `${earlyDataLine(earlyOutcome, config.session)}---\n`,
   );
 

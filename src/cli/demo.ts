@@ -7,7 +7,7 @@ import { createServer, connect as netConnect, type AddressInfo, type Server } fr
 import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { DEFAULT_GROUPS, clientConfig, serverConfig, type ClientConfigOptions } from '../handshake/config.js';
-import type { ClientSession13 } from '../handshake/resumption13.js';
+import type { ClientSession } from '../handshake/resumption12.js';
 import { ServerSessions } from '../session/server-sessions.js';
 import { TicketKeyring } from '../session/ticket-keys.js';
 import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
@@ -35,8 +35,9 @@ Options:
   --json           print the trace as JSON (every message with decoded fields and raw hex)
   --keylog FILE    append the secrets in NSS key log format to FILE (for Wireshark)
   --tls1.2         a TLS 1.2 handshake (ECDHE, the classic 2-RTT ladder, PRF and key block)
-  --resume         TLS 1.3 resumption: a full handshake (the server sends NewSessionTickets),
-                   then a second connection resuming that session with a PSK (RFC 8446 §2.2)
+  --resume         resumption: a full handshake (the server sends a NewSessionTicket), then a
+                   second connection resuming that session: TLS 1.3 with a PSK (RFC 8446 §2.2);
+                   with --tls1.2 the abbreviated handshake with the RFC 5077 ticket (RFC 5246 §7.3)
   --early-data     with --resume: the resumed connection sends its request as 0-RTT early data
                    in its first flight (RFC 8446 §2.3), and the ladder shows the 0-RTT flight
   -h, --help       this help
@@ -66,6 +67,11 @@ export function planGroups(group: number | undefined, hrr: boolean): DemoPlan {
   const firstOther = clientGroups.find((g) => g !== target) ?? NamedGroup.x25519;
   const shares = group === undefined ? undefined : [firstOther];
   return { clientGroups, clientKeyShares: shares, serverGroups: [target], serverSuites: undefined };
+}
+
+/** --resume: the server issues one TLS 1.3 ticket per handshake and TLS 1.2 tickets, from one session layer. */
+function resumptionOptions(sessions: ServerSessions): { tickets: ServerSessions; ticketCount: number; sessions12: ServerSessions } {
+  return { tickets: sessions, ticketCount: 1, sessions12: sessions };
 }
 
 function listen(server: Server): Promise<number> {
@@ -108,10 +114,10 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const tls12 = values['tls1.2'];
   if (tls12 && values['tls1.3']) throw new UsageError('--tls1.2 and --tls1.3 exclude each other');
   if (tls12 && values.hrr) throw new UsageError('--hrr is a TLS 1.3 feature (HelloRetryRequest); leave out --tls1.2');
-  if (tls12 && values.resume) throw new UsageError('--resume shows TLS 1.3 resumption; leave out --tls1.2');
   const earlyData = values['early-data'];
   if (earlyData && !values.resume) throw new UsageError('--early-data needs --resume (0-RTT data goes with a resumed session)');
   if (earlyData && values.hrr) throw new UsageError('--early-data and --hrr: a HelloRetryRequest always rejects early data; leave out one');
+  if (earlyData && tls12) throw new UsageError('--early-data is TLS 1.3 0-RTT; leave out --tls1.2');
   const versions = tls12 ? { maxVersion: ProtocolVersion.TLS1_2 } : {};
   const group = values.group === undefined ? undefined : parseGroup(values.group);
   const suite = values.cipher === undefined ? undefined : tls12 ? parseCipherSuite12(values.cipher) : parseCipherSuite(values.cipher);
@@ -131,15 +137,14 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     ...versions,
     ...(suite === undefined ? {} : tls12 ? { cipherSuites12: [suite] } : { cipherSuites: [suite] }),
     ...(values.resume
-      ? {
-          tickets: new ServerSessions({
+      ? resumptionOptions(
+          new ServerSessions({
             provider,
             keys: new TicketKeyring({ provider }),
             // 0-RTT: tickets allow early data and are single use (RFC 8446 §8.1 anti-replay)
             ...(earlyData ? { maxEarlyDataSize: 16_384, tickets13: 'stateful' as const } : {}),
           }),
-          ticketCount: 1,
-        }
+        )
       : {}),
   });
   const ccOptions: ClientConfigOptions = {
@@ -185,10 +190,10 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const port = await listen(server);
 
   /** One client connection: handshake, request, response, close. */
-  const runClient = async (config: typeof cc): Promise<{ client: Session; received: Buffer[]; failure: unknown; tickets: ClientSession13[] }> => {
+  const runClient = async (config: typeof cc): Promise<{ client: Session; received: Buffer[]; failure: unknown; tickets: ClientSession[] }> => {
     const socket = netConnect({ host: '127.0.0.1', port });
     const received: Buffer[] = [];
-    const tickets: ClientSession13[] = [];
+    const tickets: ClientSession[] = [];
     let peerEnded!: () => void;
     const ended = new Promise<void>((resolve) => (peerEnded = resolve));
     const client = openSession(socket, config, {
@@ -220,7 +225,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     const ticket = full.tickets[0];
     run =
       ticket === undefined
-        ? { ...full, failure: new Error('the server sent no NewSessionTicket') }
+        ? { ...full, failure: new Error('the server gave no resumable session') }
         : await runClient(clientConfig({ ...ccOptions, session: ticket, ...(earlyData ? { earlyData: Buffer.from(REQUEST) } : {}) }));
   }
   for (const s of serverSessions) s.destroy();
@@ -259,7 +264,18 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     `tlskit demo: a TLS ${tls12 ? '1.2' : '1.3'} handshake between a tlskit client and a tlskit server on 127.0.0.1:${port}\n` +
       `(certificates generated just now: CA "tlskit demo CA" → server "localhost"; the ladder is the client's view)\n\n`,
   );
-  if (full !== undefined) {
+  if (full !== undefined && tls12) {
+    out.push('1. Full handshake (Certificate, ServerKeyExchange, two round trips); the server seals the session into a\n   ticket and sends it in a NewSessionTicket just before its ChangeCipherSpec (RFC 5077 §3.3)\n\n');
+    out.push(renderLadder(full.client.trace.entries, { color }));
+    out.push(
+      '\n2. Abbreviated handshake (RFC 5246 §7.3, RFC 5077 §3.1): the ClientHello carries the ticket in\n' +
+        '   session_ticket and a random session_id; the server opens the ticket (only it holds the ticket key),\n' +
+        '   echoes the session_id and goes straight to ChangeCipherSpec and Finished — no Certificate, no key\n' +
+        '   exchange, one round trip. The keys come from the session\'s master secret and the two new randoms;\n' +
+        '   there is no fresh (EC)DHE, so the connection is only as forward-secret as the ticket key. The\n' +
+        '   server Finished comes first here, and the client verifies it before it answers.\n\n',
+    );
+  } else if (full !== undefined) {
     out.push('1. Full handshake (certificate, CertificateVerify; then the server sends a NewSessionTicket)\n\n');
     out.push(renderLadder(full.client.trace.entries, { color }));
     out.push(
@@ -289,7 +305,10 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   out.push(renderNegotiated(summary, { color }, entries));
   out.push('\n');
   if (full !== undefined) {
-    out.push(`Resumed: ${neg.resumed ? 'yes' : 'NO (the server did a full handshake)'}; early_secret = HKDF-Extract(0, PSK) instead of HKDF-Extract(0, zeros).\n`);
+    const how = tls12
+      ? 'master_secret of connection 1 reused; key_block = PRF(master_secret, "key expansion", server_random + client_random) with the new randoms.'
+      : 'early_secret = HKDF-Extract(0, PSK) instead of HKDF-Extract(0, zeros).';
+    out.push(`Resumed: ${neg.resumed ? 'yes' : 'NO (the server did a full handshake)'}; ${how}\n`);
     if (earlyData) {
       out.push(
         neg.earlyData === 'accepted'

@@ -16,7 +16,10 @@ import { DEFAULT_ROTATION_PERIOD_MS, MIN_TICKET_SECRET_LENGTH } from '../session
 import { UsageError } from './names.js';
 
 export const SESSION_OPTIONS_HELP = `Sessions (resumption) and a fleet of servers:
-  --no-tickets     send no TLS 1.3 NewSessionTickets (default: 2 per handshake)
+  --no-tickets     send no session tickets: no TLS 1.3 NewSessionTickets (default: 2 per
+                   handshake) and no TLS 1.2 tickets (RFC 5077); TLS 1.2 clients then resume by
+                   session ID (RFC 5246 §7.4.1.2, cached 300 s in the store), as do TLS 1.2
+                   clients that ask for no ticket
   --ticket-secret HEX|FILE  derive the ticket keys from this secret (≥ 32 bytes: 64+ hex digits,
                    or a file holding them or the raw bytes); every server given the same secret
                    and --ticket-rotation seals and opens the same tickets and rotates in lockstep
@@ -28,8 +31,8 @@ export const SESSION_OPTIONS_HELP = `Sessions (resumption) and a fleet of server
   --stateful-tickets  TLS 1.3 tickets are random handles to state kept in the store and deleted
                    on first use (single use across the fleet, RFC 8446 §8.1); default: stateless
                    tickets sealed with the ticket keys (reusable, no store needed)
-  --redis HOST:PORT|redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]  keep stateful tickets (and
-                   0-RTT anti-replay records) in this Redis, shared by the fleet (default: in
+  --redis HOST:PORT|redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]  keep stateful tickets, the TLS
+                   1.2 session-ID cache and 0-RTT anti-replay records in this Redis, shared by the fleet (default: in
                    this process's memory). If Redis is unreachable or lost, the server keeps
                    running with full handshakes where it needs the store (fail closed) and
                    reconnects by itself. Password also from TLSKIT_REDIS_PASSWORD

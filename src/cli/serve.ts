@@ -335,8 +335,11 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       : values['verify-client'] || values['require-client-cert']
         ? { clientAuth: clientAuthOption(provider, values.cafile, values['require-client-cert']) }
         : {}),
-    // RFC 8446 §4.6.1: TLS 1.3 tickets (stateless or stateful; per-process or fleet-wide keys and store)
+    // RFC 8446 §4.6.1: TLS 1.3 tickets (stateless or stateful; per-process or fleet-wide keys and store);
+    // TLS 1.2: RFC 5077 tickets, or (--no-tickets, or clients that ask none) the session-ID cache in the store
     ...(sessions.tickets ? { tickets: sessions.sessions } : {}),
+    sessions12: sessions.sessions,
+    sessionTickets12: sessions.tickets,
   };
   const config = serverConfig(options);
   const keylog = values.keylog === undefined ? undefined : keylogWriter(values.keylog);

@@ -7,7 +7,7 @@ import { Connection, type ConnectionEvents, type EarlyDataOutcome } from '../con
 import { ErrorCode, TlsError } from '../errors.js';
 import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { TraceRecorder, type TraceEntry } from '../trace/events.js';
-import type { ClientSession13 } from '../handshake/resumption13.js';
+import type { ClientSession } from '../handshake/resumption12.js';
 import type { ClientCertificateResult } from '../handshake/post-handshake-auth.js';
 
 export interface SessionHandlers {
@@ -19,8 +19,8 @@ export interface SessionHandlers {
   readonly keylog?: (line: string) => void;
   /** Each trace entry as it happens. */
   readonly trace?: (entry: TraceEntry, recorder: TraceRecorder) => void;
-  /** Client: a resumable TLS 1.3 session from a NewSessionTicket. */
-  readonly session?: (session: ClientSession13) => void;
+  /** Client: a resumable session (TLS 1.3: from a NewSessionTicket; TLS 1.2: session ID or ticket). */
+  readonly session?: (session: ClientSession) => void;
   /** Server: 0-RTT early data (RFC 8446 §2.3), before the handshake completes. */
   readonly earlyData?: (data: Buffer) => void;
   /** Client with early data configured: what became of it (accepted, resent, or not). */

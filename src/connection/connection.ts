@@ -5,7 +5,8 @@ import { serverHandshake13 } from '../handshake/server13.js';
 import { postHandshake13, type PostHandshakeAuthHandler } from '../handshake/common13.js';
 import { PostHandshakeAuthClient, PostHandshakeAuthServer, type ClientCertificateResult, type PostHandshakeAuthHost } from '../handshake/post-handshake-auth.js';
 import type { Transcript } from '../keyschedule/transcript.js';
-import { clientSessionFromTicket, type ClientSession13 } from '../handshake/resumption13.js';
+import { clientSessionFromTicket } from '../handshake/resumption13.js';
+import type { ClientSession } from '../handshake/resumption12.js';
 import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import {
   emptyNegotiated,
@@ -106,8 +107,12 @@ export interface ConnectionEvents {
   error?: (error: TlsError) => void;
   /** Output became available outside a `receive()` call (after an asynchronous callback). */
   output?: () => void;
-  /** Client: a resumable TLS 1.3 session from a NewSessionTicket (RFC 8446 §4.6.1); pass it as `session` later. */
-  session?: (session: ClientSession13) => void;
+  /**
+   * Client: a resumable session, to pass as `session` later: TLS 1.3, one per NewSessionTicket
+   * (RFC 8446 §4.6.1); TLS 1.2, after the handshake when the server gave a session ID or a ticket
+   * (RFC 5246 §7.4.1.3, RFC 5077 §3.3).
+   */
+  session?: (session: ClientSession) => void;
   /**
    * Server: the client answered a post-handshake CertificateRequest (RFC 8446 §4.6.2) and its
    * Finished verified; `negotiated` already holds the new peer identity when it sent a chain.
@@ -686,6 +691,9 @@ export class Connection {
       },
       readEarlyData: (mode, limit): void => {
         this.earlyRead = { mode, limit, count: 0 };
+      },
+      newSession12: (session): void => {
+        this.events.session?.(session);
       },
     };
   }

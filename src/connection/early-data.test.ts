@@ -61,7 +61,9 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
     handshakeMessage: (m) => s.messages.push(m),
     record: (r) => s.records.push(r),
     secure: () => (s.secure = true),
-    session: (x) => s.sessions.push(x),
+    session: (x) => {
+      if (x.version === 0x0304) s.sessions.push(x);
+    },
     data: (d) => s.received.push(d.slice()),
     earlyData: (d) => s.early.push(d.slice()),
     earlyDataOutcome: (o) => s.outcomes.push(o),

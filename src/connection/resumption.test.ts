@@ -38,7 +38,9 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
     error: (e) => s.errors.push(e),
     handshakeMessage: (m) => s.messages.push(m),
     secure: () => (s.secure = true),
-    session: (x) => s.sessions.push(x),
+    session: (x) => {
+      if (x.version === 0x0304) s.sessions.push(x);
+    },
     data: (d) => s.received.push(d.slice()),
   });
   return s;

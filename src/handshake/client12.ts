@@ -1,4 +1,4 @@
-import { ErrorCode, TlsError, decodeError, illegalParameter } from '../errors.js';
+import { ErrorCode, TlsError, decodeError, illegalParameter, unexpectedMessage } from '../errors.js';
 import { finishedVerifyData12, verifyFinished12, VERIFY_DATA_LENGTH } from '../keyschedule/prf12.js';
 import { Transcript } from '../keyschedule/transcript.js';
 import { downgradeSentinel, type ServerHello } from '../messages/server-hello.js';
@@ -10,6 +10,7 @@ import { decodeServerHelloDone, decodeHelloRequest } from '../messages/empty-mes
 import { encodeClientKeyExchange } from '../messages/client-key-exchange.js';
 import { encodeCertificateVerify } from '../messages/certificate-verify.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import { decodeNewSessionTicket12, type NewSessionTicket12 } from '../messages/new-session-ticket12.js';
 import { decodeAlpnServer } from '../extensions/alpn.js';
 import { decodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-formats.js';
 import { decodeExtendedMasterSecret } from '../extensions/empty-extensions.js';
@@ -21,12 +22,14 @@ import { decodeSignedCertificateTimestampList } from '../extensions/signed-certi
 import { decodeCertificateStatus } from '../messages/certificate-status.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ClientConfig } from './config.js';
-import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, macKeys12, rsaClientPreMasterSecret12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
+import { deriveSession12, resumeSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, macKeys12, rsaClientPreMasterSecret12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
 import { ffdheGroupOf } from '../crypto/ffdhe-groups.js';
 import { verifyServerChain } from './client13.js';
 import { CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
-import { chooseSignatureScheme12, keyFitsAuth, tls12Suite } from './suites12.js';
+import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
 import { certificateTypeAllowed12, chooseClientCertificate as chooseClientCertificateFor } from './client-auth.js';
+import { DEFAULT_CLIENT_SESSION_LIFETIME_12_S, type ClientSession12 } from './resumption12.js';
+import { equalBytes } from '../wire/bytes.js';
 
 /** What the ClientHello (built by the shared hello code in client13.ts) leaves for TLS 1.2. */
 export interface ClientHelloState12 {
@@ -35,6 +38,10 @@ export interface ClientHelloState12 {
   readonly random: Uint8Array;
   /** Extension types we sent (RFC 5246 §7.4.1.4: the server may only answer those). */
   readonly sent: ReadonlySet<number>;
+  /** ClientHello.session_id as sent. */
+  readonly sessionId: Uint8Array;
+  /** The TLS 1.2 session offered (its session ID, or its ticket in session_ticket), if any. */
+  readonly session: ClientSession12 | undefined;
 }
 
 /**
@@ -90,6 +97,7 @@ export function* clientHandshake12(
   let encryptThenMac = false;
   let statusAck = false;
   let sctList: Uint8Array | undefined;
+  let ticketAck = false;
   for (const ext of sh.extensions) {
     // RFC 5246 §7.4.1.4: an extension the client did not offer → unsupported_extension;
     // RFC 8446 §4.2 spirit: one not defined for a TLS 1.2 ServerHello → illegal_parameter.
@@ -145,6 +153,11 @@ export function* clientHandshake12(
         decodeSignedCertificateTimestampList(ext.data);
         sctList = ext.data;
         break;
+      case ExtensionType.session_ticket:
+        // RFC 5077 §3.2: empty; it announces a NewSessionTicket (§3.3).
+        if (ext.data.length !== 0) throw decodeError('session_ticket must be empty in the ServerHello', 'ServerHello.session_ticket');
+        ticketAck = true;
+        break;
       default:
         break;
     }
@@ -155,12 +168,27 @@ export function* clientHandshake12(
   }
   neg.extendedMasterSecret = ems;
 
+  // --- resumption? RFC 5246 §7.4.1.3: the server resumes by echoing the session ID we sent (RFC 5077
+  // §3.4: also the random one sent with a ticket); RFC 5077 §3.4: with a ticket, the next message
+  // tells: NewSessionTicket or ChangeCipherSpec (abbreviated) rather than Certificate (full).
+  const offered = hello.session;
+  let resumed = offered !== undefined && sh.legacySessionIdEcho.length > 0 && equalBytes(sh.legacySessionIdEcho, hello.sessionId);
+  let first: HandshakeMessage | undefined;
+  if (!resumed && offered !== undefined && offered.ticket.length > 0) {
+    first = yield* expect12(HandshakeType.certificate, HandshakeType.new_session_ticket, CHANGE_CIPHER_SPEC_MESSAGE);
+    resumed = first.type !== HandshakeType.certificate;
+  }
+  if (resumed && offered !== undefined) {
+    yield* resumeClient12(host, config, hello, shMsg, sh, suite, offered, { ems, encryptThenMac, ticketAck, first });
+    return;
+  }
+
   const transcript = new Transcript(p, suite.prfHash, { retainMessages: config.certificates.length > 0 });
   transcript.add(hello.clientHello);
   transcript.add(shMsg.raw);
 
   // --- Certificate (RFC 5246 §7.4.2)
-  const certMsg = yield* expect12(HandshakeType.certificate);
+  const certMsg = first ?? (yield* expect12(HandshakeType.certificate));
   const cert = decodeCertificate12(certMsg.body);
   host.received(certMsg, cert);
   if (cert.certificateList.length === 0) throw decodeError('the server sent no certificate', 'Certificate.certificate_list');
@@ -285,6 +313,10 @@ export function* clientHandshake12(
   transcript.add(host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin).raw);
   neg.clientFinished = verifyData;
 
+  // --- [NewSessionTicket] (RFC 5077 §3.3: announced by session_ticket in the ServerHello, before the CCS)
+  const nst = ticketAck ? yield* receiveNewSessionTicket12(host) : undefined;
+  if (nst !== undefined) transcript.add(nst.raw);
+
   // --- server ChangeCipherSpec, Finished
   yield* expect12(CHANGE_CIPHER_SPEC_MESSAGE);
   host.setReadKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
@@ -299,11 +331,134 @@ export function* clientHandshake12(
   transcript.add(finMsg.raw);
   host.complete12(session.exporter);
 
-  // --- after the handshake: RFC 5746 §4.2 / RFC 5246 §7.4.1.1, HelloRequests are ignored (no renegotiation).
+  // RFC 5077 §3.3: the ticket is valid only now that the server Finished verified; §3.4: a ticket
+  // replaces the session ID. Without either the session cannot be resumed.
+  const ticket = nst?.message.ticket ?? EMPTY;
+  const sessionId = ticket.length > 0 ? EMPTY : sh.legacySessionIdEcho;
+  if (ticket.length > 0 || sessionId.length > 0) {
+    host.newSession12?.({
+      version: ProtocolVersion.TLS1_2,
+      cipherSuite: suite.suite,
+      masterSecret: session.masterSecret,
+      extendedMasterSecret: ems,
+      sessionId: sessionId.slice(),
+      ticket,
+      lifetimeS: lifetimeOf(nst?.message),
+      receivedAt: config.now().getTime(),
+      serverName: neg.serverName,
+      alpn: neg.alpnProtocol,
+      peerCertificates: neg.peerCertificates,
+    });
+  }
+  yield* ignoreHelloRequests12(host);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** After the handshake: RFC 5746 §4.2 / RFC 5246 §7.4.1.1, HelloRequests are ignored (no renegotiation). */
+function* ignoreHelloRequests12(host: HandshakeHost): HandshakeGenerator {
   for (;;) {
     const hr = yield* expect(HandshakeType.hello_request);
     host.received(hr, decodeHelloRequest(hr.body));
   }
+}
+
+/** RFC 5077 §3.3: a ticket_lifetime_hint of 0 means unspecified. */
+function lifetimeOf(nst: NewSessionTicket12 | undefined): number {
+  return nst === undefined || nst.ticketLifetimeHint === 0 ? DEFAULT_CLIENT_SESSION_LIFETIME_12_S : nst.ticketLifetimeHint;
+}
+
+function* receiveNewSessionTicket12(
+  host: HandshakeHost,
+  msg?: HandshakeMessage,
+): Generator<HandshakeStep, { raw: Uint8Array; message: NewSessionTicket12 }, HandshakeInput> {
+  const m = msg ?? (yield* expect12(HandshakeType.new_session_ticket));
+  // RFC 5077 §3.3: the ServerHello's session_ticket announced it (unexpected_message otherwise).
+  if (m.type !== HandshakeType.new_session_ticket) throw unexpectedMessage('expected NewSessionTicket: the ServerHello announced one (RFC 5077 §3.3)');
+  const message = decodeNewSessionTicket12(m.body);
+  host.received(m, message);
+  return { raw: m.raw, message };
+}
+
+/**
+ * The abbreviated TLS 1.2 handshake (RFC 5246 §7.3 Figure 2; RFC 5077 §3.1 Figure 2): after the
+ * ServerHello that resumes our session, [NewSessionTicket] → ChangeCipherSpec → Finished from the
+ * server first (verified before we answer), then our ChangeCipherSpec and Finished. No
+ * certificates, no key exchange: the session's master secret with the new randoms.
+ */
+function* resumeClient12(
+  host: HandshakeHost,
+  config: ClientConfig,
+  hello: ClientHelloState12,
+  shMsg: HandshakeMessage,
+  sh: ServerHello,
+  suite: Tls12Suite,
+  offered: ClientSession12,
+  o: { readonly ems: boolean; readonly encryptThenMac: boolean; readonly ticketAck: boolean; readonly first: HandshakeMessage | undefined },
+): HandshakeGenerator {
+  const p = config.provider;
+  const neg = host.negotiated;
+  // RFC 5246 §7.4.1.3: a resumed session keeps its cipher suite.
+  if (suite.suite !== offered.cipherSuite) throw illegalParameter('the server resumed our session with another cipher suite', 'ServerHello.cipher_suite');
+  // RFC 7627 §5.3: the ServerHello's extended_master_secret must match the original session's (both ways).
+  if (o.ems !== offered.extendedMasterSecret) {
+    throw new TlsError(
+      ErrorCode.ERR_TLS_HANDSHAKE_FAILURE,
+      offered.extendedMasterSecret
+        ? 'the server resumed a session with the extended master secret without extended_master_secret (RFC 7627 §5.3)'
+        : 'the server resumed a session without the extended master secret with extended_master_secret (RFC 7627 §5.3)',
+      { field: 'ServerHello.extended_master_secret' },
+    );
+  }
+  neg.resumed = true;
+  // The resumed session keeps the original server identity; nothing is verified again.
+  neg.peerCertificates = offered.peerCertificates;
+  neg.peerVerified = config.verifier !== null;
+  const transcript = new Transcript(p, suite.prfHash);
+  transcript.add(hello.clientHello);
+  transcript.add(shMsg.raw);
+
+  // --- [NewSessionTicket] (RFC 5077 §3.3: the renewed ticket, before the server's ChangeCipherSpec)
+  let first = o.first;
+  let nst: { raw: Uint8Array; message: NewSessionTicket12 } | undefined;
+  if (o.ticketAck) {
+    nst = yield* receiveNewSessionTicket12(host, first);
+    first = undefined;
+    transcript.add(nst.raw);
+  }
+
+  // --- server ChangeCipherSpec, Finished (RFC 5246 §7.3: the server's Finished comes first)
+  const ccs = first ?? (yield* expect12(CHANGE_CIPHER_SPEC_MESSAGE));
+  if (ccs.type !== CHANGE_CIPHER_SPEC_MESSAGE) throw unexpectedMessage('expected ChangeCipherSpec in the abbreviated handshake');
+  const session = resumeSession12(host, p, suite, offered.masterSecret, hello.random, sh.random);
+  host.setReadKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, o.encryptThenMac));
+  const finMsg = yield* expect12(HandshakeType.finished);
+  const fin = decodeFinished(finMsg.body, VERIFY_DATA_LENGTH);
+  host.received(finMsg, fin);
+  // RFC 5246 §7.4.9: verified (constant time) before we send anything → decrypt_error.
+  if (!verifyFinished12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash(), fin.verifyData)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'server Finished does not verify', { field: 'Finished.verify_data' });
+  }
+  neg.serverFinished = fin.verifyData;
+  transcript.add(finMsg.raw);
+
+  // --- our ChangeCipherSpec, Finished
+  host.sendChangeCipherSpec();
+  host.setWriteKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, o.encryptThenMac));
+  const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash());
+  const ourFin = { verifyData };
+  host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin);
+  neg.clientFinished = verifyData;
+  host.complete12(session.exporter);
+
+  // RFC 5077 §3.3/§3.4: a new ticket replaces the old one (an empty one: keep the old); the session stays the same.
+  const renewed = nst !== undefined && nst.message.ticket.length > 0 ? nst.message : undefined;
+  host.newSession12?.({
+    ...offered,
+    ...(renewed === undefined ? {} : { ticket: renewed.ticket, sessionId: EMPTY, lifetimeS: lifetimeOf(renewed), receivedAt: config.now().getTime() }),
+    alpn: neg.alpnProtocol,
+  });
+  yield* ignoreHelloRequests12(host);
 }
 
 /** RFC 5246 §7.4.6: the first certificate whose key can sign with a scheme the server listed. */

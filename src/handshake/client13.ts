@@ -42,6 +42,8 @@ import { encodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-form
 import { encodeExtendedMasterSecret, encodePostHandshakeAuth } from '../extensions/empty-extensions.js';
 import { encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
 import { clientSctRequest, clientStatusRequest, NO_STAPLED_DATA, readCertificateEntries13, type StapledData } from './stapling.js';
+import { encodeSessionTicket } from '../extensions/session-ticket.js';
+import { usableSession12, type ClientSession12 } from './resumption12.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -57,6 +59,8 @@ interface HelloState {
   psk: ClientSession13 | undefined;
   /** Whether this ClientHello offers 0-RTT (RFC 8446 §4.2.10): early_data, data sent under the early keys. */
   earlyData: boolean;
+  /** A TLS 1.2 session offered by session ID and/or ticket (RFC 5246 §7.4.1.2, RFC 5077 §3.4), if any. */
+  readonly session12: ClientSession12 | undefined;
 }
 
 /**
@@ -68,22 +72,25 @@ interface HelloState {
 export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): HandshakeGenerator {
   const p = config.provider;
   const neg = host.negotiated;
+  // RFC 6066 §3: an IP address is never sent as SNI, so it is not the negotiated server name.
+  const sni = config.serverName !== undefined && !isIpAddress(config.serverName) ? config.serverName : undefined;
+  const session12 = usableSession12(config.session, config, sni, config.now().getTime());
   const state: HelloState = {
     random: p.randomBytes(32),
-    sessionId: config.middleboxCompatibility ? p.randomBytes(32) : EMPTY,
+    sessionId: helloSessionId(config, session12),
     shares: config.maxVersion >= ProtocolVersion.TLS1_3 ? config.keyShareGroups.map((g) => p.generateKeyShare(g)) : [],
     cookie: undefined,
     sent: new Set(),
     psk: undefined,
     earlyData: false,
+    session12,
   };
   neg.clientRandom = state.random;
-  // RFC 6066 §3: an IP address is never sent as SNI, so it is not the negotiated server name.
-  neg.serverName = config.serverName !== undefined && !isIpAddress(config.serverName) ? config.serverName : undefined;
+  neg.serverName = sni;
   neg.middleboxCompatibility = config.middleboxCompatibility;
   const transcript = new Transcript(p);
   if (config.maxVersion >= ProtocolVersion.TLS1_3) {
-    state.psk = usableSession(config.session, config.cipherSuites, neg.serverName, config.now().getTime());
+    state.psk = usableSession(config.session?.version === ProtocolVersion.TLS1_3 ? config.session : undefined, config.cipherSuites, neg.serverName, config.now().getTime());
     const data = config.earlyData;
     state.earlyData = state.psk !== undefined && data !== undefined && data.length > 0 && earlyDataUsable(state.psk, config.cipherSuites, config.alpnProtocols);
   }
@@ -109,7 +116,7 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   // §4.2.1: a ServerHello without supported_versions chose TLS 1.2 (or older): the TLS 1.2 client takes over.
   if (config.minVersion <= ProtocolVersion.TLS1_2 && findExtension(sh.extensions, ExtensionType.supported_versions) === undefined) {
     if (state.earlyData) rejectEarlyData(host, state);
-    yield* clientHandshake12(host, config, { clientHello: ch1Raw, random: state.random, sent: state.sent }, shMsg, sh);
+    yield* clientHandshake12(host, config, { clientHello: ch1Raw, random: state.random, sent: state.sent, sessionId: state.sessionId, session: state.session12 }, shMsg, sh);
     return;
   }
   let suite = checkServerHelloCommon(config, state, sh);
@@ -352,6 +359,16 @@ function clientHelloBody(config: ClientConfig, state: HelloState, ch: ClientHell
   return patchBinder(config.provider, state.psk, encodeHandshake(HandshakeType.client_hello, body), before).body;
 }
 
+/**
+ * legacy_session_id: a TLS 1.2 session's ID (RFC 5246 §7.4.1.2); with a TLS 1.2 ticket, 32 random
+ * bytes that the server echoes when it accepts the ticket (RFC 5077 §3.4); else 32 random bytes
+ * for middlebox compatibility (RFC 8446 Appendix D.4), or empty.
+ */
+function helloSessionId(config: ClientConfig, session12: ClientSession12 | undefined): Uint8Array {
+  if (session12 !== undefined && session12.ticket.length === 0) return session12.sessionId;
+  return session12 !== undefined || config.middleboxCompatibility ? config.provider.randomBytes(32) : EMPTY;
+}
+
 /** The ClientHello from the profile, in the profile's order (RFC 8446 §4.1.2). */
 function buildClientHello(config: ClientConfig, state: HelloState): ClientHello {
   const profile: ClientHelloProfile = config.helloProfile;
@@ -437,6 +454,10 @@ function standardExtension(
       return tls12 ? encodeExtendedMasterSecret() : undefined;
     case ExtensionType.renegotiation_info:
       return tls12 ? encodeRenegotiationInfo() : undefined;
+    case ExtensionType.session_ticket:
+      // RFC 5077 §3.2: a ticket to resume, or empty to ask for one.
+      if (!tls12 || !config.sessionTickets12) return undefined;
+      return encodeSessionTicket(state.session12?.ticket);
     case ExtensionType.encrypt_then_mac:
       // RFC 7366 §2: offered (empty) whenever CBC suites are offered.
       return tls12 && config.cbcSuites && config.cipherSuites12.some((c) => tls12Suite(c)?.cbc !== undefined) ? new Uint8Array(0) : undefined;

@@ -83,6 +83,22 @@ export function deriveSession12(
       ? masterSecret12(provider, suite.prfHash, preMasterSecret, clientRandom, serverRandom)
       : extendedMasterSecret(provider, suite.prfHash, preMasterSecret, sessionHash);
   preMasterSecret.fill(0);
+  return resumeSession12(host, provider, suite, masterSecret, clientRandom, serverRandom);
+}
+
+/**
+ * RFC 5246 §7.3 / §6.3: the keys of a connection from a master secret — a new one, or that of a
+ * resumed session (the abbreviated handshake: the same master secret, a key block from the new
+ * randoms). Logs the master secret as CLIENT_RANDOM (NSS key log format).
+ */
+export function resumeSession12(
+  host: HandshakeHost,
+  provider: CryptoProvider,
+  suite: Tls12Suite,
+  masterSecret: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): Session12 {
   host.keyLog('CLIENT_RANDOM', masterSecret);
   const keys = keyBlock12(provider, suite.prfHash, masterSecret, clientRandom, serverRandom, suite.layout);
   const exporter: Exporter12 = (label, context, length) =>

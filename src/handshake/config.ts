@@ -3,7 +3,8 @@ import { CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode, Signature
 import type { CertificateVerifier } from '../x509/verify.js';
 import { TLSKIT_DEFAULT_PROFILE, type ClientHelloProfile } from './hello-profile.js';
 import { DEFAULT_CIPHER_SUITES_12, LEGACY_SUITES_12, legacySuitesAllowed, tls12Suite } from './suites12.js';
-import type { ClientSession13, ServerTickets13 } from './resumption13.js';
+import type { ServerTickets13 } from './resumption13.js';
+import type { ClientSession, ServerSessions12 } from './resumption12.js';
 
 /** A certificate chain with its private key, as the server (or a client) presents it. */
 export interface CertifiedKey {
@@ -89,8 +90,13 @@ export interface ClientConfig extends CommonConfig {
   readonly middleboxCompatibility: boolean;
   /** Client certificates offered when the server asks (first that fits wins). */
   readonly certificates: readonly CertifiedKey[];
-  /** A TLS 1.3 session to resume (RFC 8446 §2.2): offered as a PSK when still usable. */
-  readonly session: ClientSession13 | undefined;
+  /**
+   * A session to resume: TLS 1.3 (RFC 8446 §2.2, offered as a PSK) or TLS 1.2 (RFC 5246 §7.3 session
+   * ID and/or RFC 5077 ticket), when still usable.
+   */
+  readonly session: ClientSession | undefined;
+  /** TLS 1.2: send the session_ticket extension (RFC 5077 §3.2: ask for a ticket, or present one). Default true. */
+  readonly sessionTickets12: boolean;
   /** RFC 8446 §4.2.9 psk_key_exchange_modes, in preference order. Default [psk_dhe_ke]; psk_ke (no (EC)DHE, no forward secrecy) by option. */
   readonly pskKeyExchangeModes: readonly number[];
   /**
@@ -140,6 +146,13 @@ export interface ServerConfig extends CommonConfig {
   readonly ticketCount: number;
   /** Resume with psk_ke (no (EC)DHE) when a client offers only that mode (RFC 8446 §4.2.9). Default false. */
   readonly allowPskKe: boolean;
+  /**
+   * TLS 1.2 resumption (`ServerSessions`): a session-ID cache (RFC 5246 §7.4.1.2) and tickets
+   * (RFC 5077); undefined: no TLS 1.2 resumption (empty session_id, no tickets).
+   */
+  readonly sessions12: ServerSessions12 | undefined;
+  /** TLS 1.2: issue RFC 5077 tickets to clients that ask (else cache session IDs). Default true. */
+  readonly sessionTickets12: boolean;
   /** Mutual TLS: undefined sends no CertificateRequest. */
   readonly clientAuth?: ClientAuthConfig | undefined;
   /** Where stapled OCSP responses come from; undefined: each certificate's `ocspResponse`. */
@@ -311,6 +324,7 @@ export function clientConfig(o: ClientConfigOptions): ClientConfig {
     middleboxCompatibility: o.middleboxCompatibility ?? true,
     certificates: o.certificates ?? [],
     session: o.session,
+    sessionTickets12: o.sessionTickets12 ?? true,
     pskKeyExchangeModes: o.pskKeyExchangeModes ?? [PskKeyExchangeMode.psk_dhe_ke],
     earlyData: o.earlyData,
     resendEarlyData: o.resendEarlyData ?? true,
@@ -333,6 +347,8 @@ export function serverConfig(o: ServerConfigOptions): ServerConfig {
     tickets: o.tickets,
     ticketCount: o.ticketCount ?? 2,
     allowPskKe: o.allowPskKe ?? false,
+    sessions12: o.sessions12,
+    sessionTickets12: o.sessionTickets12 ?? true,
     clientAuth: o.clientAuth,
     ocspResponder: o.ocspResponder,
     postHandshakeClientAuth: o.postHandshakeClientAuth,

@@ -75,6 +75,8 @@ export const TLSKIT_DEFAULT_PROFILE: ClientHelloProfile = {
     // RFC 7366: only when CBC suites are offered
     std(ExtensionType.encrypt_then_mac),
     std(ExtensionType.renegotiation_info),
+    // RFC 5077: TLS 1.2 session tickets (only when TLS 1.2 is enabled)
+    std(ExtensionType.session_ticket),
     std(ExtensionType.supported_versions),
     std(ExtensionType.psk_key_exchange_modes),
     std(ExtensionType.key_share),

@@ -1,5 +1,6 @@
 import type { Tls13Suite } from '../keyschedule/suites.js';
 import type { Tls12Suite } from './suites12.js';
+import type { ClientSession12 } from './resumption12.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import type { Transcript } from '../keyschedule/transcript.js';
 import { unexpectedMessage, internalError } from '../errors.js';
@@ -147,6 +148,8 @@ export interface HandshakeHost {
   clearWriteKeys(): void;
   /** Server: how to read application_data records before the client's second flight (RFC 8446 §4.2.10). */
   readEarlyData(mode: EarlyDataReadMode, limit: number): void;
+  /** Client, TLS 1.2: a resumable session (session ID and/or RFC 5077 ticket), after the server Finished verified. */
+  newSession12?(session: ClientSession12): void;
 }
 
 /** RFC 5705 exporter bound to one TLS 1.2 session. */

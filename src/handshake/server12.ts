@@ -1,4 +1,4 @@
-import { ErrorCode, TlsError, decodeError, illegalParameter } from '../errors.js';
+import { ErrorCode, TlsError, decodeError, illegalParameter, internalError } from '../errors.js';
 import { finishedVerifyData12, verifyFinished12, VERIFY_DATA_LENGTH } from '../keyschedule/prf12.js';
 import { Transcript } from '../keyschedule/transcript.js';
 import { decodeClientHello, type ClientHello } from '../messages/client-hello.js';
@@ -10,6 +10,8 @@ import { FFDHE_GROUPS, G2 } from '../crypto/ffdhe-groups.js';
 import { encodeServerHelloDone } from '../messages/empty-messages.js';
 import { decodeClientKeyExchange } from '../messages/client-key-exchange.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import { encodeNewSessionTicket12 } from '../messages/new-session-ticket12.js';
+import { decodeSessionTicket } from '../extensions/session-ticket.js';
 import { findExtension, type Extension } from '../extensions/extension.js';
 import { decodeServerNameClient } from '../extensions/server-name.js';
 import { decodeSupportedGroups } from '../extensions/supported-groups.js';
@@ -24,13 +26,14 @@ import { AlertDescription } from '../registry/alerts.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { nameMatches } from './common13.js';
-import { deriveSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, macKeys12, MAX_RECORD_SIZE_LIMIT_12, rsaPreMasterSecret12, serverParamsSignedContent } from './common12.js';
+import { deriveSession12, resumeSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, macKeys12, MAX_RECORD_SIZE_LIMIT_12, rsaPreMasterSecret12, serverParamsSignedContent } from './common12.js';
 import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
 import { receiveCertificateVerify12, receiveClientCertificate12, sendCertificateRequest12 } from './client-auth.js';
 import { serverStaple } from './stapling.js';
 import { encodeStatusRequestServer } from '../extensions/status-request.js';
 import { encodeCertificateStatus } from '../messages/certificate-status.js';
+import { findResumable12, MAX_SESSION_ID_LENGTH_12, type Resumption12, type ServerSessions12, type SessionParams12 } from './resumption12.js';
 
 const EMPTY = new Uint8Array(0);
 const CURVE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1, 'P-521': NamedGroup.secp521r1 } as const;
@@ -64,6 +67,8 @@ interface Offer12 {
   readonly ecPointFormats: boolean;
   readonly extendedMasterSecret: boolean;
   readonly secureRenegotiation: boolean;
+  /** RFC 5077 §3.2: the session_ticket extension's ticket; undefined: not sent; empty: asks for one. */
+  readonly sessionTicket: Uint8Array | undefined;
 }
 
 function readOffer12(hello: ClientHello): Offer12 {
@@ -76,6 +81,7 @@ function readOffer12(hello: ClientHello): Offer12 {
   const pf = ext(ExtensionType.ec_point_formats);
   const ems = ext(ExtensionType.extended_master_secret);
   const ri = ext(ExtensionType.renegotiation_info);
+  const ticket = ext(ExtensionType.session_ticket);
   if (ems !== undefined) decodeExtendedMasterSecret(ems);
   // RFC 5746 §3.6: on the initial handshake renegotiated_connection must be empty (handshake_failure).
   if (ri !== undefined && decodeRenegotiationInfo(ri).length !== 0) {
@@ -96,6 +102,7 @@ function readOffer12(hello: ClientHello): Offer12 {
     extendedMasterSecret: ems !== undefined,
     // RFC 5746 §3.6: the SCSV or the empty extension signal secure renegotiation support.
     secureRenegotiation: ri !== undefined || hello.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+    sessionTicket: ticket === undefined ? undefined : decodeSessionTicket(ticket),
   };
 }
 
@@ -159,6 +166,47 @@ function chooseAlpn(config: ServerConfig, offered: readonly string[] | undefined
   return undefined;
 }
 
+/** RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 sets the downgrade sentinel. */
+function serverRandom12(config: ServerConfig): Uint8Array {
+  const random = config.provider.randomBytes(32);
+  if (config.maxVersion >= ProtocolVersion.TLS1_3) random.set(DOWNGRADE_TLS12, 24);
+  return random;
+}
+
+/**
+ * The TLS 1.2 ServerHello extensions answering the client's (RFC 5246 §7.4.1.4: only ones it
+ * sent); `resumed`: RFC 6066 §3, no server_name when resuming a session.
+ */
+function serverHelloExtensions12(
+  config: ServerConfig,
+  hello: ClientHello,
+  offer: Offer12,
+  suite: Tls12Suite,
+  alpn: string | undefined,
+  ems: boolean,
+  resumed: boolean,
+): { extensions: Extension[]; encryptThenMac: boolean } {
+  const extensions: Extension[] = [];
+  if (offer.secureRenegotiation) extensions.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo() });
+  if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+  // RFC 7366 §2/§3: echo encrypt_then_mac (empty) only when a CBC suite is selected and the client offered it.
+  const etmOffer = findExtension(hello.extensions, ExtensionType.encrypt_then_mac);
+  if (etmOffer !== undefined && etmOffer.data.length !== 0) throw decodeError('encrypt_then_mac must be empty', 'ClientHello.encrypt_then_mac');
+  const encryptThenMac = suite.cbc !== undefined && etmOffer !== undefined;
+  if (encryptThenMac) extensions.push({ type: ExtensionType.encrypt_then_mac, data: EMPTY });
+  // RFC 8422 §5.2: answer ec_point_formats with uncompressed.
+  if (offer.ecPointFormats) extensions.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([ECPointFormat.uncompressed]) });
+  // RFC 6066 §3: acknowledge a server_name we used, with an empty extension.
+  if (offer.serverName !== undefined && !resumed) extensions.push({ type: ExtensionType.server_name, data: EMPTY });
+  if (alpn !== undefined) extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnServer(alpn) });
+  if (offer.recordSizeLimit !== undefined) {
+    // RFC 8449 §4: in TLS 1.2 the limit is at most 2^14.
+    const ours = Math.min(config.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_12, MAX_RECORD_SIZE_LIMIT_12);
+    extensions.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ours) });
+  }
+  return { extensions, encryptThenMac };
+}
+
 /**
  * The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422), from a ClientHello already received:
  * ServerHello, Certificate, ServerKeyExchange, ServerHelloDone → ClientKeyExchange,
@@ -181,6 +229,19 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   neg.version = ProtocolVersion.TLS1_2;
   neg.clientRandom = hello.random;
   neg.serverName = offer.serverName;
+
+  // --- resumption: a ticket (RFC 5077 §3.4) or a cached session ID (RFC 5246 §7.4.1.2) → the abbreviated handshake
+  const resumption = yield* findResumable12(config, {
+    sessionId: hello.legacySessionId,
+    sessionTicket: offer.sessionTicket,
+    cipherSuites: hello.cipherSuites,
+    serverName: offer.serverName,
+    extendedMasterSecret: offer.extendedMasterSecret,
+  });
+  if (resumption !== undefined) {
+    yield* resumeServer12(host, config, chMsg, hello, offer, resumption);
+    return;
+  }
 
   let certificates: readonly CertifiedKey[] = config.certificates;
   if (config.selectCertificate !== undefined) {
@@ -205,28 +266,16 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   neg.extendedMasterSecret = ems;
 
   // --- ServerHello (RFC 5246 §7.4.1.3)
-  const random = p.randomBytes(32);
-  // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 sets the downgrade sentinel.
-  if (config.maxVersion >= ProtocolVersion.TLS1_3) random.set(DOWNGRADE_TLS12, 24);
-  const extensions: Extension[] = [];
-  if (offer.secureRenegotiation) extensions.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo() });
-  if (ems) extensions.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
-  // RFC 7366 §2/§3: echo encrypt_then_mac (empty) only when a CBC suite is selected and the client offered it.
-  const etmOffer = findExtension(hello.extensions, ExtensionType.encrypt_then_mac);
-  if (etmOffer !== undefined && etmOffer.data.length !== 0) throw decodeError('encrypt_then_mac must be empty', 'ClientHello.encrypt_then_mac');
-  const encryptThenMac = suite.cbc !== undefined && etmOffer !== undefined;
-  if (encryptThenMac) extensions.push({ type: ExtensionType.encrypt_then_mac, data: EMPTY });
-  // RFC 8422 §5.2: answer ec_point_formats with uncompressed.
-  if (offer.ecPointFormats) extensions.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([ECPointFormat.uncompressed]) });
-  // RFC 6066 §3: acknowledge a server_name we used, with an empty extension.
-  if (offer.serverName !== undefined) extensions.push({ type: ExtensionType.server_name, data: EMPTY });
-  if (alpn !== undefined) extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnServer(alpn) });
-  if (offer.recordSizeLimit !== undefined) {
-    neg.peerRecordSizeLimit = Math.min(offer.recordSizeLimit, MAX_RECORD_SIZE_LIMIT_12);
-    // RFC 8449 §4: in TLS 1.2 the limit is at most 2^14.
-    const ours = Math.min(config.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_12, MAX_RECORD_SIZE_LIMIT_12);
-    extensions.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ours) });
-  }
+  const random = serverRandom12(config);
+  const { extensions, encryptThenMac } = serverHelloExtensions12(config, hello, offer, suite, alpn, ems, false);
+  // RFC 8449 §4: in TLS 1.2 the limit is at most 2^14.
+  if (offer.recordSizeLimit !== undefined) neg.peerRecordSizeLimit = Math.min(offer.recordSizeLimit, MAX_RECORD_SIZE_LIMIT_12);
+  // RFC 5077 §3.2: a client that sent session_ticket gets a ticket (announced by an empty
+  // session_ticket) and, RFC 5077 §3.4, an empty session_id; otherwise a session ID to cache.
+  const sessions = config.sessions12;
+  const issueTicket = sessions !== undefined && config.sessionTickets12 && offer.sessionTicket !== undefined;
+  if (issueTicket) extensions.push({ type: ExtensionType.session_ticket, data: EMPTY });
+  const sessionId = sessions !== undefined && !issueTicket ? p.randomBytes(MAX_SESSION_ID_LENGTH_12) : EMPTY;
   // RFC 6066 §8: acknowledge status_request (empty) only when a CertificateStatus will follow;
   // RFC 6962 §3.3.1: the SCT list rides in the ServerHello.
   const staple = yield* serverStaple(config, hello, choice.certificate, offer.serverName);
@@ -237,8 +286,8 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   const sh: ServerHello = {
     legacyVersion: ProtocolVersion.TLS1_2,
     random,
-    // RFC 5246 §7.4.1.3: an empty session_id: the session will not be cached (no resumption).
-    legacySessionIdEcho: EMPTY,
+    // RFC 5246 §7.4.1.3: an empty session_id means the session will not be cached.
+    legacySessionIdEcho: sessionId,
     cipherSuite: suite.suite,
     legacyCompressionMethod: 0,
     extensions,
@@ -322,6 +371,22 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   neg.clientFinished = cf.verifyData;
   transcript.add(cfMsg.raw);
 
+  // --- the session, now that the client Finished verified (RFC 5077 §3.3): a NewSessionTicket
+  // before our ChangeCipherSpec, or the session cached under its ID (RFC 5246 §7.4.1.2)
+  if (sessions !== undefined) {
+    const params: SessionParams12 = {
+      cipherSuite: suite.suite,
+      masterSecret: session.masterSecret,
+      extendedMasterSecret: ems,
+      serverName: offer.serverName,
+      alpn,
+      peerCertificates: neg.peerCertificates,
+      peerVerified: neg.peerVerified,
+    };
+    if (issueTicket) transcript.add(sendNewSessionTicket12(host, sessions, params));
+    else if (sessionId.length > 0) yield* awaitValue(sessions.saveSession12(sessionId, params));
+  }
+
   // --- our ChangeCipherSpec, Finished
   host.sendChangeCipherSpec();
   host.setWriteKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
@@ -330,11 +395,108 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   transcript.add(host.send(HandshakeType.finished, encodeFinished(fin), fin).raw);
   neg.serverFinished = verifyData;
   host.complete12(session.exporter);
+  yield* refuseRenegotiation12(host);
+}
 
-  // --- renegotiation refused: RFC 5746 §4.4 / RFC 5246 §7.4.1.2, a ClientHello gets a no_renegotiation warning.
+/** RFC 5746 §4.4 / RFC 5246 §7.4.1.2: renegotiation refused, a ClientHello gets a no_renegotiation warning. */
+function* refuseRenegotiation12(host: HandshakeHost): HandshakeGenerator {
   for (;;) {
     const again = yield* expect(HandshakeType.client_hello);
     host.received(again, decodeClientHello(again.body));
     host.sendWarningAlert(AlertDescription.no_renegotiation);
   }
+}
+
+/** RFC 5077 §3.3: seals the session into a ticket and sends it; returns the message for the transcript. */
+function sendNewSessionTicket12(host: HandshakeHost, sessions: ServerSessions12, params: SessionParams12): Uint8Array {
+  const nst = sessions.sealTicket12(params);
+  return host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket12(nst), nst).raw;
+}
+
+/**
+ * The abbreviated TLS 1.2 handshake (RFC 5246 §7.3 Figure 2, RFC 5077 §3.1 Figure 2): ServerHello
+ * with the client's session_id, [NewSessionTicket] (a renewed ticket), ChangeCipherSpec,
+ * Finished → the client's ChangeCipherSpec, Finished. No certificate, no key exchange: the
+ * session's master secret with the new randoms. The resumed session keeps the original client
+ * identity and its chain is not validated again.
+ */
+function* resumeServer12(
+  host: HandshakeHost,
+  config: ServerConfig,
+  chMsg: HandshakeMessage,
+  hello: ClientHello,
+  offer: Offer12,
+  resumption: Resumption12,
+): HandshakeGenerator {
+  const p = config.provider;
+  const neg = host.negotiated;
+  const state = resumption.session;
+  const suite = tls12Suite(state.cipherSuite);
+  if (suite === undefined) throw internalError('resumed session with an unknown cipher suite');
+  neg.cipherSuite = suite.suite;
+  neg.resumed = true;
+  neg.extendedMasterSecret = state.extendedMasterSecret;
+  // RFC 7301 §3.1 / RFC 6066 §3: the other extensions are negotiated again on resumption.
+  const alpn = chooseAlpn(config, offer.alpn);
+  neg.alpnProtocol = alpn;
+  if (offer.recordSizeLimit !== undefined) neg.peerRecordSizeLimit = Math.min(offer.recordSizeLimit, MAX_RECORD_SIZE_LIMIT_12);
+  // the verification result of the original handshake (not run again)
+  if (state.peer.kind !== 'none') neg.peerVerified = state.peer.verified === true;
+  if (state.peer.kind === 'certificates') neg.peerCertificates = state.peer.chain;
+
+  // RFC 5077 §3.3: renew a ticket sealed under an older key (announced by an empty session_ticket).
+  // A session that only keeps a digest of the client's chain is not renewed (the identity would be lost).
+  const sessions = config.sessions12;
+  const renew = sessions !== undefined && resumption.renewTicket && state.peer.kind !== 'digest';
+  const random = serverRandom12(config);
+  const { extensions, encryptThenMac } = serverHelloExtensions12(config, hello, offer, suite, alpn, state.extendedMasterSecret, true);
+  if (renew) extensions.push({ type: ExtensionType.session_ticket, data: EMPTY });
+  const sh: ServerHello = {
+    legacyVersion: ProtocolVersion.TLS1_2,
+    random,
+    // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the client's session_id, which tells it the session is resumed.
+    legacySessionIdEcho: hello.legacySessionId,
+    cipherSuite: suite.suite,
+    legacyCompressionMethod: 0,
+    extensions,
+  };
+  const transcript = new Transcript(p, suite.prfHash);
+  transcript.add(chMsg.raw);
+  transcript.add(host.send(HandshakeType.server_hello, encodeServerHello(sh), sh).raw);
+  if (renew) {
+    transcript.add(
+      sendNewSessionTicket12(host, sessions, {
+        cipherSuite: suite.suite,
+        masterSecret: state.masterSecret,
+        extendedMasterSecret: state.extendedMasterSecret,
+        serverName: state.serverName,
+        alpn,
+        peerCertificates: state.peer.kind === 'certificates' ? state.peer.chain : [],
+        peerVerified: neg.peerVerified,
+      }),
+    );
+  }
+
+  // --- our ChangeCipherSpec, Finished first (RFC 5246 §7.3)
+  const session = resumeSession12(host, p, suite, state.masterSecret, hello.random, random);
+  host.sendChangeCipherSpec();
+  host.setWriteKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
+  const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash());
+  const fin = { verifyData };
+  transcript.add(host.send(HandshakeType.finished, encodeFinished(fin), fin).raw);
+  neg.serverFinished = verifyData;
+
+  // --- the client's ChangeCipherSpec, Finished
+  yield* expect(CHANGE_CIPHER_SPEC_MESSAGE);
+  host.setReadKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, encryptThenMac));
+  const cfMsg = yield* expect(HandshakeType.finished);
+  const cf = decodeFinished(cfMsg.body, VERIFY_DATA_LENGTH);
+  host.received(cfMsg, cf);
+  // RFC 5246 §7.4.9: recipients MUST verify (constant-time comparison) → decrypt_error.
+  if (!verifyFinished12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash(), cf.verifyData)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'client Finished does not verify', { field: 'Finished.verify_data' });
+  }
+  neg.clientFinished = cf.verifyData;
+  host.complete12(session.exporter);
+  yield* refuseRenegotiation12(host);
 }

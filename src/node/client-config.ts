@@ -11,7 +11,7 @@ import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { clientConfig, type ClientConfig } from '../handshake/config.js';
 import type { ClientHelloProfile } from '../handshake/hello-profile.js';
-import { decodeClientSession, type ClientSession13 } from '../handshake/resumption13.js';
+import { decodeAnyClientSession, type ClientSession } from '../handshake/resumption12.js';
 import type { Certificate } from '../x509/certificate.js';
 import { createDefaultVerifier, type CertificateVerifier, type VerifyRequest, type VerifyResult } from '../x509/verify.js';
 import type { CtPolicy } from '../x509/ct.js';
@@ -227,10 +227,10 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
 }
 
 /** node's `session` option: a session tlskit encoded; anything else (e.g. node's own format) is ignored, as node ignores a bad one. */
-function sessionFrom(session: Buffer | Uint8Array | undefined): ClientSession13 | undefined {
+function sessionFrom(session: Buffer | Uint8Array | undefined): ClientSession | undefined {
   if (session === undefined) return undefined;
   try {
-    return decodeClientSession(session);
+    return decodeAnyClientSession(session);
   } catch {
     return undefined;
   }

@@ -38,7 +38,10 @@ export interface TlsServerCreateOptions extends TlsServerOptions {
   keepAliveInitialDelay?: number | undefined;
   /** node:tls: 48 bytes of ticket key (tlskit: 16 name + 32 AES-256-GCM key; tickets are not interchangeable with node's). */
   ticketKeys?: Buffer | undefined;
-  /** node:tls: ticket lifetime in seconds (default 7200 here; node's 300 applies to its session cache). */
+  /**
+   * node:tls: session lifetime in seconds: tickets (TLS 1.3 and 1.2) and the TLS 1.2 session-ID
+   * cache. Default: tickets 7200, the session-ID cache 300 (node's default).
+   */
   sessionTimeout?: number | undefined;
   /**
    * tlskit, a fleet of servers: the store shared by every server (e.g. `new RedisStore({ port })`)
@@ -56,7 +59,10 @@ export interface TlsServerCreateOptions extends TlsServerOptions {
   statefulTickets?: boolean | undefined;
   /** tlskit: the session layer to use, built by hand; overrides the session options above. */
   sessions?: ServerSessions | undefined;
-  /** tlskit: NewSessionTickets per handshake (default 2; 0 turns resumption off). */
+  /**
+   * tlskit: TLS 1.3 NewSessionTickets per handshake (default 2); 0 turns tickets off (TLS 1.3 and
+   * 1.2: TLS 1.2 clients then resume by session ID, as with node's SSL_OP_NO_TICKET).
+   */
   ticketCount?: number | undefined;
   /**
    * tlskit: accept TLS 1.3 0-RTT early data (RFC 8446 §2.3; default false). Tickets then carry
@@ -121,6 +127,7 @@ export class Server extends NetServer {
         // RFC 8446 §8.1: with 0-RTT on, single-use tickets are the default anti-replay defence
         statefulTickets: options.statefulTickets ?? options.earlyData === true,
         ticketLifetimeS: options.sessionTimeout,
+        sessionIdLifetimeS: options.sessionTimeout,
         maxEarlyDataSize: options.earlyData === true ? (options.maxEarlyDataSize ?? DEFAULT_MAX_EARLY_DATA_SIZE) : 0,
       });
       this.keyring = built.keys;
@@ -168,7 +175,10 @@ export class Server extends NetServer {
     this.config = this.buildConfig(options);
   }
 
-  /** The core config with TLS 1.3 tickets (RFC 8446 §4.6.1) from this server's session layer. */
+  /**
+   * The core config with resumption from this server's session layer: TLS 1.3 tickets (RFC 8446
+   * §4.6.1), TLS 1.2 tickets (RFC 5077) and the TLS 1.2 session-ID cache (RFC 5246 §7.4.1.2).
+   */
   private buildConfig(options: TlsServerCreateOptions): ServerConfig {
     const count = options.ticketCount ?? 2;
     return {
@@ -176,6 +186,8 @@ export class Server extends NetServer {
       tickets: count > 0 ? this.sessions : undefined,
       ticketCount: count,
       ocspResponder: (certificate) => this.ocspResponse(certificate),
+      sessions12: this.sessions,
+      sessionTickets12: count > 0,
     };
   }
 

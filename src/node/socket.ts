@@ -20,7 +20,7 @@ import type { ClientCertificateResult } from '../handshake/post-handshake-auth.j
 import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { buildClientConfig, hostnameOf, type TlsClientOptions, type VerifyState } from './client-config.js';
 import { bufferView, suiteNames } from './options.js';
-import { encodeClientSession } from '../handshake/resumption13.js';
+import { encodeAnyClientSession, type ClientSession } from '../handshake/resumption12.js';
 import { describeCertificate, describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 import { buildServerConfig, type TlsServerOptions } from './server-config.js';
 
@@ -128,6 +128,8 @@ export class TLSSocket extends Duplex {
   private earlyChunks: Buffer[] | undefined;
   /** Callbacks of requestClientCertificate() by request context (hex). */
   private phaCallbacks: Map<string, (err: Error | null, authorized?: boolean) => void> | undefined;
+  /** Sessions that came before 'secure' (TLS 1.2: at the end of the handshake), emitted once `authorized` is known. */
+  private pendingSessions: ClientSession[] | undefined;
 
   constructor(socket: Duplex, options: TLSSocketOptions = {}) {
     super({
@@ -167,11 +169,11 @@ export class TLSSocket extends Duplex {
       output: () => { this.pump(); },
     };
     if (!this.isServer) {
-      // node:tls 'session': one per NewSessionTicket, a Buffer to pass back as `connect({ session })`
+      // node:tls 'session': one per NewSessionTicket (TLS 1.3) or per handshake (TLS 1.2), a Buffer to
+      // pass back as `connect({ session })`
       this.coreEvents.session = (s): void => {
-        // node keeps the verification result in the session: a resumed connection inherits `authorized`
-        this.lastSession = Buffer.from(encodeClientSession({ ...s, verified: this.authorized }));
-        this.emit('session', this.lastSession);
+        if (this.secureDelivered) this.emitSession(s);
+        else (this.pendingSessions ??= []).push(s);
       };
       // 0-RTT early data that was not accepted: handed back (and said whether it was resent)
       if ((config as ClientConfig).earlyData !== undefined) {
@@ -494,6 +496,10 @@ export class TLSSocket extends Duplex {
     if (!this.isServer && (this.connection.config as ClientConfig).requestOcsp) {
       this.emit('OCSPResponse', neg.ocspResponse === undefined ? null : Buffer.from(neg.ocspResponse));
     }
+    const sessions = this.pendingSessions;
+    this.pendingSessions = undefined;
+    // node:tls emits a TLS 1.2 'session' before 'secureConnect'
+    if (sessions !== undefined) for (const s of sessions) this.emitSession(s);
     this.emit('secure');
     if (!this.isServer) this.emit('secureConnect');
     // writes and end() that waited for the handshake
@@ -696,6 +702,12 @@ export class TLSSocket extends Duplex {
   getX509Certificate(): X509Certificate | undefined {
     const leaf = this.connection.negotiated.localCertificates[0];
     return leaf === undefined ? undefined : new X509Certificate(bufferView(leaf));
+  }
+
+  private emitSession(s: ClientSession): void {
+    // node keeps the verification result in the session: a resumed connection inherits `authorized`
+    this.lastSession = Buffer.from(encodeAnyClientSession({ ...s, verified: this.authorized }));
+    this.emit('session', this.lastSession);
   }
 
   isSessionReused(): boolean {

@@ -16,7 +16,9 @@ import type { Tls13Suite } from '../keyschedule/suites.js';
 import { EarlySecrets, resumptionPsk, verifyFinished } from '../keyschedule/tls13.js';
 import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { ExtensionType } from '../registry/codepoints.js';
-import { toHex } from '../wire/bytes.js';
+import { equalBytes, toHex } from '../wire/bytes.js';
+import type { ServerSessions12, SessionParams12 } from '../handshake/resumption12.js';
+import { TICKET_KEY_NAME_LENGTH } from './ticket-keys.js';
 import { MemoryStore, type SessionStore } from './store.js';
 import { isLive, MAX_SESSION_LIFETIME_S, openSession, peerIdentity, sealSession, TicketPurpose, type SessionState12, type SessionState13 } from './ticket.js';
 import type { TicketKeyring } from './ticket-keys.js';
@@ -85,18 +87,12 @@ export interface IssueTicket13Params {
   readonly rttMs?: number;
 }
 
-export interface SessionParams12 {
-  readonly cipherSuite: number;
-  readonly masterSecret: Uint8Array;
-  readonly extendedMasterSecret: boolean;
-  readonly serverName: string | undefined;
-  readonly alpn: string | undefined;
-  readonly peerCertificates: readonly Uint8Array[];
-  /** Whether that chain was verified (a resumed connection inherits it). Default false. */
-  readonly peerVerified?: boolean;
-}
+/** RFC 5246 §7.4.1.2 / RFC 5077: the TLS 1.2 session parameters a server saves (from the handshake layer). */
+export type { SessionParams12 } from '../handshake/resumption12.js';
+/** RFC 7627 §5.3 resumption rules (from the handshake layer, which applies them). */
+export { emsResumption12 } from '../handshake/resumption12.js';
 
-export class ServerSessions {
+export class ServerSessions implements ServerSessions12 {
   readonly store: SessionStore;
   private readonly provider: CryptoProvider;
   private readonly keys: TicketKeyring;
@@ -235,6 +231,14 @@ export class ServerSessions {
     return s !== null && s.version === 0x0303 ? s : null;
   }
 
+  /**
+   * RFC 5077 §3.3: whether a ticket (one that opened) was sealed under a key other than the one
+   * that seals now (rotated out but still opening): the server then renews it.
+   */
+  ticketNeedsRenewal12(ticket: Uint8Array): boolean {
+    return ticket.length < TICKET_KEY_NAME_LENGTH || !equalBytes(ticket.subarray(0, TICKET_KEY_NAME_LENGTH), this.keys.current().name);
+  }
+
   /** RFC 5246 §7.4.1.2: caches a session under its session ID (bounded by the store and the lifetime). */
   saveSession12(sessionId: Uint8Array, p: SessionParams12): Promise<boolean> {
     if (sessionId.length < 1 || sessionId.length > MAX_SESSION_ID_LENGTH) return Promise.resolve(false);
@@ -290,17 +294,4 @@ export function verifyResumptionBinder(
 ): boolean {
   const binderKey = EarlySecrets.create(provider, suite, psk).binderKey('resumption');
   return verifyFinished(provider, suite, binderKey, truncatedHelloHash, binder);
-}
-
-/**
- * RFC 7627 §5.3: what a TLS 1.2 server does with a resumable session given whether the new
- * ClientHello offers extended_master_secret. `resume`; `full` (original without EMS, new hello
- * with it: MUST NOT resume, SHOULD do a full handshake); `abort` (original with EMS, new hello
- * without: MUST abort → handshake_failure). Neither side with EMS: `full` unless
- * `allowLegacy` (RFC 7627 §5.3 SHOULD abort; a full handshake is the safe middle).
- */
-export function emsResumption12(original: SessionState12, clientOffersEms: boolean, allowLegacy = false): 'resume' | 'full' | 'abort' {
-  if (original.extendedMasterSecret) return clientOffersEms ? 'resume' : 'abort';
-  if (clientOffersEms) return 'full';
-  return allowLegacy ? 'resume' : 'full';
 }
