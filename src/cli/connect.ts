@@ -79,7 +79,7 @@ const SESSION_PEM_LABEL_12 = 'TLSKIT TLS 1.2 SESSION';
 function readSessionFile(file: string): ClientSession {
   try {
     const text = readFileSync(file, 'utf8');
-    const block = decodePem(text, SESSION_PEM_LABEL)[0] ?? decodePem(text, SESSION_PEM_LABEL_12)[0];
+    const block = decodePem(text).find((b) => b.label === SESSION_PEM_LABEL || b.label === SESSION_PEM_LABEL_12);
     if (block === undefined) throw new Error(`no ${SESSION_PEM_LABEL} or ${SESSION_PEM_LABEL_12} block`);
     return decodeAnyClientSession(block.der);
   } catch (e) {

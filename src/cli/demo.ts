@@ -237,7 +237,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const verification = neg.peerVerified ? 'OK: the chain leads to the demo CA and names localhost' : 'not verified';
   const summary = summarizeNegotiated(neg, 'client', verification);
   const response = Buffer.concat(received);
-  const info = { cipherSuite: neg.cipherSuite, group: neg.group, helloRetryRequest: neg.helloRetryRequest, extendedMasterSecret: neg.extendedMasterSecret };
+  const info = { cipherSuite: neg.cipherSuite, group: neg.group, helloRetryRequest: neg.helloRetryRequest, extendedMasterSecret: neg.extendedMasterSecret, resumed: neg.resumed };
 
   if (values.json) {
     const report: Json = {

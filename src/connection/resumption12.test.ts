@@ -29,6 +29,9 @@ import { decodeServerHello, encodeServerHello, type ServerHello } from '../messa
 import { encodeHandshake } from '../messages/handshake.js';
 import { decodeClientHello } from '../messages/client-hello.js';
 import { findExtension } from '../extensions/extension.js';
+import { TraceRecorder } from '../trace/events.js';
+import { renderLadder } from '../trace/ladder.js';
+import { traceJson } from '../trace/json.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'rsa2048'] });
@@ -455,3 +458,33 @@ function rewriteServerHello(bytes: Uint8Array, f: (sh: ServerHello) => ServerHel
   const header = new Uint8Array([ContentType.handshake, 3, 3, body.length >> 8, body.length & 0xff]);
   return concat(header, body, bytes.subarray(5 + recordLength));
 }
+
+describe('TLS 1.2 resumption in the trace', () => {
+  it('the ladder and the JSON trace explain the abbreviated handshake', async () => {
+    const sessions = sessionLayer();
+    const first = await connect({}, { sessions12: sessions });
+    const session = only12(first.c.sessions);
+    const trace = new TraceRecorder('client');
+    const c = side((events) => new Connection(clientConfig({ provider, verifier, serverName: 'localhost', ...TLS12, session }), { ...events, ...trace.events() }));
+    const s = side((events) => new Connection(serverConfig({ provider, certificates: [cert], sessions12: sessions }), events));
+    c.conn.start();
+    await pump(c, s);
+    ok(c, s);
+    const ladder = renderLadder(trace.entries);
+    assert.match(ladder, /session_ticket: \d+ bytes/);
+    assert.match(ladder, /session_id: echoed \(resumption\)/);
+    assert.match(ladder, /abbreviated\s+handshake,\s+RFC\s+5246\s+§7\.3/);
+    assert.match(ladder, /key\s+derivation\s+\(TLS\s+1\.2,\s+resumed\s+session\)/);
+    assert.match(ladder, /the\s+server\s+finishes\s+first/);
+    assert.doesNotMatch(ladder, /application_traffic_secret/, 'no TLS 1.3 key schedule milestone');
+    const json = traceJson(trace.entries) as { name?: string; explanation?: string }[];
+    assert.match(json.find((e) => e.name === 'ServerHello')?.explanation ?? '', /echoes the client's session_id/);
+    // the full handshake's NewSessionTicket (TLS 1.2 form) is explained, not "could not be described"
+    const full = new TraceRecorder('client');
+    const c2 = side((events) => new Connection(clientConfig({ provider, verifier, serverName: 'localhost', ...TLS12 }), { ...events, ...full.events() }));
+    const s2 = side((events) => new Connection(serverConfig({ provider, certificates: [cert], sessions12: sessions }), events));
+    c2.conn.start();
+    await pump(c2, s2);
+    assert.match(renderLadder(full.entries), /ticket_lifetime_hint: 7200 s; ticket: \d+ bytes\s+Just\s+before\s+its\s+ChangeCipherSpec/);
+  });
+});

@@ -19,6 +19,7 @@ import type { EncryptedExtensions } from '../messages/encrypted-extensions.js';
 import type { Finished } from '../messages/finished.js';
 import type { KeyUpdate } from '../messages/key-update.js';
 import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
+import type { NewSessionTicket12 } from '../messages/new-session-ticket12.js';
 import { downgradeSentinel, isHelloRetryRequest, type ServerHello } from '../messages/server-hello.js';
 import type { Extension } from '../extensions/extension.js';
 import { decodeAlpn, decodeAlpnServer } from '../extensions/alpn.js';
@@ -61,6 +62,45 @@ export interface Explanation {
 export interface ExplainContext {
   /** This ClientHello answers a HelloRetryRequest. */
   readonly afterHelloRetryRequest?: boolean;
+  /**
+   * TLS 1.2: the ServerHello echoed the (non-empty) session_id of the ClientHello, so this is the
+   * abbreviated handshake of a resumed session (RFC 5246 §7.3, RFC 5077 §3.4).
+   */
+  readonly abbreviated12?: boolean;
+}
+
+/**
+ * Whether a TLS 1.2 ServerHello resumes the session the ClientHello offered (RFC 5246 §7.4.1.3:
+ * it echoes the session_id; RFC 5077 §3.4: also the one sent with a ticket).
+ */
+export function resumesSession12(ch: ClientHello | undefined, sh: ServerHello): boolean {
+  if (ch === undefined || sh.legacySessionIdEcho.length === 0 || ext(sh.extensions, ExtensionType.supported_versions) !== undefined) return false;
+  const a = ch.legacySessionId;
+  const b = sh.legacySessionIdEcho;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Follows the handshake entries of a trace, in order, to tell whether a TLS 1.2 handshake is the abbreviated one. */
+export class Resumption12Tracker {
+  private hello: ClientHello | undefined;
+  /** Whether the last ServerHello resumed the session of the last ClientHello. */
+  abbreviated = false;
+
+  /** Sees the next handshake entry; returns `abbreviated12` for its ExplainContext. */
+  see(entry: Pick<TraceHandshake, 'type' | 'message'>): boolean {
+    try {
+      if (entry.type === HandshakeType.client_hello) {
+        this.hello = entry.message as ClientHello;
+        this.abbreviated = false;
+      } else if (entry.type === HandshakeType.server_hello) {
+        this.abbreviated = resumesSession12(this.hello, entry.message as ServerHello);
+      }
+    } catch {
+      // a malformed struct in a trace is not a resumption
+      this.abbreviated = false;
+    }
+    return this.abbreviated;
+  }
 }
 
 // ------------------------------------------------------------------ names
@@ -185,6 +225,8 @@ export interface ClientHelloOffer {
   readonly pskModes: readonly number[] | undefined;
   readonly recordSizeLimit: number | undefined;
   readonly cookie: boolean;
+  /** Length of the RFC 5077 session_ticket offered (0: asks for one); undefined: not sent. */
+  readonly sessionTicket: number | undefined;
   /** Extension types in the order sent. */
   readonly extensions: readonly number[];
 }
@@ -202,6 +244,7 @@ export function clientHelloOffer(ch: ClientHello): ClientHelloOffer {
     pskModes: tryDecode(ext(e, ExtensionType.psk_key_exchange_modes), decodePskKeyExchangeModes),
     recordSizeLimit: tryDecode(ext(e, ExtensionType.record_size_limit), decodeRecordSizeLimit),
     cookie: ext(e, ExtensionType.cookie) !== undefined,
+    sessionTicket: ext(e, ExtensionType.session_ticket)?.data.length,
     extensions: e.map((x) => x.type),
   };
 }
@@ -223,6 +266,7 @@ function explainClientHello(ch: ClientHello, ctx: ExplainContext): Explanation {
   const psk = ext(ch.extensions, ExtensionType.pre_shared_key) !== undefined;
   if (psk) fields.push(['pre_shared_key', 'a session ticket, with its binder (resumption)']);
   if (early) fields.push(['early_data', 'yes: 0-RTT data follows this ClientHello']);
+  if (o.sessionTicket !== undefined && o.sessionTicket > 0) fields.push(['session_ticket', `${o.sessionTicket} bytes`]);
 
   const realShares = (o.keyShares ?? []).filter((s) => !namedGroupName(s.group).startsWith('GREASE')).map((s) => namedGroupName(s.group));
   const offers13 = o.versions?.includes(0x0304) === true;
@@ -239,8 +283,13 @@ function explainClientHello(ch: ClientHello, ctx: ExplainContext): Explanation {
         ? `and already sends key shares for ${andList(realShares)} so that the server can answer in one round trip.`
         : offers13
           ? 'but no key share, so the server will have to ask for one.'
-          : 'for the classic TLS 1.2 handshake: the server answers with its certificate and a signed ephemeral key (two round trips).');
+          : o.sessionTicket !== undefined && o.sessionTicket > 0
+            ? 'for TLS 1.2; unless the server resumes the session below, it answers with its certificate and a signed ephemeral key (two round trips).'
+            : 'for the classic TLS 1.2 handshake: the server answers with its certificate and a signed ephemeral key (two round trips).');
     if (o.serverName !== undefined) sentence += ` server_name (SNI) tells the server which host it wants (${o.serverName}).`;
+    if (o.sessionTicket !== undefined && o.sessionTicket > 0) {
+      sentence += ' It presents a session ticket (RFC 5077) from an earlier TLS 1.2 connection, with a random session_id that the server echoes if it resumes that session.';
+    }
     if (o.alpn !== undefined) sentence += ` ALPN offers ${o.alpn.join(', ')} for the application protocol.`;
     if (psk) sentence += ' pre_shared_key offers a ticket from an earlier connection, to resume it (RFC 8446 §2.2).';
     if (early) {
@@ -252,7 +301,7 @@ function explainClientHello(ch: ClientHello, ctx: ExplainContext): Explanation {
   return make('ClientHello', fields, sentence);
 }
 
-function explainServerHello(sh: ServerHello): Explanation {
+function explainServerHello(sh: ServerHello, ctx: ExplainContext): Explanation {
   const e = sh.extensions;
   const version = tryDecode(ext(e, ExtensionType.supported_versions), decodeSupportedVersionsServer);
   if (isHelloRetryRequest(sh)) {
@@ -273,7 +322,7 @@ function explainServerHello(sh: ServerHello): Explanation {
       `${why}. This costs one extra round trip; the transcript replaces the first ClientHello with its hash (message_hash, RFC 8446 §4.4.1).`,
     );
   }
-  if (version === undefined && sh.legacyVersion === 0x0303) return explainServerHello12(sh);
+  if (version === undefined && sh.legacyVersion === 0x0303) return explainServerHello12(sh, ctx.abbreviated12 === true);
   const share = tryDecode(ext(e, ExtensionType.key_share), decodeKeyShareServer);
   const fields: [string, string][] = [
     ['cipher_suite', cipherSuiteName(sh.cipherSuite)],
@@ -297,7 +346,7 @@ export function serverHelloVersion(sh: ServerHello): number {
 }
 
 /** A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3): no key share, the extensions answer the client's. */
-function explainServerHello12(sh: ServerHello): Explanation {
+function explainServerHello12(sh: ServerHello, abbreviated: boolean): Explanation {
   const e = sh.extensions;
   const suite = tls12Suite(sh.cipherSuite);
   const alpn = tryDecode(ext(e, ExtensionType.application_layer_protocol_negotiation), decodeAlpnServer);
@@ -316,6 +365,20 @@ function explainServerHello12(sh: ServerHello): Explanation {
   );
   if (others.length > 0) fields.push(['other', others.map((x) => extensionTypeName(x.type)).join(', ')]);
   if (sentinel !== null) fields.push(['random', `ends in the downgrade sentinel DOWNGRD ${sentinel === 'tls12' ? '01' : '00'}`]);
+  if (abbreviated) {
+    fields.push(['session_id', 'echoed (resumption)']);
+    const ticket = ext(e, ExtensionType.session_ticket) !== undefined;
+    return make(
+      'ServerHello',
+      fields,
+      `The server echoes the client's session_id: it resumes an earlier session (the abbreviated handshake, RFC 5246 §7.3) with ${suiteFriendly(sh.cipherSuite)}, ` +
+        'the suite of that session. No Certificate, no ServerKeyExchange, no ServerHelloDone: both sides already share the master secret, and ' +
+        'fresh keys come from it and the two new randoms. The server goes straight to ' +
+        (ticket ? 'a renewed ticket (NewSessionTicket), ' : '') +
+        'ChangeCipherSpec and Finished: one round trip instead of two, and no new (EC)DHE, so no fresh forward secrecy.' +
+        (ems ? ' The session used the extended master secret, and the ServerHello says so again (RFC 7627 §5.3).' : ''),
+    );
+  }
   const kex =
     suite === undefined
       ? ''
@@ -473,14 +536,37 @@ function explainClientKeyExchange(cke: ClientKeyExchange): Explanation {
   );
 }
 
-function explainFinished12(fin: Finished, from: Side): Explanation {
+function explainFinished12(fin: Finished, from: Side, abbreviated: boolean): Explanation {
   const label = from === 'client' ? 'client finished' : 'server finished';
+  const end = abbreviated
+    ? from === 'server'
+      ? ' In the abbreviated handshake the server finishes first: the client checks this before it answers with its own ChangeCipherSpec and Finished.'
+      : ' The resumed handshake is complete.'
+    : from === 'server'
+      ? ' The handshake is complete.'
+      : '';
   return make(
     'Finished',
     [['verify_data', `${fin.verifyData.length} bytes`]],
     `PRF(master_secret, "${label}", Hash(handshake messages)) (RFC 5246 §7.4.9), the first message under the new keys after ` +
-      `ChangeCipherSpec: it proves the ${from} saw the same handshake and holds the same master secret.` +
-      (from === 'server' ? ' The handshake is complete.' : ''),
+      `ChangeCipherSpec: it proves the ${from} saw the same handshake and holds the same master secret.${end}`,
+  );
+}
+
+/** RFC 5077 §3.3: a TLS 1.2 NewSessionTicket (before the server's ChangeCipherSpec). */
+function explainNewSessionTicket12(t: NewSessionTicket12, abbreviated: boolean): Explanation {
+  const hint = t.ticketLifetimeHint === 0 ? 'unspecified' : `${t.ticketLifetimeHint} s`;
+  return make(
+    'NewSessionTicket',
+    [
+      ['ticket_lifetime_hint', hint],
+      ['ticket', `${t.ticket.length} bytes`],
+    ],
+    (abbreviated
+      ? 'The server renews the ticket of the resumed session (RFC 5077 §3.3): the old one was sealed under a ticket key that no longer seals. '
+      : 'Just before its ChangeCipherSpec (RFC 5077 §3.3) the server hands the client a ticket: the session state (master secret, cipher suite, ...) ' +
+        'sealed under a key only the server holds, so it keeps nothing per client. ') +
+      'The client presents it in session_ticket to resume with the abbreviated handshake; it is in the Finished hash, and valid only once the server Finished verified.',
   );
 }
 
@@ -531,7 +617,7 @@ export function explainHandshake(entry: Pick<TraceHandshake, 'type' | 'message' 
       case HandshakeType.client_hello:
         return explainClientHello(m as ClientHello, ctx);
       case HandshakeType.server_hello:
-        return explainServerHello(m as ServerHello);
+        return explainServerHello(m as ServerHello, ctx);
       case HandshakeType.encrypted_extensions:
         return explainEncryptedExtensions(m as EncryptedExtensions);
       case HandshakeType.certificate_request:
@@ -549,9 +635,9 @@ export function explainHandshake(entry: Pick<TraceHandshake, 'type' | 'message' 
       case HandshakeType.certificate_verify:
         return explainCertificateVerify(m as CertificateVerify, entry.from);
       case HandshakeType.finished:
-        return fin12(m as Finished) ? explainFinished12(m as Finished, entry.from) : explainFinished(m as Finished, entry.from);
+        return fin12(m as Finished) ? explainFinished12(m as Finished, entry.from, ctx.abbreviated12 === true) : explainFinished(m as Finished, entry.from);
       case HandshakeType.new_session_ticket:
-        return explainNewSessionTicket(m as NewSessionTicket13);
+        return 'ticketLifetimeHint' in m ? explainNewSessionTicket12(m as NewSessionTicket12, ctx.abbreviated12 === true) : explainNewSessionTicket(m as NewSessionTicket13);
       case HandshakeType.key_update:
         return explainKeyUpdate(m as KeyUpdate, entry.from);
       case HandshakeType.end_of_early_data:
@@ -717,6 +803,8 @@ export interface KeyScheduleInfo {
   readonly clientAuth?: boolean | undefined;
   /** TLS 1.2: whether the extended master secret (RFC 7627) was used. */
   readonly extendedMasterSecret?: boolean | undefined;
+  /** TLS 1.2: an abbreviated handshake resuming a session (RFC 5246 §7.3). */
+  readonly resumed?: boolean | undefined;
 }
 
 /** The TLS 1.2 key derivation with the PRF (RFC 5246 §5, §6.3, §7.4.9, §8.1; RFC 7627 §4). */
@@ -727,6 +815,37 @@ export function keyScheduleSteps12(info: KeyScheduleInfo = {}): KeyScheduleStep[
   const key = suite === undefined ? 'enc_key_length' : `${suite.layout.encKeyLength}`;
   const iv = suite === undefined ? 'fixed_iv_length' : `${suite.layout.fixedIvLength}`;
   const ems = info.extendedMasterSecret !== false;
+  const keyBlock: KeyScheduleStep = {
+    secret: 'key_block',
+    derivation: 'PRF(master_secret, "key expansion", server_random + client_random)',
+    transcript: '',
+    sentence: `Split in order (RFC 5246 §6.3) into client_write_key, server_write_key (${key} bytes each) and client_write_IV, server_write_IV (${iv} bytes each); AEAD suites have no MAC keys.`,
+  };
+  if (info.resumed === true) {
+    // RFC 5246 §7.3: the abbreviated handshake: no key exchange, the session's master secret, new randoms
+    return [
+      {
+        secret: 'master_secret',
+        derivation: 'the resumed session\'s (from the ticket, RFC 5077, or the server\'s session cache)',
+        transcript: '',
+        sentence: `No key exchange: both sides already hold it from the first connection${ems ? ' (an extended master secret, RFC 7627 §5.3)' : ''}.`,
+        keylogLabel: 'CLIENT_RANDOM',
+      },
+      { ...keyBlock, sentence: `With this connection's two new randoms, so the keys are new. ${keyBlock.sentence}` },
+      {
+        secret: 'server verify_data',
+        derivation: 'PRF(master_secret, "server finished", Hash(handshake messages))[0..11]',
+        transcript: 'ClientHello, ServerHello [, NewSessionTicket]',
+        sentence: 'The server Finished comes first in the abbreviated handshake.',
+      },
+      {
+        secret: 'client verify_data',
+        derivation: 'PRF(master_secret, "client finished", Hash(handshake messages))[0..11]',
+        transcript: 'ClientHello … server Finished',
+        sentence: 'The client answers after checking the server Finished.',
+      },
+    ];
+  }
   return [
     {
       secret: 'pre_master_secret',
@@ -749,12 +868,7 @@ export function keyScheduleSteps12(info: KeyScheduleInfo = {}): KeyScheduleStep[
           sentence: 'The classic master secret (RFC 5246 §8.1), bound to the two randoms only (the peer did not offer extended_master_secret).',
           keylogLabel: 'CLIENT_RANDOM',
         },
-    {
-      secret: 'key_block',
-      derivation: 'PRF(master_secret, "key expansion", server_random + client_random)',
-      transcript: '',
-      sentence: `Split in order (RFC 5246 §6.3) into client_write_key, server_write_key (${key} bytes each) and client_write_IV, server_write_IV (${iv} bytes each); AEAD suites have no MAC keys.`,
-    },
+    keyBlock,
     {
       secret: 'client verify_data',
       derivation: 'PRF(master_secret, "client finished", Hash(handshake messages))[0..11]',

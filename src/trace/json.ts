@@ -27,7 +27,7 @@ import {
 import { toHex } from '../wire/bytes.js';
 import { isHelloRetryRequest } from '../messages/server-hello.js';
 import type { TraceEntry } from './events.js';
-import { explainAlert, explainHandshake, explainRecord, messageName, shortName, tryParseCertificate } from './explain.js';
+import { explainAlert, explainHandshake, explainRecord, messageName, Resumption12Tracker, shortName, tryParseCertificate } from './explain.js';
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
@@ -165,11 +165,11 @@ export function messageFieldsJson(type: number, message: object): Json {
 }
 
 /** One trace entry as JSON. */
-export function entryJson(entry: TraceEntry, afterHelloRetryRequest = false): Json {
+export function entryJson(entry: TraceEntry, afterHelloRetryRequest = false, abbreviated12 = false): Json {
   const to = entry.from === 'client' ? 'server' : 'client';
   switch (entry.kind) {
     case 'handshake': {
-      const e = explainHandshake(entry, { afterHelloRetryRequest });
+      const e = explainHandshake(entry, { afterHelloRetryRequest, abbreviated12 });
       return {
         kind: 'handshake',
         at_ms: entry.at,
@@ -221,9 +221,11 @@ export function entryJson(entry: TraceEntry, afterHelloRetryRequest = false): Js
 /** All entries as JSON, in order. */
 export function traceJson(entries: readonly TraceEntry[]): Json[] {
   let hrr = false;
+  const resumption = new Resumption12Tracker();
   return entries.map((e) => {
     const after = hrr && e.kind === 'handshake' && e.type === HandshakeType.client_hello;
     if (e.kind === 'handshake' && messageName(e.type, e.message) === 'HelloRetryRequest') hrr = true;
-    return entryJson(e, after);
+    const abbreviated12 = e.kind === 'handshake' ? resumption.see(e) : resumption.abbreviated;
+    return entryJson(e, after, abbreviated12);
   });
 }

@@ -13,6 +13,7 @@ import {
   explainAlert,
   explainHandshake,
   explainRecord,
+  Resumption12Tracker,
   keyScheduleSteps,
   messageName,
   protectionLabel,
@@ -115,6 +116,8 @@ export class LadderRenderer {
   private readonly width: number;
   private readonly brief: boolean;
   private hrrSeen = false;
+  /** TLS 1.2: the session-resumption state (the last ClientHello; whether the ServerHello resumed). */
+  private readonly resumption = new Resumption12Tracker();
   private handshakeKeysShown = false;
   private applicationKeysShown = false;
 
@@ -160,7 +163,8 @@ export class LadderRenderer {
     switch (entry.kind) {
       case 'handshake': {
         const hrr = messageName(entry.type, entry.message) === 'HelloRetryRequest';
-        const e = explainHandshake(entry, { afterHelloRetryRequest: this.hrrSeen && entry.type === HandshakeType.client_hello });
+        const abbreviated12 = this.resumption.see(entry);
+        const e = explainHandshake(entry, { afterHelloRetryRequest: this.hrrSeen && entry.type === HandshakeType.client_hello, abbreviated12 });
         lines.push(this.arrowLine(entry.from, e.name, protectionLabel(entry.protection)), ...this.body(e));
         if (hrr) this.hrrSeen = true;
         lines.push(...this.afterMessage(entry, hrr));
@@ -185,6 +189,13 @@ export class LadderRenderer {
   }
 
   private afterMessage(entry: TraceHandshake, hrr: boolean): string[] {
+    if (entry.type === HandshakeType.server_hello && this.resumption.abbreviated && !this.handshakeKeysShown) {
+      this.handshakeKeysShown = true;
+      this.applicationKeysShown = true;
+      return this.milestone(
+        'key derivation (TLS 1.2, resumed session): no key exchange; master_secret ← the resumed session\'s (from the ticket or the server\'s session cache); key_block ← PRF(master_secret, "key expansion", server_random + client_random) with the two new randoms → new write keys and IVs. The server switches at its ChangeCipherSpec, next.',
+      );
+    }
     if (entry.type === HandshakeType.client_key_exchange && !this.handshakeKeysShown) {
       this.handshakeKeysShown = true;
       this.applicationKeysShown = true;
