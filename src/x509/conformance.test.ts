@@ -167,6 +167,8 @@ test('validity: inclusive bounds, compared at whole seconds', () => {
   rejects('expired root', { leaf: ee(old, { notBefore: new Date('2018-01-01T00:00:00Z'), notAfter: new Date('2023-01-01T00:00:00Z') }), anchors: [old], time: new Date('2022-01-01T00:00:00Z') }, /expired/);
   // dates from 2050 on are GeneralizedTime (RFC 5280 §4.1.2.5)
   const far = root({ notBefore: new Date('1970-01-01T00:00:01Z'), notAfter: new Date('2969-05-03T00:00:01Z') });
+  const gtRoot = root();
+  rejects('GeneralizedTime for a date before 2050 (RFC 5280 §4.1.2.5)', { leaf: ee(gtRoot, { generalizedTimeValidity: true }), anchors: [gtRoot] }, /encodes notBefore as GeneralizedTime/);
   accepts('validity from 1970 to 2969', { leaf: ee(far, { notBefore: new Date('1970-01-01T00:00:01Z'), notAfter: new Date('2969-05-03T00:00:01Z') }), anchors: [far] });
 });
 

@@ -13,6 +13,7 @@ import {
   derBitString,
   derBoolean,
   derExplicit,
+  derGeneralizedTime,
   derImplicit,
   derInteger,
   derNamedBits,
@@ -69,6 +70,8 @@ export interface GenerateCertificateOptions {
   readonly omitExtensions?: readonly string[];
   /** For tests: replaces the default extension with the same OID, in place (or appends it). */
   readonly replaceExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
+  /** For tests: encode the validity dates as GeneralizedTime whatever the year (RFC 5280 wants UTCTime through 2049). */
+  readonly generalizedTimeValidity?: boolean;
   /** For tests: a v1 certificate (no extensions at all). Default 3. */
   readonly version?: 1 | 3;
   /** For tests: the DER issuer / subject Name instead of the usual ones (e.g. an empty SEQUENCE). */
@@ -209,7 +212,7 @@ export function generateCertificate(options: GenerateCertificateOptions, provide
     derInteger(serial),
     alg.algorithmIdentifier,
     options.issuerName ?? issuerName,
-    derSequence(derTime(notBefore), derTime(notAfter)),
+    options.generalizedTimeValidity === true ? derSequence(derGeneralizedTime(notBefore), derGeneralizedTime(notAfter)) : derSequence(derTime(notBefore), derTime(notAfter)),
     options.subjectName ?? encodeName(options.subject),
     spki,
     ...(v1 ? [] : [derExplicit(3, derSequence(...finalExts))]),

@@ -861,6 +861,9 @@ function profileCheck(c: Certificate, i: number, isLeaf: boolean, path: readonly
   if (magnitude > 20) return E(ErrorCode.CERT_REJECTED, `has a ${magnitude}-octet serial number (RFC 5280 §4.1.2.2: at most 20)`, 'serialNumber');
   // §4.1.2.4: the issuer field MUST contain a non-empty distinguished name.
   if (c.issuer.rdns.length === 0) return E(ErrorCode.CERT_REJECTED, 'has an empty issuer name (RFC 5280 §4.1.2.4)', 'issuer');
+  // §4.1.2.5: dates through 2049 MUST be UTCTime (GeneralizedTime only from 2050).
+  const early = generalizedTimeBefore2050(c);
+  if (early !== undefined) return E(ErrorCode.CERT_REJECTED, `encodes ${early} as GeneralizedTime (RFC 5280 §4.1.2.5: UTCTime through 2049)`, `validity.${early}`);
   const ext = (oid: string): { critical: boolean } | undefined => findExtension(c, oid);
   // §4.2.1.1: authorityKeyIdentifier MUST be present (except in self-signed certificates) and MUST be non-critical.
   const aki = ext(OID.authorityKeyIdentifier);
@@ -988,6 +991,22 @@ function serverLeafCheck(c: Certificate, issued: boolean, checkCommonName: boole
         return E(ErrorCode.CERT_REJECTED, 'profile', `has the Common Name ${JSON.stringify(cn)}, which is not one of its subjectAltName values written the same way (CA/B BR §7.1.4.3)`, 'subject.commonName');
       }
     }
+  }
+  return undefined;
+}
+
+/** The validity field encoded as GeneralizedTime although its year is before 2050, if any. */
+function generalizedTimeBefore2050(c: Certificate): 'notBefore' | 'notAfter' | undefined {
+  const tbs = new DerReader(c.tbsRaw, 'tbsCertificate').sequence('tbsCertificate');
+  if (tbs.peekTag() === 0xa0) tbs.next('tbsCertificate.version');
+  tbs.next('tbsCertificate.serialNumber');
+  tbs.next('tbsCertificate.signature');
+  tbs.next('tbsCertificate.issuer');
+  const validity = tbs.sequence('tbsCertificate.validity');
+  for (const [name, date] of [['notBefore', c.notBefore], ['notAfter', c.notAfter]] as const) {
+    const t = validity.next(`tbsCertificate.validity.${name}`);
+    const y = date.getUTCFullYear();
+    if (t.tag === 0x18 && y >= 1950 && y < 2050) return name;
   }
   return undefined;
 }
