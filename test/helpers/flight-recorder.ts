@@ -91,20 +91,30 @@ export function recordTypes(bytes: Uint8Array): number[] {
   return types;
 }
 
-/** Sends `bytes` to 127.0.0.1:`port` on a raw TCP connection; resolves with what came back within `ms` (then closes). */
-export async function replayRaw(port: number, bytes: Uint8Array, ms: number): Promise<Buffer> {
+/**
+ * Sends `bytes` to 127.0.0.1:`port` on a raw TCP connection; resolves with what came back: once a
+ * first complete record has arrived, after `lingerMs` more (so the peer has processed what
+ * followed it), or after `maxMs` at most; then closes.
+ */
+export async function replayRaw(port: number, bytes: Uint8Array, maxMs = 10_000, lingerMs = 300): Promise<Buffer> {
   const socket = connect({ host: '127.0.0.1', port });
   const got: Buffer[] = [];
-  socket.on('data', (d: Buffer) => got.push(d));
   socket.on('error', () => undefined);
   await withTimeout(new Promise((resolve) => socket.once('connect', resolve)), 5000, 'raw replay connect');
-  socket.write(bytes);
   await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    socket.once('close', () => {
-      clearTimeout(t);
+    let linger: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(max);
+      clearTimeout(linger);
       resolve();
+    };
+    const max = setTimeout(done, maxMs);
+    socket.on('data', (d: Buffer) => {
+      got.push(d);
+      if (linger === undefined && recordTypes(Buffer.concat(got)).length > 0) linger = setTimeout(done, lingerMs);
     });
+    socket.once('close', done);
+    socket.write(bytes);
   });
   socket.destroy();
   return Buffer.concat(got);

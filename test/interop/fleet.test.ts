@@ -13,7 +13,8 @@
  *   stateful tickets    single use across the fleet (used on A → refused on B; three servers racing
  *                       on one ticket → exactly one resumes); the replayed 0-RTT flight finds no
  *                       ticket; Redis killed → full handshakes everywhere, no ticket issued, no
- *                       0-RTT, no error, no crash; Redis restarted (empty) → old tickets refused,
+ *                       0-RTT, no error, no crash (also when Redis hangs: commands time out);
+ *                       Redis restarted (empty) → old tickets refused,
  *                       new sessions resume across the fleet again.
  *   control             a 0-RTT first flight captured by a black hole (never used) is accepted
  *                       when sent raw to B — its data delivered — so the replay path can fail.
@@ -100,12 +101,13 @@ interface Round {
  * A tlskit client connection: handshake (resuming `session` if given), one echoed message, close.
  * With `earlyData` that message goes as 0-RTT data (resent after the handshake when refused).
  */
-async function round(m: { readonly name: string; readonly port: number }, session?: Buffer, earlyData?: string): Promise<Round> {
+async function round(m: { readonly name: string; readonly port: number }, session?: Buffer, earlyData?: string, tls12 = false): Promise<Round> {
   const s = tlskit.connect({
     host: HOST,
     port: m.port,
     servername: 'localhost',
     ca: caPem,
+    ...(tls12 ? { maxVersion: 'TLSv1.2' as const } : {}),
     ...(session === undefined ? {} : { session }),
     ...(earlyData === undefined ? {} : { earlyData }),
   });
@@ -135,9 +137,9 @@ async function round(m: { readonly name: string; readonly port: number }, sessio
   }
 }
 
-/** `openssl s_client -tls1_3` with `sessArgs` (-sess_out/-sess_in FILE); one echoed line; its stdout. */
-async function sClient(m: Member, sessArgs: readonly string[]): Promise<string> {
-  const p = spawnPeer('openssl', ['s_client', '-connect', `${HOST}:${m.port}`, '-servername', 'localhost', '-CAfile', caFile, '-tls1_3', ...sessArgs], {
+/** `openssl s_client -tls1_3` (or `version`) with `sessArgs` (-sess_out/-sess_in FILE); one echoed line; its stdout. */
+async function sClient(m: Member, sessArgs: readonly string[], version = '-tls1_3'): Promise<string> {
+  const p = spawnPeer('openssl', ['s_client', '-connect', `${HOST}:${m.port}`, '-servername', 'localhost', '-CAfile', caFile, version, ...sessArgs], {
     name: `openssl s_client → ${m.name}`,
     timeoutMs: 20_000,
   });
@@ -199,7 +201,7 @@ const count = (text: string, re: RegExp): number => text.match(re)?.length ?? 0;
 async function replayTo(m: Member, flight: Buffer): Promise<{ log: string; resumed: boolean }> {
   const from = m.peer.stderr().length;
   const failed = count(m.peer.stderr(), /handshake failed/g);
-  const response = await replayRaw(m.port, flight, 800);
+  const response = await replayRaw(m.port, flight);
   const end = Date.now() + 10_000;
   while (count(m.peer.stderr(), /handshake failed/g) <= failed) {
     assert.ok(Date.now() < end, `${m.name} ends the replayed connection`);
@@ -255,19 +257,33 @@ function replayTests(fleetOf: () => readonly Member[], replayResumes: boolean, r
 const epochStart = (e: number): number => e * ROTATION_S * 1000;
 const sleepUntil = (t: number): Promise<void> => sleep(Math.max(0, t - Date.now()));
 
+/** Waits (bounded) until `m` logged a line matching `re` after stderr offset `from`. */
+async function logged(m: Member, from: number, re: RegExp, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!re.test(m.peer.stderr().slice(from))) {
+    assert.ok(Date.now() < end, `${m.name}: ${what} (not within ${ms} ms)\n${m.peer.stderr().slice(from)}`);
+    await sleep(50);
+  }
+}
+
+/** Where each member's log is now. */
+const marks = (fleet: readonly Member[]): number[] => fleet.map((m) => m.peer.stderr().length);
+
 async function killRedis(fleet: readonly Member[]): Promise<void> {
   const r = redis!;
   redis = undefined;
+  const from = marks(fleet);
   process.kill(-r.pid, 'SIGKILL'); // a crash, not a clean shutdown
   await r.exited;
   // every member notices (its connection closes) and says so once
-  await Promise.all(fleet.map((m) => m.peer.waitFor(/: unavailable \(/, 10_000, 'stderr')));
+  await Promise.all(fleet.map((m, i) => logged(m, from[i]!, /: unavailable \(/, 10_000, 'notices Redis is gone')));
 }
 
 async function restartRedis(fleet: readonly Member[]): Promise<void> {
+  const from = marks(fleet);
   redis = await startRedis(redisPort, 120_000);
   // each member reconnects by itself (backoff ≤ 1 s)
-  await Promise.all(fleet.map((m) => m.peer.waitFor(/: unavailable \([\s\S]*: connected/, 10_000, 'stderr')));
+  await Promise.all(fleet.map((m, i) => logged(m, from[i]!, /: connected/, 10_000, 'reconnects to Redis')));
 }
 
 describe('a fleet of three tlskit serve processes sharing one redis-server', { skip: haveRedis ? false : 'redis-server not installed (.ci/run installs it)', timeout: 120_000 }, () => {
@@ -422,6 +438,34 @@ describe('a fleet of three tlskit serve processes sharing one redis-server', { s
     });
 
     replayTests(() => fleet, false, () => Promise.resolve());
+
+    it('Redis hung (SIGSTOP): handshakes still complete — its commands time out and fail closed: full handshake, no ticket, no 0-RTT; SIGCONT: resumption again', async () => {
+      const [a, b, c] = fleet as [Member, Member, Member];
+      const t = (await round(a)).sessions[0]!;
+      const from = marks(fleet);
+      process.kill(-redis!.pid, 'SIGSTOP');
+      try {
+        const t0 = Date.now();
+        const r = await round(b, t, 'GET /hung');
+        assert.equal(r.reused, false, 'the ticket cannot be taken: full handshake');
+        assert.equal(r.earlyDataAccepted, false, 'no 0-RTT');
+        assert.equal(r.sessions.length, 0, 'no ticket can be stored');
+        assert.ok(Date.now() - t0 < 8000, `bounded by the command timeouts (${Date.now() - t0} ms)`);
+        await logged(b, from[1]!, /: unavailable \(command timed out/, 5000, 'says the Redis commands timed out');
+      } finally {
+        process.kill(-redis!.pid, 'SIGCONT');
+      }
+      // recovery (B reconnects by itself; a late GETDEL of the timed-out take only deletes the ticket: the safe side)
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const s = (await round(a)).sessions[0];
+        if (s !== undefined && (await round(b, s)).reused) break;
+        assert.ok(Date.now() < end, 'resumption through Redis recovers after SIGCONT');
+        await sleep(200);
+      }
+      assert.equal((await round(c, (await round(b)).sessions[0])).reused, true);
+      assertHealthy(fleet);
+    });
 
     it('Redis killed: full handshakes on every server, no ticket issued, no 0-RTT, no error, no crash; restarted: new sessions resume again', async () => {
       const [a, b, c] = fleet as [Member, Member, Member];
