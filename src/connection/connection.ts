@@ -17,6 +17,7 @@ import {
   type EarlyDataReadMode,
   type EarlyDataStatus,
   type KeyLevel,
+  type TicketAfterAuth,
   type Negotiated,
 } from '../handshake/host.js';
 import { exportKeyingMaterial, nextTrafficSecret, trafficKeys } from '../keyschedule/tls13.js';
@@ -643,7 +644,7 @@ export class Connection {
       },
       complete: (secrets): void => {
         this.exporterSecret = secrets.exporterMasterSecret;
-        this.preparePostHandshakeAuth(secrets.transcript);
+        this.preparePostHandshakeAuth(secrets.transcript, secrets.ticketAfterAuth);
         if (this.side === 'client' && this.events.session !== undefined) this.resumptionSecret = secrets.resumptionMasterSecret;
         this.state = 'connected';
         this.flushHandshake();
@@ -723,7 +724,7 @@ export class Connection {
   }
 
   /** RFC 8446 §4.6.2: keeps what post-handshake authentication needs, when it is possible here. */
-  private preparePostHandshakeAuth(transcript: Transcript | undefined): void {
+  private preparePostHandshakeAuth(transcript: Transcript | undefined, ticketAfterAuth: TicketAfterAuth | undefined): void {
     const suite = this.writeSuite;
     if (transcript === undefined || suite === null || !this.negotiated.postHandshakeAuth) return;
     const config = this.config;
@@ -731,7 +732,7 @@ export class Connection {
       this.phaClient = new PostHandshakeAuthClient(config, suite, transcript);
     } else {
       const auth = config.postHandshakeClientAuth ?? config.clientAuth;
-      if (auth !== undefined) this.phaServer = new PostHandshakeAuthServer(config, auth, suite, transcript);
+      if (auth !== undefined) this.phaServer = new PostHandshakeAuthServer(config, auth, suite, transcript, ticketAfterAuth);
     }
   }
 

@@ -3,6 +3,7 @@ import type { Tls12Suite } from './suites12.js';
 import type { ClientSession12 } from './resumption12.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import type { Transcript } from '../keyschedule/transcript.js';
+import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { unexpectedMessage, internalError } from '../errors.js';
 import { handshakeTypeName } from '../registry/names.js';
 import type { StapledOcspReport } from '../x509/stapling.js';
@@ -124,7 +125,13 @@ export interface HandshakeHost {
    * The handshake is complete: application data may flow both ways. `transcript` runs through
    * the client Finished: the Handshake Context of post-handshake authentication (RFC 8446 §4.4).
    */
-  complete(secrets: { exporterMasterSecret: Uint8Array; resumptionMasterSecret: Uint8Array; transcript?: Transcript }): void;
+  complete(secrets: {
+    exporterMasterSecret: Uint8Array;
+    resumptionMasterSecret: Uint8Array;
+    transcript?: Transcript;
+    /** Server: issues a ticket for the client identity established by post-handshake authentication (RFC 8446 §4.6.1). */
+    ticketAfterAuth?: TicketAfterAuth;
+  }): void;
   /** Answering a KeyUpdate: rotate the read keys, and the write keys when asked to. */
   keyUpdateReceived(updateRequested: boolean): void;
   readonly negotiated: Negotiated;
@@ -151,6 +158,9 @@ export interface HandshakeHost {
   /** Client, TLS 1.2: a resumable session (session ID and/or RFC 5077 ticket), after the server Finished verified. */
   newSession12?(session: ClientSession12): void;
 }
+
+/** Issues a NewSessionTicket carrying a client identity (null: none issued). */
+export type TicketAfterAuth = (peerCertificates: readonly Uint8Array[], peerVerified: boolean) => NewSessionTicket13 | null | Promise<NewSessionTicket13 | null>;
 
 /** RFC 5705 exporter bound to one TLS 1.2 session. */
 export type Exporter12 = (label: string, context: Uint8Array | null, length: number) => Uint8Array;

@@ -11,7 +11,12 @@ import type { TlsError } from '../errors.js';
 import { concat, equalBytes, utf8 } from '../wire/bytes.js';
 import { TLSKIT_DEFAULT_PROFILE } from './hello-profile.js';
 import type { ClientCertificateResult } from './post-handshake-auth.js';
-import { PHA_CONTEXT_LENGTH } from './post-handshake-auth.js';
+import { PHA_CONTEXT_LENGTH, PostHandshakeAuthServer, MAX_OUTSTANDING_REQUESTS, type PostHandshakeAuthHost } from './post-handshake-auth.js';
+import { Transcript } from '../keyschedule/transcript.js';
+import { tls13Suite } from '../keyschedule/suites.js';
+import { encodeHandshake } from '../messages/handshake.js';
+import { encodeCertificate13 } from '../messages/certificate13.js';
+import { emptyNegotiated } from './host.js';
 import { ServerSessions } from '../session/server-sessions.js';
 import { TicketKeyring } from '../session/ticket-keys.js';
 
@@ -287,5 +292,87 @@ describe('TLS 1.3 post-handshake client authentication (RFC 8446 §4.6.2)', () =
     await settle(c, s);
     assert.deepEqual([c.errors, s.errors], [[], []]);
     assert.equal(s.results[0]?.verified, true);
+  });
+});
+
+describe('a ticket after post-handshake authentication (RFC 8446 §4.6.1)', () => {
+  it('carries the new client identity: resuming with it restores the chain and the verdict; the handshake\'s tickets do not', async () => {
+    const tickets = new ServerSessions({ provider, keys: new TicketKeyring({ provider }) });
+    const sessions: Parameters<NonNullable<ConnectionEvents['session']>>[0][] = [];
+    const clientOptions = { provider, verifier, serverName: 'localhost', ...tls13, certificates: [certified('p256')] };
+    const serverOptions = { provider, certificates: [certified('p256')], postHandshakeClientAuth: auth(), tickets };
+    const c = side((events) => new Connection(clientConfig(clientOptions), { ...events, session: (x) => sessions.push(x) }));
+    const s = side((events) => new Connection(serverConfig(serverOptions), events));
+    c.conn.start();
+    await settle(c, s);
+    assert.equal(sessions.length, 2);
+    s.conn.requestClientCertificate();
+    await settle(c, s);
+    assert.equal(s.results[0]?.verified, true);
+    assert.equal(sessions.length, 3, 'one more ticket after the client authenticated');
+
+    for (const [session, verified, certificates] of [[sessions[0]!, false, 0], [sessions[2]!, true, 2]] as const) {
+      const c2 = side((events) => new Connection(clientConfig({ ...clientOptions, session }), events));
+      const s2 = side((events) => new Connection(serverConfig(serverOptions), events));
+      c2.conn.start();
+      await settle(c2, s2);
+      assert.deepEqual([c2.errors, s2.errors], [[], []]);
+      assert.equal(s2.conn.negotiated.resumed, true);
+      assert.equal(s2.conn.negotiated.peerVerified, verified);
+      assert.equal(s2.conn.negotiated.peerCertificates.length, certificates);
+    }
+  });
+});
+
+describe('PostHandshakeAuthServer: answers it cannot accept', () => {
+  const suite = tls13Suite(0x1301)!;
+  const make = (): { server: PostHandshakeAuthServer; host: PostHandshakeAuthHost; sent: number[] } => {
+    const sent: number[] = [];
+    const host: PostHandshakeAuthHost = {
+      send: (type, body) => {
+        sent.push(type);
+        const raw = encodeHandshake(type, body);
+        return { type, body, raw };
+      },
+      received: () => {},
+      negotiated: emptyNegotiated(),
+      clientTrafficSecret: () => new Uint8Array(32).fill(1),
+    };
+    const config = serverConfig({ provider, certificates: [certified('p256')] });
+    const server = new PostHandshakeAuthServer(config, auth({ requireCertificate: false }), suite, new Transcript(provider, suite.hash));
+    return { server, host, sent };
+  };
+  const certificate = (context: Uint8Array) => {
+    const body = encodeCertificate13({ certificateRequestContext: context, certificateList: [] });
+    return { type: HandshakeType.certificate, body, raw: encodeHandshake(HandshakeType.certificate, body) };
+  };
+  const finished = (verifyData: Uint8Array) => ({ type: HandshakeType.finished, body: verifyData, raw: encodeHandshake(HandshakeType.finished, verifyData) });
+
+  it('a Certificate with no request outstanding → unexpected_message; for a context we did not send → illegal_parameter', () => {
+    const { server, host } = make();
+    assert.throws(() => server.receive(host, certificate(Uint8Array.of(1, 2, 3))).next(), (e: TlsError) => e.code === 'ERR_TLS_UNEXPECTED_MESSAGE');
+    server.request(host);
+    assert.equal(server.outstanding, 1);
+    assert.throws(() => server.receive(host, certificate(Uint8Array.of(1, 2, 3))).next(), (e: TlsError) => e.code === 'ERR_TLS_ILLEGAL_PARAMETER');
+  });
+
+  it('a Finished that does not verify → decrypt_error; the answer is not reported', () => {
+    const { server, host, sent } = make();
+    const context = server.request(host);
+    assert.deepEqual(sent, [HandshakeType.certificate_request]);
+    const gen = server.receive(host, certificate(context));
+    const step = gen.next();
+    assert.deepEqual(step.value, { kind: 'expect', types: [HandshakeType.finished] });
+    assert.equal(server.inResponse, true);
+    assert.throws(() => gen.next(finished(new Uint8Array(32))), (e: TlsError) => e.code === 'ERR_TLS_DECRYPT_ERROR');
+    assert.equal(host.negotiated.peerCertificates.length, 0);
+  });
+
+  it(`at most ${MAX_OUTSTANDING_REQUESTS} requests outstanding; each context is fresh`, () => {
+    const { server, host } = make();
+    const seen = new Set<string>();
+    for (let i = 0; i < MAX_OUTSTANDING_REQUESTS; i++) seen.add(Buffer.from(server.request(host)).toString('hex'));
+    assert.equal(seen.size, MAX_OUTSTANDING_REQUESTS);
+    assert.throws(() => server.request(host), (e: TlsError) => e.code === 'ERR_TLS_LIMIT_EXCEEDED');
   });
 });

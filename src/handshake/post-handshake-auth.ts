@@ -18,11 +18,12 @@ import { decodeCertificate13 } from '../messages/certificate13.js';
 import { decodeCertificateRequest13 } from '../messages/certificate-request13.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
+import { encodeNewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { HandshakeType } from '../registry/codepoints.js';
 import { toHex } from '../wire/bytes.js';
 import { receiveClientCertificate13, sendCertificateRequest13, sendClientCertificate13 } from './client-auth.js';
 import type { ClientAuthConfig, ClientConfig, ServerConfig } from './config.js';
-import { emptyNegotiated, expect, type HandshakeHost, type HandshakeInput, type HandshakeStep, type Negotiated } from './host.js';
+import { awaitIfPending, emptyNegotiated, expect, type HandshakeHost, type TicketAfterAuth, type HandshakeInput, type HandshakeStep, type Negotiated } from './host.js';
 
 /** Bytes of a server's certificate_request_context: random, so unpredictable to the client (§4.3.2). */
 export const PHA_CONTEXT_LENGTH = 32;
@@ -87,6 +88,8 @@ export class PostHandshakeAuthServer {
     private readonly suite: Tls13Suite,
     /** The transcript through the client Finished; never modified. */
     private readonly transcript: Transcript,
+    /** §4.6.1: a ticket for the newly authenticated identity, when tickets are issued to this client. */
+    private readonly ticketAfterAuth?: TicketAfterAuth,
   ) {}
 
   /** Whether a client Certificate may arrive now. */
@@ -118,7 +121,8 @@ export class PostHandshakeAuthServer {
     const transcript = this.pending.get(key);
     // §4.6.2: a Certificate answers one of our outstanding requests (any order), or it is unexpected.
     if (transcript === undefined) {
-      throw unexpectedMessage(this.pending.size === 0 ? 'client Certificate without a post-handshake CertificateRequest' : 'client Certificate for a request context we did not send');
+      if (this.pending.size === 0) throw unexpectedMessage('client Certificate without a post-handshake CertificateRequest');
+      throw illegalParameter('client Certificate for a request context we did not send', 'Certificate.certificate_request_context');
     }
     this.pending.delete(key);
     this.inResponse = true;
@@ -142,6 +146,12 @@ export class PostHandshakeAuthServer {
       neg.verifyError = scratch.verifyError;
       neg.peerSignatureScheme = scratch.peerSignatureScheme;
     }
-    return { context, certificates: scratch.peerCertificates, verified: scratch.peerVerified, verifyError: scratch.verifyError };
+    const result = { context, certificates: scratch.peerCertificates, verified: scratch.peerVerified, verifyError: scratch.verifyError };
+    // RFC 8446 §4.6.1: a new ticket encapsulates the additional client authentication state
+    if (this.ticketAfterAuth !== undefined && scratch.peerCertificates.length > 0) {
+      const nst = yield* awaitIfPending(this.ticketAfterAuth(neg.peerCertificates, neg.peerVerified));
+      if (nst !== null) host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket13(nst), nst);
+    }
+    return result;
   }
 }

@@ -27,7 +27,7 @@ import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codep
 import { constantTimeEqual } from '../wire/bytes.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseCertificate, postHandshake13 } from './common13.js';
-import { awaitIfPending, awaitValue, expect, type HandshakeGenerator, type HandshakeHost, type Negotiated } from './host.js';
+import { awaitIfPending, awaitValue, expect, type HandshakeGenerator, type HandshakeHost, type Negotiated, type TicketAfterAuth } from './host.js';
 import { selectServerVersion, serverHandshake12 } from './server12.js';
 import type { EarlyDataVerdict, ResumedSession13 } from './resumption13.js';
 import { decodeEarlyDataEmpty, encodeEarlyDataEmpty } from '../extensions/early-data.js';
@@ -309,12 +309,23 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   transcript.add(cfMsg.raw);
   host.setReadKeys('application', suite, clientAp);
   const resumptionMasterSecret = master.resumptionMasterSecret(transcript.hash());
-  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret, transcript });
-
   // --- NewSessionTicket (§4.6.1): only for a client that can use them (psk_dhe_ke offered, §4.2.9).
   const tickets = config.tickets;
   const modes = findExtension(offer.hello.extensions, ExtensionType.psk_key_exchange_modes);
-  if (tickets !== undefined && modes !== undefined && pskMode(config, decodePskKeyExchangeModes(modes.data)) !== undefined) {
+  const ticketsUsable = tickets !== undefined && modes !== undefined && pskMode(config, decodePskKeyExchangeModes(modes.data)) !== undefined;
+  // §4.6.1: after post-handshake authentication, a ticket that carries the new client identity
+  // (nonces 0x01 n: distinct from the handshake's one-byte ones; at most 255 per connection).
+  let authTickets = 0;
+  const ticketAfterAuth: TicketAfterAuth | undefined =
+    ticketsUsable && tickets !== undefined
+      ? (peerCertificates, peerVerified) =>
+          authTickets >= 255
+            ? null
+            : tickets.issueTicket13({ suite, resumptionMasterSecret, ticketNonce: Uint8Array.of(1, authTickets++), serverName: offer.serverName, alpn, peerCertificates, peerVerified })
+      : undefined;
+  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret, transcript, ...(ticketAfterAuth === undefined ? {} : { ticketAfterAuth }) });
+
+  if (ticketsUsable && tickets !== undefined) {
     // all tickets at once: no asynchronous step when the tickets are made synchronously (stateless),
     // else one wait for all of them (not one per ticket)
     const issued: (NewSessionTicket13 | null | Promise<NewSessionTicket13 | null>)[] = [];
