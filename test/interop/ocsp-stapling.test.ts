@@ -191,7 +191,7 @@ for (const v of VERSIONS) {
 }
 
 describe('OCSP stapling with responses fetched from the responder (openssl ocsp -port)', () => {
-  it('tlskit server (ocspStapling: true) fetches once from the AIA responder and staples for openssl s_client -status, TLS 1.3 and 1.2', async () => {
+  it('tlskit server (ocspStapling) and tlskit serve --ocsp-fetch each fetch once from the AIA responder and staple for openssl s_client -status', async () => {
     const port = await freePort();
     // a leaf under the test intermediate whose authorityInfoAccess names the local responder
     const int = pki.intermediate;
@@ -200,8 +200,8 @@ describe('OCSP stapling with responses fetched from the responder (openssl ocsp 
     const leaf = generateCertificate({ subject: { CN: 'localhost' }, keyKind: 'p256', issuer, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], extraExtensions: [aia] }, nodeCryptoProvider);
     const index = join(dir, 'fetch.index.txt');
     writeFileSync(index, `V\t491231000000Z\t\t${toHex(leaf.cert.serialRaw).toUpperCase()}\tunknown\t/CN=localhost\n`);
-    // -nrequest 1: the responder answers one request and exits, so later staples come from the cache
-    const responder = spawnPeer('openssl', ['ocsp', '-index', index, '-port', String(port), '-rsigner', int.cert.path, '-rkey', int.key.path, '-CA', int.cert.path, '-ndays', '1', '-nrequest', '1'], { timeoutMs: 30_000, name: 'openssl ocsp responder' });
+    // -nrequest 2: the responder answers two requests (one per server) and exits, so later staples come from the caches
+    const responder = spawnPeer('openssl', ['ocsp', '-index', index, '-port', String(port), '-rsigner', int.cert.path, '-rkey', int.key.path, '-CA', int.cert.path, '-ndays', '1', '-nrequest', '2'], { timeoutMs: 40_000, name: 'openssl ocsp responder' });
     const events: string[] = [];
     const server = createServer(
       { certificates: [{ key: leaf.keyPem, cert: leaf.certPem + int.cert.pem }], ocspStapling: { onEvent: (e) => events.push(`${e.ok ? 'ok' : 'fail'} ${e.detail}`) } },
@@ -217,6 +217,24 @@ describe('OCSP stapling with responses fetched from the responder (openssl ocsp 
         assert.match(r.stdout, /Cert Status: good/);
       }
       assert.deepEqual(events.map((e) => e.split(',')[0]), ['ok good']);
+
+      // the CLI
+      const certFile = join(dir, 'fetch-leaf.pem');
+      const keyFile = join(dir, 'fetch-leaf.key');
+      writeFileSync(certFile, leaf.certPem + int.cert.pem);
+      writeFileSync(keyFile, leaf.keyPem);
+      const serve = spawnPeer(process.execPath, [findCli(), 'serve', '--port', '0', '--cert', certFile, '--key', keyFile, '--ocsp-fetch'], { timeoutMs: 30_000, name: 'tlskit serve --ocsp-fetch' });
+      try {
+        const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
+        for (const v of VERSIONS) {
+          const r = await runOpensslClient({ port: Number(m[1]), servername: 'localhost', caFile: pki.caFile.path, ...v.only, extraArgs: ['-status'], input: 'hi\n', expect: /hi/ });
+          assert.equal(r.protocol, v.name, r.stdout + r.stderr);
+          assert.match(r.stdout, /Cert Status: good/);
+        }
+        assert.match(serve.stderr(), new RegExp(`OCSP http://127\\.0\\.0\\.1:${port}/: good, valid until`));
+      } finally {
+        await serve.kill(500);
+      }
       const exit = await responder.wait(5000);
       assert.equal(exit.code, 0, responder.output());
     } finally {
