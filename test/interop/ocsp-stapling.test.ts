@@ -28,6 +28,7 @@ import { decodeCertificatesPem } from '../../src/x509/pem.js';
 import { encodeAuthorityInfoAccess } from '../../src/x509/ext.js';
 import { OID } from '../../src/x509/oids.js';
 import { toHex } from '../../src/wire/bytes.js';
+import { encodeSct, encodeSctList, sctSignedData } from '../../src/x509/ct.js';
 
 cleanupPeersAfter(after);
 
@@ -242,6 +243,48 @@ describe('OCSP stapling with responses fetched from the responder (openssl ocsp 
       await responder.kill(200);
     }
   });
+});
+
+describe('SCTs in the handshake: openssl s_server -serverinfo (SERVERINFOV2 signed_certificate_timestamp) → tlskit client (ctLogs, ctPolicy)', () => {
+  // a test CT log (ECDSA P-256) that signed the leaf's x509_entry (RFC 6962 §3.2)
+  const p = nodeCryptoProvider;
+  const logKey = p.generateSigningKey('p256');
+  const logSpki = p.publicKeyOf(logKey);
+  const logId = p.hash('sha256', logSpki);
+  const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+  const ctLogs = { operators: [{ name: 'tlskit test operator', logs: [{ description: 'tlskit test log', log_id: b64(logId), key: b64(logSpki), state: { usable: { timestamp: '2020-01-01T00:00:00Z' } } }] }] };
+  const leafCert = parseCertificate(decodeCertificatesPem(pki.leaves.p256.cert.pem)[0] as Uint8Array);
+  const interCert = parseCertificate(decodeCertificatesPem(pki.intermediate.cert.pem)[0] as Uint8Array);
+  const timestamp = Date.now() - 60_000;
+  const none = new Uint8Array(0);
+  const signature = p.sign(0x0403, logKey, sctSignedData(p, { timestamp, extensions: none, source: 'tls' }, leafCert, interCert));
+  const sctList = encodeSctList([encodeSct({ logId, timestamp, extensions: none, scheme: 0x0403, signature })]);
+  // SERVERINFOV2: context (ClientHello | TLS 1.2 ServerHello | TLS 1.3 Certificate), type 18, length, data
+  const info = Buffer.alloc(8 + sctList.length);
+  info.writeUInt32BE(0x80 | 0x100 | 0x1000, 0);
+  info.writeUInt16BE(18, 4);
+  info.writeUInt16BE(sctList.length, 6);
+  info.set(sctList, 8);
+  const infoFile = join(dir, 'sct.serverinfo.pem');
+  writeFileSync(infoFile, `-----BEGIN SERVERINFOV2 FOR signed_certificate_timestamp-----\n${info.toString('base64')}\n-----END SERVERINFOV2 FOR signed_certificate_timestamp-----\n`);
+
+  for (const v of VERSIONS) {
+    it(`${v.name}: the SCT list arrives, is verified against the log list; an unmet policy fails`, async () => {
+      const leaf = pki.leaves.p256;
+      const server = await startOpensslServer({ cert: leaf.cert.path, key: leaf.key.path, chain: pki.intermediate.cert.path, ...v.only, extraArgs: ['-serverinfo', infoFile] });
+      try {
+        const ok = await tlskitClient(server.port, { requestOCSP: false, ctLogs, ctPolicy: { minScts: 1, minOperators: 1 } });
+        assert.equal(ok.error, undefined, ok.error?.message);
+        assert.equal(ok.socket.authorized, true);
+        assert.deepEqual(new Uint8Array(ok.socket.negotiated.sctList ?? []), sctList);
+        const strict = await tlskitClient(server.port, { requestOCSP: false, ctLogs, ctPolicy: { minScts: 2, minOperators: 1 } });
+        assert.equal(strict.error?.code, 'CT_POLICY_NOT_MET', strict.error?.message);
+        assert.match(strict.error?.message ?? '', /1 valid SCT\(s\) from 1 log operator/);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
