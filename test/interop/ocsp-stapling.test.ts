@@ -245,7 +245,7 @@ describe('OCSP stapling with responses fetched from the responder (openssl ocsp 
   });
 });
 
-describe('SCTs in the handshake: openssl s_server -serverinfo (SERVERINFOV2 signed_certificate_timestamp) → tlskit client (ctLogs, ctPolicy)', () => {
+describe('SCTs in the handshake: openssl s_server -serverinfo → tlskit client (ctLogs, ctPolicy); tlskit server (sctList) → openssl s_client -ct', () => {
   // a test CT log (ECDSA P-256) that signed the leaf's x509_entry (RFC 6962 §3.2)
   const p = nodeCryptoProvider;
   const logKey = p.generateSigningKey('p256');
@@ -282,6 +282,23 @@ describe('SCTs in the handshake: openssl s_server -serverinfo (SERVERINFOV2 sign
         assert.match(strict.error?.message ?? '', /1 valid SCT\(s\) from 1 log operator/);
       } finally {
         await server.stop();
+      }
+    });
+
+    it(`${v.name}: tlskit server with a configured sctList → openssl s_client -ct validates it against the log`, async () => {
+      const leaf = pki.leaves.p256;
+      const logFile = join(dir, 'ctlog.cnf');
+      writeFileSync(logFile, `enabled_logs = testlog\n[testlog]\ndescription = tlskit test log\nkey = ${b64(logSpki)}\n`);
+      const server = createServer({ certificates: [{ key: leaf.key.pem, cert: leaf.chain.pem, sctList }], minVersion: v.name, maxVersion: v.name }, (s: TLSSocket) => s.pipe(s));
+      const port = await listenLocal(server);
+      try {
+        const r = await runOpensslClient({ port, servername: 'localhost', caFile: pki.caFile.path, ...v.only, extraArgs: ['-ct', '-ctlogfile', logFile], input: 'hi\n', expect: /hi/ });
+        assert.equal(r.protocol, v.name, r.stdout + r.stderr);
+        assert.match(r.stdout, /SCTs present \(1\)/);
+        assert.match(r.stdout, /SCT validation status: valid/);
+        assert.match(r.stdout, /Log\s*: tlskit test log/);
+      } finally {
+        await closeServer(server);
       }
     });
   }
