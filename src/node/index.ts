@@ -19,8 +19,12 @@
  * tlskit's own session encoding, `isSessionReused()`, server `ticketKeys`, `getTicketKeys()` /
  * `setTicketKeys()`, `sessionTimeout`). A fleet of servers: `createServer({ ticketSecret,
  * ticketRotation, statefulTickets, sessionStore: new RedisStore({ host, port }) })` on every server
- * (see README, "Running a fleet"). Not yet: TLS 1.2 session IDs/tickets, 0-RTT, client
- * certificate authentication on the server (`requestCert` / `rejectUnauthorized` are accepted and ignored).
+ * (see README, "Running a fleet").
+ *
+ * Mutual TLS: server `requestCert` / `rejectUnauthorized` / `ca` (with `authorized`,
+ * `authorizationError`, `getPeerCertificate()`), client `cert` / `key`; TLS 1.3 post-handshake
+ * authentication with `createServer({ postHandshakeAuth: true })` and
+ * `socket.requestClientCertificate(cb)` (the client offers it when it has a `cert`).
  */
 import { rootCertificates } from 'node:tls';
 

@@ -3,8 +3,8 @@
  * `tls.Server`. Events: 'secureConnection' (socket), 'tlsClientError' (err, socket),
  * 'keylog' (line, socket), and net.Server's own.
  *
- * Client certificates (`requestCert`, `rejectUnauthorized` on the server) are accepted and
- * ignored for now: client authentication is a later feature.
+ * Client certificates: `requestCert`, `rejectUnauthorized` and `ca` as node:tls, and (tlskit)
+ * `postHandshakeAuth: true` for `socket.requestClientCertificate()` after a TLS 1.3 handshake.
  */
 import { Buffer } from 'node:buffer';
 import { Server as NetServer, type Socket as NetSocket } from 'node:net';
