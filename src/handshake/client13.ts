@@ -613,7 +613,7 @@ export function verifyServerChain(
 ): PublicKey {
   const leaf = chain[0];
   if (leaf === undefined) throw decodeError('empty certificate chain');
-  host.negotiated.ocspResponse = stapled.ocspResponses[0];
+  host.negotiated.ocspResponse = stapled.leafOcspResponse;
   host.negotiated.sctList = stapled.sctList;
   let parsed: Certificate | undefined;
   if (config.verifier !== null) {

@@ -285,6 +285,8 @@ describe('TLS 1.3 CertificateEntry extensions (RFC 8446 §4.4.2)', () => {
     const sent = new Set([ExtensionType.status_request, ExtensionType.signed_certificate_timestamp]);
     const r = readCertificateEntries13([entry(ExtensionType.status_request, status), entry(ExtensionType.status_request, other)], sent);
     assert.deepEqual(r.ocspResponses, [Uint8Array.of(1, 2, 3), Uint8Array.of(9)]);
+    assert.deepEqual(r.leafOcspResponse, Uint8Array.of(1, 2, 3));
+    assert.equal(readCertificateEntries13([{ certData: Uint8Array.of(1), extensions: [] }, entry(ExtensionType.status_request, other)], sent).leafOcspResponse, undefined);
     assert.equal(r.sctList, undefined);
   });
 

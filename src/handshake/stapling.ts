@@ -19,11 +19,13 @@ import { awaitValue, type HandshakeInput, type HandshakeStep } from './host.js';
 export interface StapledData {
   /** DER OCSPResponses (TLS 1.3: leaf first, then any for intermediates). */
   readonly ocspResponses: readonly Uint8Array[];
+  /** The one stapled with the leaf (TLS 1.3 entry 0; TLS 1.2 CertificateStatus). */
+  readonly leafOcspResponse: Uint8Array | undefined;
   /** The leaf's TLS-encoded SignedCertificateTimestampList. */
   readonly sctList: Uint8Array | undefined;
 }
 
-export const NO_STAPLED_DATA: StapledData = { ocspResponses: [], sctList: undefined };
+export const NO_STAPLED_DATA: StapledData = { ocspResponses: [], leafOcspResponse: undefined, sctList: undefined };
 
 /** The ClientHello status_request: ocsp with no responder IDs and no request extensions (RFC 6066 §8). */
 export function clientStatusRequest(config: ClientConfig): Uint8Array | undefined {
@@ -44,6 +46,7 @@ export function clientSctRequest(config: ClientConfig): Uint8Array | undefined {
 export function readCertificateEntries13(entries: readonly CertificateEntry[], sent: ReadonlySet<number>): StapledData {
   const ocspResponses: Uint8Array[] = [];
   let sctList: Uint8Array | undefined;
+  let leafOcspResponse: Uint8Array | undefined;
   entries.forEach((entry, index) => {
     for (const ext of entry.extensions) {
       if (isAllowedIn(ext.type, 'CT') === false) throw illegalParameter(`extension ${ext.type} is not allowed in a CertificateEntry`, 'CertificateEntry.extensions');
@@ -53,8 +56,10 @@ export function readCertificateEntries13(entries: readonly CertificateEntry[], s
       if (ext.type === ExtensionType.status_request) {
         const status = decodeCertificateStatus(ext.data);
         // the leaf's response first: it is the one a must-staple certificate needs
-        if (index === 0) ocspResponses.unshift(status.ocspResponse);
-        else ocspResponses.push(status.ocspResponse);
+        if (index === 0) {
+          ocspResponses.unshift(status.ocspResponse);
+          leafOcspResponse = status.ocspResponse;
+        } else ocspResponses.push(status.ocspResponse);
       } else if (ext.type === ExtensionType.signed_certificate_timestamp) {
         decodeSignedCertificateTimestampList(ext.data);
         // RFC 6962 §3.3: SCTs are about the end-entity certificate.
@@ -62,7 +67,7 @@ export function readCertificateEntries13(entries: readonly CertificateEntry[], s
       }
     }
   });
-  return { ocspResponses, sctList };
+  return { ocspResponses, leafOcspResponse, sctList };
 }
 
 /** What a server staples for `certificate` given the client's ClientHello. */
