@@ -43,7 +43,12 @@ const CAUSES: Readonly<Record<string, Cause>> = {
   INSECURE_ALGORITHM: { any: 'a certificate is signed with a broken algorithm (SHA-1/MD5) — reissue it with SHA-256' },
   KEY_TOO_SMALL: { any: 'a certificate key is too small (RSA needs at least 2048 bits)' },
   CT_POLICY_NOT_MET: { any: 'the certificate lacks the Certificate Transparency proofs (SCTs) the policy requires' },
-  OCSP_RESPONSE_REQUIRED: { any: 'the certificate requires a stapled OCSP response (must-staple) and none came' },
+  OCSP_RESPONSE_REQUIRED: { any: 'the certificate requires a stapled OCSP response (must-staple, or hard-fail revocation checking) and none came' },
+  OCSP_RESPONSE_INVALID: {
+    client: "the server stapled an OCSP response that cannot be relied on (stale, for another certificate, or not signed by the CA) — the server's OCSP stapling needs fixing; look with --insecure --status",
+    server: 'an OCSP response cannot be relied on (stale, for another certificate, or not signed by the CA)',
+  },
+  OCSP_STATUS_UNKNOWN: { any: 'the OCSP responder does not know the certificate, and a known status is required' },
   ERR_TLS_HANDSHAKE_TIMEOUT: { any: 'the peer did not complete the handshake in time — is it a TLS server, and is the port right?' },
   ERR_TLS_CONNECTION_CLOSED: {
     client: 'the server closed the connection without an alert — it may not speak TLS 1.3, or not TLS at all on this port',
