@@ -163,9 +163,17 @@ export function checkStapled(provider: CryptoProvider, path: readonly Certificat
     }
     const ct = policy.ct;
     if (ct === undefined) return { error: undefined, ocsp: report, scts: [] };
-    const scts: Sct[] = [...embeddedScts(leaf)];
-    if (input.sctList !== undefined) scts.push(...parseSctList(input.sctList, 'tls'));
-    for (const r of parsed) scts.push(...ocspScts(r, leaf.serialRaw));
+    const scts: Sct[] = [];
+    try {
+      scts.push(...embeddedScts(leaf));
+      if (input.sctList !== undefined) scts.push(...parseSctList(input.sctList, 'tls'));
+      for (const r of parsed) scts.push(...ocspScts(r, leaf.serialRaw));
+    } catch (e) {
+      // unreadable SCTs count as none: a failure only when a policy needs them
+      const msg = `the SCT list is malformed: ${e instanceof Error ? e.message : String(e)}`;
+      const error = ct.policy === undefined ? undefined : new CertificateError(ErrorCode.CT_POLICY_NOT_MET, 'ct', msg, { index: 0, subject: displayName(leaf), cause: e });
+      return { error, ocsp: report, scts: [] };
+    }
     const results = verifyScts(provider, scts, leaf, path[1], ct.logs, input.time);
     const error = ct.policy === undefined ? undefined : checkCtPolicy(results, ct.policy, leaf);
     return { error, ocsp: report, scts: results };
