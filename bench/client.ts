@@ -58,8 +58,9 @@ function connect(tls: TlsImpl, opts: ImplConnectOptions): Promise<ImplSocket> {
 }
 
 /**
- * A full TLS 1.3 handshake that waits for the server's first NewSessionTicket: the session to
- * resume in the resumed-handshake scenario.
+ * A full handshake that waits for its session — TLS 1.3: the server's first NewSessionTicket;
+ * TLS 1.2: the RFC 5077 ticket, at the end of the handshake — the session to resume in the
+ * resumed-handshake scenarios.
  */
 async function sessionFor(tls: TlsImpl, opts: ImplConnectOptions): Promise<Buffer> {
   return timeout(
@@ -120,7 +121,7 @@ async function handle(req: Request): Promise<unknown> {
     case 'handshakes': {
       const tls = await impl();
       const base = options(req.files, req.port, req.tls12 === true ? TLS12_CLIENT_OPTIONS : {});
-      // resumed handshakes (TLS 1.3 PSK with psk_dhe_ke): one session from a full handshake, reused
+      // resumed handshakes (TLS 1.3 PSK with psk_dhe_ke, or TLS 1.2 with a ticket): one session from a full handshake, reused
       const opts = req.resume === true ? { ...base, session: await sessionFor(tls, base) } : base;
       const resumed = req.resume === true;
       let errors = 0;

@@ -128,7 +128,10 @@ async function withPair<T>(impl: ImplName, fn: (server: Child, client: Child) =>
 
 type Metrics = Record<string, number>;
 
-/** Full handshakes (TLS 1.3, or with `tls12` TLS 1.2 ECDHE-ECDSA/ECDHE-RSA AES-128-GCM over X25519); with `resume`, TLS 1.3 PSK resumptions. */
+/**
+ * Full handshakes (TLS 1.3, or with `tls12` TLS 1.2 ECDHE-ECDSA/ECDHE-RSA AES-128-GCM over X25519); with `resume`,
+ * resumptions: TLS 1.3 PSK (psk_dhe_ke), or with `tls12` the TLS 1.2 abbreviated handshake with an RFC 5077 ticket.
+ */
 async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: CertType, tls12 = false, resume = false): Promise<Metrics> {
   return withPair(impl, async (server, client) => {
     const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType, files, tls12 }, 15_000);
@@ -137,8 +140,11 @@ async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: Ce
     await server.request({ cmd: 'cpuStart' }, 5000);
     const r = await client.request<HandshakeResult>({ cmd: 'handshakes', port, files, n: config.handshakes, measure: true, tls12, resume }, config.handshakes * perHs);
     const s = await server.request<{ cpuUs: number }>({ cmd: 'cpuStop' }, 5000);
+    const session = certType === 'p256' ? '(ECDSA P-256 session)' : '(RSA-2048 session)';
     const key = resume
-      ? `resumed handshake TLS 1.3 PSK ${certType === 'p256' ? '(ECDSA P-256 session)' : '(RSA-2048 session)'}`
+      ? tls12
+        ? `resumed handshake TLS 1.2 ticket ${session}`
+        : `resumed handshake TLS 1.3 PSK ${session}`
       : tls12
       ? `handshake TLS 1.2 ${certType === 'p256' ? 'ECDHE-ECDSA P-256' : 'ECDHE-RSA 2048'}`
       : `handshake ${certType === 'p256' ? 'ECDSA P-256' : 'RSA-2048'}`;
@@ -255,6 +261,7 @@ async function main(): Promise<number> {
     ['handshake 1.2 p256', (i) => handshakeScenario(i, files, 'p256', true)],
     ['handshake 1.2 rsa2048', (i) => handshakeScenario(i, files, 'rsa2048', true)],
     ['resumed 1.3 p256', (i) => handshakeScenario(i, files, 'p256', false, true)],
+    ['resumed 1.2 p256', (i) => handshakeScenario(i, files, 'p256', true, true)],
     ['bulk', (i) => bulkScenario(i, files)],
     ['memory', (i) => memoryScenario(i, files)],
   ];
