@@ -15,9 +15,10 @@
  *   a dependency);
  * - servers: `tlskitServer.on('secureConnection', (s) => httpServer.emit('connection', s))`.
  *
- * Session resumption: TLS 1.3 tickets (client `session` event and `connect({ session })` with
- * tlskit's own session encoding, `isSessionReused()`, server `ticketKeys`, `getTicketKeys()` /
- * `setTicketKeys()`, `sessionTimeout`). A fleet of servers: `createServer({ ticketSecret,
+ * Session resumption: TLS 1.3 tickets, TLS 1.2 session IDs and tickets (client `session` event and
+ * `connect({ session })` with tlskit's own session encoding, `isSessionReused()`, server
+ * `ticketKeys`, `getTicketKeys()` / `setTicketKeys()`, `sessionTimeout`; `ticketCount: 0`: no
+ * tickets, TLS 1.2 clients resume by session ID from the server's own cache). A fleet of servers: `createServer({ ticketSecret,
  * ticketRotation, statefulTickets, sessionStore: new RedisStore({ host, port }) })` on every server
  * (see README, "Running a fleet").
  *
