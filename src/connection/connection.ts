@@ -994,6 +994,10 @@ export class Connection {
     this.failure = error;
     this.state = 'failed';
     this.pendingHandshake = [];
+    // RFC 5246 §7.2.2: a TLS 1.2 session whose connection ends with a fatal alert must not be resumed
+    // (the cache forgets it; a stateless ticket cannot be recalled). The store never rejects.
+    const sessionId = this.negotiated.sessionId12;
+    if (this.config.side === 'server' && sessionId !== undefined) void this.config.sessions12?.removeSession12(sessionId);
     // The error's alert goes out (only for errors we detected), under the current write keys.
     const alert = error.alertNumber;
     if (error.source === 'local' && alert !== null && !this.writeClosed) {

@@ -210,6 +210,30 @@ describe('TLS 1.2 resumption with session IDs (RFC 5246 §7.3)', () => {
     assert.equal(b.c.conn.negotiated.resumed, false);
   });
 
+  it('a session whose connection ends with a fatal alert is forgotten (RFC 5246 §7.2.2)', async () => {
+    const sessions = sessionLayer();
+    const server = { sessions12: sessions, sessionTickets12: false };
+    const first = await connect({}, server);
+    ok(first.c, first.s);
+    const session = only12(first.c.sessions);
+    // a clean close keeps it
+    first.c.conn.end();
+    await pump(first.c, first.s);
+    const again = await connect({ session }, server);
+    ok(again.c, again.s);
+    assert.equal(again.s.conn.negotiated.resumed, true);
+    // a corrupted record: the server fails with bad_record_mac, and the session goes with it
+    again.c.conn.write(utf8('x'));
+    const rec = concat(...again.c.conn.takeOutput());
+    rec[rec.length - 1]! ^= 1;
+    again.s.conn.receive(rec);
+    assert.equal(again.s.errors[0]?.alert, 'bad_record_mac');
+    await new Promise((r) => setImmediate(r));
+    const after = await connect({ session }, server);
+    ok(after.c, after.s);
+    assert.equal(after.s.conn.negotiated.resumed, false, 'the session was removed from the cache');
+  });
+
   it('without sessions12 the server sends an empty session_id and nothing is resumable', async () => {
     const first = await connect({}, {});
     ok(first.c, first.s);

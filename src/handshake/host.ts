@@ -62,6 +62,8 @@ export interface Negotiated {
   extendedMasterSecret: boolean;
   /** Whether this handshake resumed a session (RFC 8446 §2.2 PSK; no certificates exchanged). */
   resumed: boolean;
+  /** Server, TLS 1.2: the ID under which this connection's session is cached (RFC 5246 §7.4.1.2), if any. */
+  sessionId12: Uint8Array | undefined;
   /** 0-RTT (RFC 8446 §2.3): offered and accepted or rejected. */
   earlyData: EarlyDataStatus;
   /** Why the server rejected 0-RTT (server side; e.g. 'replay-or-store', 'hello-retry-request'). */
@@ -97,6 +99,7 @@ export function emptyNegotiated(): Negotiated {
     middleboxCompatibility: false,
     extendedMasterSecret: false,
     resumed: false,
+    sessionId12: undefined,
     earlyData: 'not-offered',
     earlyDataRejectReason: undefined,
     ocspResponse: undefined,

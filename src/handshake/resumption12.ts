@@ -202,6 +202,8 @@ export interface ServerSessions12 {
   saveSession12(sessionId: Uint8Array, p: SessionParams12): Promise<boolean>;
   /** The cached session for a ClientHello.session_id, or null. */
   findSession12(sessionId: Uint8Array): Promise<ResumedSession12 | null>;
+  /** RFC 5246 §7.2.2: forgets a cached session whose connection ended with a fatal alert. */
+  removeSession12(sessionId: Uint8Array): Promise<void>;
 }
 
 /**

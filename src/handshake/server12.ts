@@ -384,7 +384,7 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
       peerVerified: neg.peerVerified,
     };
     if (issueTicket) transcript.add(sendNewSessionTicket12(host, sessions, params));
-    else if (sessionId.length > 0) yield* awaitValue(sessions.saveSession12(sessionId, params));
+    else if (sessionId.length > 0 && (yield* awaitValue(sessions.saveSession12(sessionId, params)))) neg.sessionId12 = sessionId;
   }
 
   // --- our ChangeCipherSpec, Finished
@@ -436,6 +436,7 @@ function* resumeServer12(
   neg.cipherSuite = suite.suite;
   neg.resumed = true;
   neg.extendedMasterSecret = state.extendedMasterSecret;
+  if (resumption.via === 'session_id') neg.sessionId12 = hello.legacySessionId;
   // RFC 7301 §3.1 / RFC 6066 §3: the other extensions are negotiated again on resumption.
   const alpn = chooseAlpn(config, offer.alpn);
   neg.alpnProtocol = alpn;
