@@ -171,16 +171,17 @@ test('IP address text forms (RFC 5952)', () => {
   }
 });
 
-test('parsing is fast', { skip: !hasOpenssl }, () => {
+test('parsing is deterministic and keeps no state between calls', { skip: !hasOpenssl }, () => {
+  // Speed is measured by `npm run bench:micro` (never asserted in a unit test); here: 500 parses
+  // of one certificate give the same fields each time.
   const der = made[0]!.der;
-  let best = Infinity;
-  for (let round = 0; round < 5; round++) {
-    const t0 = performance.now();
-    for (let i = 0; i < 500; i++) parseCertificate(der);
-    best = Math.min(best, (performance.now() - t0) / 500);
+  const first = parseCertificate(der);
+  for (let i = 0; i < 500; i++) {
+    const c = parseCertificate(der);
+    assert.equal(c.serialNumber, first.serialNumber);
+    assert.equal(c.subject.text, first.subject.text);
+    assert.deepEqual(c.tbsRaw, first.tbsRaw);
   }
-  // typically ~15 µs; the bound is loose for loaded CI machines
-  assert.ok(best < 0.5, `${best.toFixed(4)} ms per certificate`);
 });
 
 test('parses every root certificate bundled with node', async () => {
