@@ -4,12 +4,14 @@
  * secret (`--redis`, `--ticket-secret`, `--ticket-rotation 2`, `--ticket-key-lifetime 6`), with
  * 0-RTT on (`--early-data`).
  *
- *   stateless tickets   a session from A resumes on B and C (tlskit client, openssl -sess_out/-sess_in);
+ *   stateless tickets   a session from A resumes on B and C (tlskit client, openssl -sess_out/-sess_in;
+ *                       TLS 1.3 PSK, TLS 1.2 ticket, TLS 1.2 session ID through the Redis cache);
  *   (+ ClientHello      keys rotate in lockstep every 2 s: a ticket from before the rotation still
  *   records in Redis)   resumes elsewhere after it, one older than the key lifetime does not;
  *                       0-RTT accepted by A, the recorded first flight replayed raw to B and C:
  *                       resumed but its early data never delivered; losing Redis costs stateless
- *                       resumption nothing but refuses 0-RTT, until 2 × window after it is back.
+ *                       resumption nothing but refuses 0-RTT (and TLS 1.2 session IDs), until
+ *                       2 × window after it is back.
  *   stateful tickets    single use across the fleet (used on A → refused on B; three servers racing
  *                       on one ticket → exactly one resumes); the replayed 0-RTT flight finds no
  *                       ticket; Redis killed → full handshakes everywhere, no ticket issued, no
@@ -339,6 +341,26 @@ describe('a fleet of three tlskit serve processes sharing one redis-server', { s
       assert.match(await sClient(c, ['-sess_in', sess]), /Reused, TLSv1\.3/);
     });
 
+    it('TLS 1.2: a session from A resumes on B and on C — by RFC 5077 ticket (tlskit client, openssl) and by session ID through Redis (openssl -no_ticket)', async () => {
+      const [a, b, c] = fleet as [Member, Member, Member];
+      const first = await round(a, undefined, undefined, true);
+      assert.equal(first.reused, false);
+      const s = first.sessions[0];
+      assert.ok(s !== undefined, 'a TLS 1.2 session');
+      assert.equal((await round(b, s, undefined, true)).reused, true, 'resumed on B (ticket sealed with the shared keys)');
+      assert.equal((await round(c, s, undefined, true)).reused, true, 'and on C');
+      if (!haveOpenssl) return;
+      const ticket = join(dir, 'openssl-tls12-ticket.sess');
+      assert.match(await sClient(a, ['-sess_out', ticket], '-tls1_2'), /New, TLSv1\.2/);
+      assert.match(await sClient(b, ['-sess_in', ticket], '-tls1_2'), /Reused, TLSv1\.2/);
+      assert.match(await sClient(c, ['-sess_in', ticket], '-tls1_2'), /Reused, TLSv1\.2/);
+      const sid = join(dir, 'openssl-tls12-sid.sess');
+      assert.match(await sClient(a, ['-no_ticket', '-sess_out', sid], '-tls1_2'), /New, TLSv1\.2/);
+      assert.match(await sClient(b, ['-no_ticket', '-sess_in', sid], '-tls1_2'), /Reused, TLSv1\.2/, 'session ID found in the shared Redis cache');
+      assert.match(await sClient(c, ['-no_ticket', '-sess_in', sid], '-tls1_2'), /Reused, TLSv1\.2/);
+      assertHealthy(fleet);
+    });
+
     it('ticket keys rotate across all three without breaking resumption; past the key lifetime a ticket no longer resumes', async () => {
       const [a, b, c] = fleet as [Member, Member, Member];
       // start right after an epoch boundary, so the checks below have the most room
@@ -375,6 +397,12 @@ describe('a fleet of three tlskit serve processes sharing one redis-server', { s
       const [a, b, c] = fleet as [Member, Member, Member];
       await sleepUntil(startedAt + 2 * WINDOW_S * 1000 + 300);
       const [s1, s2] = (await round(a)).sessions as [Buffer, Buffer];
+      const sid12 = join(dir, 'openssl-tls12-sid-down.sess');
+      const ticket12 = join(dir, 'openssl-tls12-ticket-down.sess');
+      if (haveOpenssl) {
+        assert.match(await sClient(a, ['-no_ticket', '-sess_out', sid12], '-tls1_2'), /New, TLSv1\.2/);
+        assert.match(await sClient(a, ['-sess_out', ticket12], '-tls1_2'), /New, TLSv1\.2/);
+      }
       await killRedis(fleet);
       const down = await round(b, s1, 'GET /down');
       assert.equal(down.reused, true, 'resumed on B without Redis (stateless tickets need no store)');
@@ -382,6 +410,11 @@ describe('a fleet of three tlskit serve processes sharing one redis-server', { s
       await b.peer.waitFor(/resumed 0-RTT=rejected \(starting\)/, 5000, 'stderr');
       const during = await round(a);
       assert.equal(during.sessions.length, 2, 'stateless tickets are still issued');
+      if (haveOpenssl) {
+        // TLS 1.2: the session-ID cache lives in Redis (→ full handshake), tickets do not
+        assert.match(await sClient(c, ['-no_ticket', '-sess_in', sid12], '-tls1_2'), /New, TLSv1\.2/, 'session ID: full handshake without Redis');
+        assert.match(await sClient(c, ['-sess_in', ticket12], '-tls1_2'), /Reused, TLSv1\.2/, 'TLS 1.2 ticket: resumed without Redis');
+      }
 
       await restartRedis(fleet);
       const restartedAt = Date.now();
