@@ -33,9 +33,9 @@ export const SESSION_OPTIONS_HELP = `Sessions (resumption) and a fleet of server
                    tickets sealed with the ticket keys (reusable, no store needed)
   --redis HOST:PORT|redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]  keep stateful tickets, the TLS
                    1.2 session-ID cache and 0-RTT anti-replay records in this Redis, shared by
-                   the fleet (default: in this process's memory). If Redis is unreachable or lost, the server keeps
-                   running with full handshakes where it needs the store (fail closed) and
-                   reconnects by itself. Password also from TLSKIT_REDIS_PASSWORD
+                   the fleet (default: in this process's memory). If Redis is unreachable or
+                   lost, the server keeps running with full handshakes where it needs the store
+                   (fail closed) and reconnects by itself. Password also from TLSKIT_REDIS_PASSWORD
   --redis-prefix PREFIX  prefix of every Redis key (default tlskit:)
   --early-data-window SECONDS  with --early-data-stateless: the RFC 8446 §8.3 freshness window
                    (default 10); accepted ClientHellos are recorded for 2 × it, and 0-RTT is
