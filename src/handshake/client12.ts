@@ -1,5 +1,4 @@
 import { ErrorCode, TlsError, decodeError, illegalParameter, unexpectedMessage } from '../errors.js';
-import { finishedVerifyData12, verifyFinished12, VERIFY_DATA_LENGTH } from '../keyschedule/prf12.js';
 import { Transcript } from '../keyschedule/transcript.js';
 import { downgradeSentinel, type ServerHello } from '../messages/server-hello.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
@@ -9,7 +8,6 @@ import { decodeCertificateRequest12, type CertificateRequest12 } from '../messag
 import { decodeServerHelloDone, decodeHelloRequest } from '../messages/empty-messages.js';
 import { encodeClientKeyExchange } from '../messages/client-key-exchange.js';
 import { encodeCertificateVerify } from '../messages/certificate-verify.js';
-import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import { decodeNewSessionTicket12, type NewSessionTicket12 } from '../messages/new-session-ticket12.js';
 import { decodeAlpnServer } from '../extensions/alpn.js';
 import { decodeEcPointFormats, ECPointFormat } from '../extensions/ec-point-formats.js';
@@ -22,7 +20,7 @@ import { decodeSignedCertificateTimestampList } from '../extensions/signed-certi
 import { decodeCertificateStatus } from '../messages/certificate-status.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ClientConfig } from './config.js';
-import { deriveSession12, resumeSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, macKeys12, rsaClientPreMasterSecret12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
+import { deriveSession12, resumeSession12, receiveFinished12, sendFinished12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, rsaClientPreMasterSecret12, serverParamsSignedContent, verifyServerKeyExchange } from './common12.js';
 import { ffdheGroupOf } from '../crypto/ffdhe-groups.js';
 import { verifyServerChain } from './client13.js';
 import { CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
@@ -306,12 +304,9 @@ export function* clientHandshake12(
   }
 
   // --- ChangeCipherSpec, Finished (RFC 5246 §7.1, §7.4.9)
-  host.sendChangeCipherSpec();
-  host.setWriteKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, encryptThenMac));
-  const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash());
-  const ourFin = { verifyData };
-  transcript.add(host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin).raw);
-  neg.clientFinished = verifyData;
+  const ourFin = sendFinished12(host, p, suite, session, 'client', transcript, encryptThenMac);
+  transcript.add(ourFin.raw);
+  neg.clientFinished = ourFin.verifyData;
 
   // --- [NewSessionTicket] (RFC 5077 §3.3: announced by session_ticket in the ServerHello, before the CCS)
   const nst = ticketAck ? yield* receiveNewSessionTicket12(host) : undefined;
@@ -319,16 +314,10 @@ export function* clientHandshake12(
 
   // --- server ChangeCipherSpec, Finished
   yield* expect12(CHANGE_CIPHER_SPEC_MESSAGE);
-  host.setReadKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
-  const finMsg = yield* expect12(HandshakeType.finished);
-  const fin = decodeFinished(finMsg.body, VERIFY_DATA_LENGTH);
-  host.received(finMsg, fin);
-  // RFC 5246 §7.4.9: recipients MUST verify the Finished (constant-time comparison) → decrypt_error.
-  if (!verifyFinished12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash(), fin.verifyData)) {
-    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'server Finished does not verify', { field: 'Finished.verify_data' });
-  }
+  // RFC 5246 §7.4.9: recipients MUST verify the Finished (constant time) → decrypt_error.
+  const fin = yield* receiveFinished12(host, p, suite, session, 'server', transcript, encryptThenMac, expect12);
   neg.serverFinished = fin.verifyData;
-  transcript.add(finMsg.raw);
+  transcript.add(fin.raw);
   host.complete12(session.exporter);
 
   // RFC 5077 §3.3: the ticket is valid only now that the server Finished verified; §3.4: a ticket
@@ -431,24 +420,13 @@ function* resumeClient12(
   const ccs = first ?? (yield* expect12(CHANGE_CIPHER_SPEC_MESSAGE));
   if (ccs.type !== CHANGE_CIPHER_SPEC_MESSAGE) throw unexpectedMessage('expected ChangeCipherSpec in the abbreviated handshake');
   const session = resumeSession12(host, p, suite, offered.masterSecret, hello.random, sh.random);
-  host.setReadKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, o.encryptThenMac));
-  const finMsg = yield* expect12(HandshakeType.finished);
-  const fin = decodeFinished(finMsg.body, VERIFY_DATA_LENGTH);
-  host.received(finMsg, fin);
   // RFC 5246 §7.4.9: verified (constant time) before we send anything → decrypt_error.
-  if (!verifyFinished12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash(), fin.verifyData)) {
-    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'server Finished does not verify', { field: 'Finished.verify_data' });
-  }
+  const fin = yield* receiveFinished12(host, p, suite, session, 'server', transcript, o.encryptThenMac, expect12);
   neg.serverFinished = fin.verifyData;
-  transcript.add(finMsg.raw);
+  transcript.add(fin.raw);
 
   // --- our ChangeCipherSpec, Finished
-  host.sendChangeCipherSpec();
-  host.setWriteKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, o.encryptThenMac));
-  const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash());
-  const ourFin = { verifyData };
-  host.send(HandshakeType.finished, encodeFinished(ourFin), ourFin);
-  neg.clientFinished = verifyData;
+  neg.clientFinished = sendFinished12(host, p, suite, session, 'client', transcript, o.encryptThenMac).verifyData;
   host.complete12(session.exporter);
 
   // RFC 5077 §3.3/§3.4: a new ticket replaces the old one (an empty one: keep the old); the session stays the same.

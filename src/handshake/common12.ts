@@ -3,12 +3,18 @@ import { ErrorCode, TlsError, illegalParameter } from '../errors.js';
 import {
   exportKeyingMaterial12,
   extendedMasterSecret,
+  finishedVerifyData12,
   keyBlock12,
   masterSecret12,
+  verifyFinished12,
+  VERIFY_DATA_LENGTH,
   type KeyBlock12,
 } from '../keyschedule/prf12.js';
-import { NamedGroup } from '../registry/codepoints.js';
-import type { Exporter12, HandshakeHost } from './host.js';
+import type { Transcript } from '../keyschedule/transcript.js';
+import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import { HandshakeType, NamedGroup } from '../registry/codepoints.js';
+import type { Exporter12, HandshakeHost, HandshakeInput, HandshakeStep } from './host.js';
 import { schemeFitsKey12, type Tls12Suite } from './suites12.js';
 
 /** Groups usable for TLS 1.2 ECDHE (RFC 8422 §5.1.1 and RFC 8422 §3 for x25519). */
@@ -169,4 +175,60 @@ export function rsaClientPreMasterSecret12(provider: CryptoProvider, clientVersi
 /** The key block's MAC keys for a CBC suite (RFC 5246 §6.3), and encrypt_then_mac (RFC 7366). */
 export function macKeys12(suite: Tls12Suite, macKey: Uint8Array, encryptThenMac: boolean): { macKey: Uint8Array; encryptThenMac: boolean } | undefined {
   return suite.cbc === undefined ? undefined : { macKey, encryptThenMac };
+}
+
+/** One side's write key, IV and (CBC suites) MAC keys from the key block (RFC 5246 §6.3). */
+function writeKeysOf12(suite: Tls12Suite, session: Session12, side: 'client' | 'server', encryptThenMac: boolean) {
+  const k = session.keys;
+  return side === 'client'
+    ? { key: k.clientWriteKey, iv: k.clientWriteIv, mac: macKeys12(suite, k.clientWriteMacKey, encryptThenMac) }
+    : { key: k.serverWriteKey, iv: k.serverWriteIv, mac: macKeys12(suite, k.serverWriteMacKey, encryptThenMac) };
+}
+
+/**
+ * Our ChangeCipherSpec and Finished (RFC 5246 §7.1, §7.4.9): switches to our write keys and sends
+ * verify_data over the transcript so far. Returns the Finished as sent (the caller adds it to the
+ * transcript when more messages follow).
+ */
+export function sendFinished12(
+  host: HandshakeHost,
+  provider: CryptoProvider,
+  suite: Tls12Suite,
+  session: Session12,
+  side: 'client' | 'server',
+  transcript: Transcript,
+  encryptThenMac: boolean,
+): { readonly raw: Uint8Array; readonly verifyData: Uint8Array } {
+  host.sendChangeCipherSpec();
+  const w = writeKeysOf12(suite, session, side, encryptThenMac);
+  host.setWriteKeys12(suite, w.key, w.iv, w.mac);
+  const verifyData = finishedVerifyData12(provider, suite.prfHash, session.masterSecret, side, transcript.hash());
+  const fin = { verifyData };
+  return { raw: host.send(HandshakeType.finished, encodeFinished(fin), fin).raw, verifyData };
+}
+
+/**
+ * The peer's Finished after its ChangeCipherSpec (which the caller has consumed): switches to the
+ * peer's write keys for reading, then waits for the Finished (with `expectMessage`) and verifies it.
+ * RFC 5246 §7.4.9: recipients MUST verify the Finished (constant-time comparison) → decrypt_error.
+ */
+export function* receiveFinished12(
+  host: HandshakeHost,
+  provider: CryptoProvider,
+  suite: Tls12Suite,
+  session: Session12,
+  peer: 'client' | 'server',
+  transcript: Transcript,
+  encryptThenMac: boolean,
+  expectMessage: (type: number) => Generator<HandshakeStep, HandshakeMessage, HandshakeInput>,
+): Generator<HandshakeStep, { readonly raw: Uint8Array; readonly verifyData: Uint8Array }, HandshakeInput> {
+  const r = writeKeysOf12(suite, session, peer, encryptThenMac);
+  host.setReadKeys12(suite, r.key, r.iv, r.mac);
+  const finMsg = yield* expectMessage(HandshakeType.finished);
+  const fin = decodeFinished(finMsg.body, VERIFY_DATA_LENGTH);
+  host.received(finMsg, fin);
+  if (!verifyFinished12(provider, suite.prfHash, session.masterSecret, peer, transcript.hash(), fin.verifyData)) {
+    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, `${peer} Finished does not verify`, { field: 'Finished.verify_data' });
+  }
+  return { raw: finMsg.raw, verifyData: fin.verifyData };
 }

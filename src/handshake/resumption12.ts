@@ -13,12 +13,11 @@
 import { decodeError, ErrorCode, TlsError } from '../errors.js';
 import { MASTER_SECRET_LENGTH } from '../keyschedule/prf12.js';
 import { ProtocolVersion } from '../registry/codepoints.js';
-import { fromUtf8, utf8 } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import type { ClientConfig, ServerConfig } from './config.js';
 import { awaitValue, type HandshakeInput, type HandshakeStep } from './host.js';
-import { decodeClientSession, encodeClientSession, type ClientSession13 } from './resumption13.js';
+import { decodeClientSession, encodeClientSession, readSessionTail, writeSessionTail, type ClientSession13 } from './resumption13.js';
 import { legacySuitesAllowed, tls12Suite } from './suites12.js';
 
 /** RFC 5246 §7.4.1.2: `opaque SessionID<0..32>`. */
@@ -94,10 +93,7 @@ export function encodeClientSession12(s: ClientSession12): Uint8Array {
   w.u8(1).u16(s.version).u16(s.cipherSuite).bytes(s.masterSecret).u8(s.extendedMasterSecret ? 1 : 0);
   w.opaque8(s.sessionId).opaque16(s.ticket);
   w.u32(s.lifetimeS).u64(BigInt(Math.floor(s.receivedAt)));
-  w.opaque8(utf8(s.serverName ?? '')).opaque8(utf8(s.alpn ?? ''));
-  w.u8(s.peerCertificates.length);
-  for (const c of s.peerCertificates) w.opaque24(c);
-  w.u8(s.verified === true ? 1 : 0);
+  writeSessionTail(w, s);
   return w.finish();
 }
 
@@ -116,13 +112,7 @@ export function decodeClientSession12(bytes: Uint8Array): ClientSession12 {
   const lifetimeS = r.u32('session.lifetime');
   const receivedAtBig = r.u64('session.received_at');
   if (receivedAtBig > BigInt(Number.MAX_SAFE_INTEGER)) throw decodeError('received_at out of range', 'session.received_at');
-  const sni = readName(r, 'session.server_name');
-  const alpn = readName(r, 'session.alpn');
-  const n = r.u8('session.certificates');
-  const peerCertificates: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) peerCertificates.push(r.vec24('session.certificate', 1).slice());
-  const verified = r.u8('session.verified');
-  if (verified > 1) throw decodeError('session.verified must be 0 or 1', 'session.verified');
+  const tail = readSessionTail(r);
   r.end('session');
   return {
     version,
@@ -133,21 +123,8 @@ export function decodeClientSession12(bytes: Uint8Array): ClientSession12 {
     ticket,
     lifetimeS,
     receivedAt: Number(receivedAtBig),
-    serverName: sni,
-    alpn,
-    peerCertificates,
-    verified: verified === 1,
+    ...tail,
   };
-}
-
-function readName(r: Reader, field: string): string | undefined {
-  const b = r.vec8(field);
-  if (b.length === 0) return undefined;
-  try {
-    return fromUtf8(b);
-  } catch {
-    throw decodeError(`${field}: not UTF-8`, field);
-  }
 }
 
 /** Any client session as bytes (TLS 1.3 or 1.2): the node:tls `session` Buffer. */

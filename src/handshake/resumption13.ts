@@ -13,8 +13,8 @@ import { tls13Suite, type Tls13Suite } from '../keyschedule/suites.js';
 import { EarlySecrets, finishedVerifyData, resumptionPsk } from '../keyschedule/tls13.js';
 import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { ExtensionType, ProtocolVersion } from '../registry/codepoints.js';
-import { fromUtf8, utf8 } from '../wire/bytes.js';
-import { Reader } from '../wire/reader.js';
+import { utf8 } from '../wire/bytes.js';
+import { Reader, readOptionalUtf8 } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 
 /** A resumable TLS 1.3 session as the client keeps it (one ticket). */
@@ -205,11 +205,36 @@ export function encodeClientSession(s: ClientSession13): Uint8Array {
   const w = new Writer(256 + s.ticket.length);
   w.u8(1).u16(s.version).u16(s.cipherSuite).opaque8(s.psk).opaque16(s.ticket);
   w.u32(s.ticketAgeAdd).u32(s.lifetimeS).u64(BigInt(Math.floor(s.receivedAt))).u32(s.maxEarlyDataSize);
+  writeSessionTail(w, s);
+  return w.finish();
+}
+
+/** What a client session ends with, in both versions' formats. */
+export interface ClientSessionTail {
+  readonly serverName: string | undefined;
+  readonly alpn: string | undefined;
+  readonly peerCertificates: readonly Uint8Array[];
+  readonly verified: boolean;
+}
+
+/** `opaque sni<0..255>, opaque alpn<0..255>, u8 n, n × opaque cert<1..2^24-1>, u8 verified`. */
+export function writeSessionTail(w: Writer, s: { readonly serverName?: string | undefined; readonly alpn?: string | undefined; readonly peerCertificates: readonly Uint8Array[]; readonly verified?: boolean | undefined }): void {
   w.opaque8(utf8(s.serverName ?? '')).opaque8(utf8(s.alpn ?? ''));
   w.u8(s.peerCertificates.length);
   for (const c of s.peerCertificates) w.opaque24(c);
   w.u8(s.verified === true ? 1 : 0);
-  return w.finish();
+}
+
+/** Reads what `writeSessionTail` wrote (strict: not UTF-8, bad lengths, verified > 1 → decode_error). */
+export function readSessionTail(r: Reader): ClientSessionTail {
+  const serverName = readOptionalUtf8(r, 'session.server_name');
+  const alpn = readOptionalUtf8(r, 'session.alpn');
+  const n = r.u8('session.certificates');
+  const peerCertificates: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) peerCertificates.push(r.vec24('session.certificate', 1).slice());
+  const verified = r.u8('session.verified');
+  if (verified > 1) throw decodeError('session.verified must be 0 or 1', 'session.verified');
+  return { serverName, alpn, peerCertificates, verified: verified === 1 };
 }
 
 export function decodeClientSession(bytes: Uint8Array): ClientSession13 {
@@ -224,26 +249,7 @@ export function decodeClientSession(bytes: Uint8Array): ClientSession13 {
   const lifetimeS = r.u32('session.ticket_lifetime');
   const receivedAt = Number(r.u64('session.received_at'));
   const maxEarlyDataSize = r.u32('session.max_early_data_size');
-  const sni = fromUtf8(r.vec8('session.server_name'));
-  const alpn = fromUtf8(r.vec8('session.alpn'));
-  const n = r.u8('session.certificates');
-  const peerCertificates: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) peerCertificates.push(r.vec24('session.certificate', 1));
-  const verified = r.u8('session.verified');
-  if (verified > 1) throw decodeError('session.verified must be 0 or 1', 'session.verified');
+  const tail = readSessionTail(r);
   r.end('session');
-  return {
-    version,
-    cipherSuite,
-    psk,
-    ticket,
-    ticketAgeAdd,
-    lifetimeS,
-    receivedAt,
-    maxEarlyDataSize,
-    serverName: sni === '' ? undefined : sni,
-    alpn: alpn === '' ? undefined : alpn,
-    peerCertificates,
-    verified: verified === 1,
-  };
+  return { version, cipherSuite, psk, ticket, ticketAgeAdd, lifetimeS, receivedAt, maxEarlyDataSize, ...tail };
 }

@@ -1,5 +1,4 @@
 import { ErrorCode, TlsError, decodeError, illegalParameter, internalError } from '../errors.js';
-import { finishedVerifyData12, verifyFinished12, VERIFY_DATA_LENGTH } from '../keyschedule/prf12.js';
 import { Transcript } from '../keyschedule/transcript.js';
 import { decodeClientHello, type ClientHello } from '../messages/client-hello.js';
 import { DOWNGRADE_TLS12, encodeServerHello, type ServerHello } from '../messages/server-hello.js';
@@ -9,7 +8,6 @@ import { encodeServerDhParams, encodeServerEcdhParams, encodeServerKeyExchangeDh
 import { FFDHE_GROUPS, G2 } from '../crypto/ffdhe-groups.js';
 import { encodeServerHelloDone } from '../messages/empty-messages.js';
 import { decodeClientKeyExchange } from '../messages/client-key-exchange.js';
-import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import { encodeNewSessionTicket12 } from '../messages/new-session-ticket12.js';
 import { decodeSessionTicket } from '../extensions/session-ticket.js';
 import { findExtension, type Extension } from '../extensions/extension.js';
@@ -26,7 +24,7 @@ import { AlertDescription } from '../registry/alerts.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { nameMatches } from './common13.js';
-import { deriveSession12, resumeSession12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, macKeys12, MAX_RECORD_SIZE_LIMIT_12, rsaPreMasterSecret12, serverParamsSignedContent } from './common12.js';
+import { deriveSession12, resumeSession12, receiveFinished12, sendFinished12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, MAX_RECORD_SIZE_LIMIT_12, rsaPreMasterSecret12, serverParamsSignedContent } from './common12.js';
 import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
 import { receiveCertificateVerify12, receiveClientCertificate12, sendCertificateRequest12 } from './client-auth.js';
@@ -360,16 +358,10 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
 
   // --- client ChangeCipherSpec, Finished (RFC 5246 §7.1, §7.4.9)
   yield* expect(CHANGE_CIPHER_SPEC_MESSAGE);
-  host.setReadKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, encryptThenMac));
-  const cfMsg = yield* expect(HandshakeType.finished);
-  const cf = decodeFinished(cfMsg.body, VERIFY_DATA_LENGTH);
-  host.received(cfMsg, cf);
   // RFC 5246 §7.4.9: recipients MUST verify (constant-time comparison) → decrypt_error.
-  if (!verifyFinished12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash(), cf.verifyData)) {
-    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'client Finished does not verify', { field: 'Finished.verify_data' });
-  }
+  const cf = yield* receiveFinished12(host, p, suite, session, 'client', transcript, encryptThenMac, expect);
   neg.clientFinished = cf.verifyData;
-  transcript.add(cfMsg.raw);
+  transcript.add(cf.raw);
 
   // --- the session, now that the client Finished verified (RFC 5077 §3.3): a NewSessionTicket
   // before our ChangeCipherSpec, or the session cached under its ID (RFC 5246 §7.4.1.2)
@@ -388,12 +380,9 @@ export function* serverHandshake12(host: HandshakeHost, config: ServerConfig, ch
   }
 
   // --- our ChangeCipherSpec, Finished
-  host.sendChangeCipherSpec();
-  host.setWriteKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
-  const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash());
-  const fin = { verifyData };
-  transcript.add(host.send(HandshakeType.finished, encodeFinished(fin), fin).raw);
-  neg.serverFinished = verifyData;
+  const fin = sendFinished12(host, p, suite, session, 'server', transcript, encryptThenMac);
+  transcript.add(fin.raw);
+  neg.serverFinished = fin.verifyData;
   host.complete12(session.exporter);
   yield* refuseRenegotiation12(host);
 }
@@ -480,23 +469,14 @@ function* resumeServer12(
 
   // --- our ChangeCipherSpec, Finished first (RFC 5246 §7.3)
   const session = resumeSession12(host, p, suite, state.masterSecret, hello.random, random);
-  host.sendChangeCipherSpec();
-  host.setWriteKeys12(suite, session.keys.serverWriteKey, session.keys.serverWriteIv, macKeys12(suite, session.keys.serverWriteMacKey, encryptThenMac));
-  const verifyData = finishedVerifyData12(p, suite.prfHash, session.masterSecret, 'server', transcript.hash());
-  const fin = { verifyData };
-  transcript.add(host.send(HandshakeType.finished, encodeFinished(fin), fin).raw);
-  neg.serverFinished = verifyData;
+  const fin = sendFinished12(host, p, suite, session, 'server', transcript, encryptThenMac);
+  transcript.add(fin.raw);
+  neg.serverFinished = fin.verifyData;
 
   // --- the client's ChangeCipherSpec, Finished
   yield* expect(CHANGE_CIPHER_SPEC_MESSAGE);
-  host.setReadKeys12(suite, session.keys.clientWriteKey, session.keys.clientWriteIv, macKeys12(suite, session.keys.clientWriteMacKey, encryptThenMac));
-  const cfMsg = yield* expect(HandshakeType.finished);
-  const cf = decodeFinished(cfMsg.body, VERIFY_DATA_LENGTH);
-  host.received(cfMsg, cf);
   // RFC 5246 §7.4.9: recipients MUST verify (constant-time comparison) → decrypt_error.
-  if (!verifyFinished12(p, suite.prfHash, session.masterSecret, 'client', transcript.hash(), cf.verifyData)) {
-    throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'client Finished does not verify', { field: 'Finished.verify_data' });
-  }
+  const cf = yield* receiveFinished12(host, p, suite, session, 'client', transcript, encryptThenMac, expect);
   neg.clientFinished = cf.verifyData;
   host.complete12(session.exporter);
   yield* refuseRenegotiation12(host);

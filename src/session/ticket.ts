@@ -28,8 +28,8 @@
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadKey, type CryptoProvider } from '../crypto/provider.js';
 import { decodeError, ErrorCode, TlsError } from '../errors.js';
 import { MASTER_SECRET_LENGTH } from '../keyschedule/prf12.js';
-import { fromUtf8, utf8 } from '../wire/bytes.js';
-import { Reader } from '../wire/reader.js';
+import { utf8 } from '../wire/bytes.js';
+import { Reader, readOptionalUtf8 } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { TICKET_KEY_NAME_LENGTH, type TicketKeyring } from './ticket-keys.js';
 
@@ -173,8 +173,8 @@ export function decodeSessionState(bytes: Uint8Array): SessionState {
   const issuedAt = Number(issuedAtBig);
   const lifetime = r.u32('SessionState.lifetime');
   if (lifetime > MAX_SESSION_LIFETIME_S) throw decodeError('lifetime out of range', 'SessionState.lifetime');
-  const serverName = readString8(r, 'SessionState.server_name');
-  const alpn = readString8(r, 'SessionState.alpn');
+  const serverName = readOptionalUtf8(r, 'SessionState.server_name');
+  const alpn = readOptionalUtf8(r, 'SessionState.alpn');
   let peer: PeerIdentity;
   const kindByte = r.u8('SessionState.peer.kind');
   const kind = kindByte & ~PEER_VERIFIED;
@@ -217,16 +217,6 @@ function writeString8(w: Writer, s: string | undefined, what: string): void {
   const b = s === undefined ? new Uint8Array(0) : utf8(s);
   if (s !== undefined && (b.length < 1 || b.length > 255)) throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, `session state: ${what} length`);
   w.opaque8(b);
-}
-
-function readString8(r: Reader, field: string): string | undefined {
-  const b = r.vec8(field);
-  if (b.length === 0) return undefined;
-  try {
-    return fromUtf8(b);
-  } catch {
-    throw decodeError(`${field}: not UTF-8`, field);
-  }
 }
 
 function aadFor(name: Uint8Array, purpose: TicketPurpose): Uint8Array {

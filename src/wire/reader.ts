@@ -1,4 +1,5 @@
 import { decodeError, internalError } from '../errors.js';
+import { fromUtf8 } from './bytes.js';
 
 /** One field read by a traced Reader: its RFC name and its byte range in the root buffer. */
 export interface FieldSpan {
@@ -147,5 +148,16 @@ export class Reader {
   /** Reject trailing bytes: every structure must be consumed exactly. */
   end(field: string): void {
     if (this.pos !== this.limit) throw decodeError(`${field}: ${this.limit - this.pos} trailing byte(s)`, field);
+  }
+}
+
+/** An optional UTF-8 string in `opaque<0..255>` (empty: none); bytes that are not UTF-8 are decode_error. */
+export function readOptionalUtf8(r: Reader, field: string): string | undefined {
+  const b = r.vec8(field);
+  if (b.length === 0) return undefined;
+  try {
+    return fromUtf8(b);
+  } catch {
+    throw decodeError(`${field}: not UTF-8`, field);
   }
 }
