@@ -43,6 +43,10 @@ Options:
                      answers the server's later requests, shown as "Post-handshake authentication")
   --key FILE         private key (PEM) of the --cert at the same position
   --insecure         do not verify the server's certificate (loud warning)
+  --crl FILE         check the server's chain against the CRL(s) in FILE (PEM or DER); repeatable
+  --fetch-crls       fetch CRLs from the distribution points of the server's chain (http only,
+                     bounded, cached until nextUpdate) during the handshake; a revoked
+                     certificate fails it (an unreachable CRL is accepted: soft-fail)
   --status           ask for a stapled OCSP response (status_request, RFC 6066 §8) and show it:
                      status, producedAt, this/next update, responder and its verification (a
                      revoked or invalid one fails the handshake; none is accepted)
@@ -177,6 +181,21 @@ function verificationReport(verifier: CertificateVerifier, chain: readonly Uint8
     : { ok: false, enabled, text: `disabled by --insecure; it would have FAILED: ${r.error.message} — ${why}`, code: r.error.code };
 }
 
+/** The CRLs in a PEM or DER file. */
+function readCrlFile(file: string): Uint8Array[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read --crl ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const text = new TextDecoder('latin1').decode(bytes);
+  if (!text.includes('-----BEGIN')) return [new Uint8Array(bytes)];
+  const blocks = decodePem(text).filter((b) => b.label === 'X509 CRL');
+  if (blocks.length === 0) throw new UsageError(`--crl ${file}: no X509 CRL PEM block`);
+  return blocks.map((b) => b.der);
+}
+
 export async function runConnect(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -186,6 +205,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       cert: { type: 'string', multiple: true },
       key: { type: 'string', multiple: true },
       insecure: { type: 'boolean', default: false },
+      crl: { type: 'string', multiple: true },
+      'fetch-crls': { type: 'boolean', default: false },
       status: { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
@@ -226,7 +247,13 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       throw new UsageError(`cannot read --cafile ${values.cafile}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const verifier = createDefaultVerifier({ provider, trustAnchors: typeof anchors === 'string' ? anchors : anchors.join('\n') });
+  const crls = (values.crl ?? []).flatMap((file) => readCrlFile(file));
+  const verifier = createDefaultVerifier({
+    provider,
+    trustAnchors: typeof anchors === 'string' ? anchors : anchors.join('\n'),
+    ...(crls.length > 0 ? { crls } : {}),
+    ...(values['fetch-crls'] ? { fetchCrls: true } : {}),
+  });
   if (values.insecure) {
     process.stderr.write(
       '\n*** WARNING: certificate verification is DISABLED (--insecure). ***\n' +

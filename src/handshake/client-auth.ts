@@ -20,7 +20,7 @@ import { equalBytes } from '../wire/bytes.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import type { CertifiedKey, ClientAuthConfig, ClientConfig, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseSignatureScheme, verifyPeerSignature } from './common13.js';
-import { expect, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
+import { awaitValue, expect, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 
 /** RFC 8446 §4.3.2: sends a CertificateRequest (signature_algorithms, certificate_authorities when configured). */
@@ -76,7 +76,7 @@ export function* receiveClientCertificate13(
   }
   const chain = cert.certificateList.map((e) => e.certData);
   host.negotiated.peerCertificates = chain;
-  const key = verifyClientChain(host, config, auth, chain);
+  const key = yield* verifyClientChain(host, config, auth, chain);
 
   const cvMsg = yield* expect(HandshakeType.certificate_verify);
   const cv = decodeCertificateVerify(cvMsg.body);
@@ -97,11 +97,18 @@ export function* receiveClientCertificate13(
  * Verifies the client's chain (purpose clientAuth) and returns the leaf's public key. A chain that
  * fails is fatal when `rejectUnverified`, otherwise the reason is kept in `negotiated.verifyError`.
  */
-export function verifyClientChain(host: Pick<HandshakeHost, 'negotiated'>, config: ServerConfig, auth: ClientAuthConfig, chain: readonly Uint8Array[]): PublicKey {
+export function* verifyClientChain(
+  host: Pick<HandshakeHost, 'negotiated'>,
+  config: ServerConfig,
+  auth: ClientAuthConfig,
+  chain: readonly Uint8Array[],
+): Generator<HandshakeStep, PublicKey, HandshakeInput> {
   const leaf = chain[0] as Uint8Array;
   let parsed: Certificate | undefined;
   if (auth.verifier !== null) {
-    const result = auth.verifier.verify({ chain, purpose: 'clientAuth', time: config.now() });
+    const req = { chain, purpose: 'clientAuth' as const, time: config.now() };
+    // a verifier that may fetch (CRLs from distribution points) is waited for
+    const result = auth.verifier.verifyAsync !== undefined ? yield* awaitValue(auth.verifier.verifyAsync(req)) : auth.verifier.verify(req);
     if (result.ok) {
       host.negotiated.peerVerified = true;
       const first = result.chain[0];
@@ -241,7 +248,7 @@ export function* receiveClientCertificate12(
     return undefined;
   }
   host.negotiated.peerCertificates = cert.certificateList;
-  return verifyClientChain(host, config, auth, cert.certificateList);
+  return yield* verifyClientChain(host, config, auth, cert.certificateList);
 }
 
 /** RFC 5246 §7.4.8: the client's CertificateVerify, a signature over all handshake messages so far. */

@@ -214,7 +214,7 @@ export function* clientHandshake12(
     return m ?? (yield* expect12(...types));
   };
 
-  const leafKey = verifyServerChain(config, cert.certificateList, host, suite.keyExchange === 'rsa' ? 'keyEncipherment' : 'digitalSignature', { ocspResponses, leafOcspResponse: ocspResponses[0], sctList });
+  const leafKey = yield* verifyServerChain(config, cert.certificateList, host, suite.keyExchange === 'rsa' ? 'keyEncipherment' : 'digitalSignature', { ocspResponses, leafOcspResponse: ocspResponses[0], sctList });
   // RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate key must fit the suite's authentication.
   if (!keyFitsAuth(suite.auth, leafKey.info)) {
     throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_CERTIFICATE, `the server certificate key (${leafKey.info.type}) does not fit ${suite.name}`);

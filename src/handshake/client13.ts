@@ -27,7 +27,7 @@ import { equalBytes } from '../wire/bytes.js';
 import type { ClientConfig } from './config.js';
 import { certificateVerifyContent, isIpAddress, postHandshake13, verifyPeerSignature } from './common13.js';
 import { greasePicker, type ClientHelloProfile } from './hello-profile.js';
-import { expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
+import { awaitValue, expect, type HandshakeGenerator, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
 import { clientHandshake12 } from './client12.js';
 import { tls12Suite } from './suites12.js';
 import { sendClientCertificate13 } from './client-auth.js';
@@ -252,7 +252,7 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     neg.peerCertificates = chain;
     // §4.4.2.1: a stapled OCSP response and SCTs ride in the CertificateEntry extensions.
     const stapled = readCertificateEntries13(cert.certificateList, state.sent);
-    const leafKey = verifyServerChain(config, chain, host, 'digitalSignature', stapled);
+    const leafKey = yield* verifyServerChain(config, chain, host, 'digitalSignature', stapled);
     transcript.add(msg.raw);
 
     const cvMsg = yield* expect(HandshakeType.certificate_verify);
@@ -604,13 +604,13 @@ function processEncryptedExtensions(config: ClientConfig, state: HelloState, ext
  * Runs the verifier on the server's chain and returns the leaf's public key. `usage`: what the
  * key does, digitalSignature (signatures) or keyEncipherment (TLS 1.2 static RSA, RFC 5246 §7.4.2).
  */
-export function verifyServerChain(
+export function* verifyServerChain(
   config: ClientConfig,
   chain: readonly Uint8Array[],
   host: HandshakeHost,
   usage: 'digitalSignature' | 'keyEncipherment' = 'digitalSignature',
   stapled: StapledData = NO_STAPLED_DATA,
-): PublicKey {
+): Generator<HandshakeStep, PublicKey, HandshakeInput> {
   const leaf = chain[0];
   if (leaf === undefined) throw decodeError('empty certificate chain');
   host.negotiated.ocspResponse = stapled.leafOcspResponse;
@@ -625,7 +625,9 @@ export function verifyServerChain(
       ...(stapled.sctList !== undefined ? { sctList: stapled.sctList } : {}),
       ...(config.requestOcsp ? { statusRequested: true } : {}),
     };
-    const result = config.verifier.verify({ chain, purpose: 'serverAuth', time: config.now(), ...target, ...extra });
+    const req = { chain, purpose: 'serverAuth' as const, time: config.now(), ...target, ...extra };
+    // a verifier that may fetch (CRLs from distribution points) is waited for
+    const result = config.verifier.verifyAsync !== undefined ? yield* awaitValue(config.verifier.verifyAsync(req)) : config.verifier.verify(req);
     if (!result.ok) throw result.error;
     host.negotiated.peerVerified = true;
     host.negotiated.ocspStatus = result.ocsp;

@@ -15,6 +15,7 @@ import { decodeAnyClientSession, type ClientSession } from '../handshake/resumpt
 import type { Certificate } from '../x509/certificate.js';
 import { createDefaultVerifier, type CertificateVerifier, type VerifyRequest, type VerifyResult } from '../x509/verify.js';
 import type { CtPolicy } from '../x509/ct.js';
+import { decodePem } from '../x509/pem.js';
 import { describeChain, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 import {
   certificatesFrom,
@@ -58,6 +59,15 @@ export interface TlsClientOptions {
   ctLogs?: string | object | undefined;
   /** With ctLogs: the SCTs required (e.g. { minScts: 2, minOperators: 2 }); without it SCTs are only checked and reported. */
   ctPolicy?: CtPolicy | undefined;
+  /** CRLs (PEM or DER, one or several) the server's chain is checked against (node:tls `crl`). */
+  crl?: BinaryLike | readonly BinaryLike[] | undefined;
+  /**
+   * tlskit: fetch CRLs from the distribution points of the server's chain (http only, bounded,
+   * cached until nextUpdate) during the handshake. Off by default (no network access is made).
+   */
+  fetchCrls?: boolean | undefined;
+  /** tlskit: CRL revocation policy: 'soft' (default) accepts a certificate no CRL covers, 'hard' requires one. */
+  revocation?: 'none' | 'soft' | 'hard' | undefined;
   provider?: CryptoProvider | undefined;
   helloProfile?: ClientHelloProfile | undefined;
   recordSizeLimit?: number | undefined;
@@ -137,6 +147,36 @@ function caVerifier(provider: CryptoProvider, ca: BinaryLike | readonly BinaryLi
   return verifier;
 }
 
+/** node's `crl` and tlskit's `fetchCrls` / `revocation` → the verifier's revocation options. */
+export function revocationOptions(o: {
+  crl?: BinaryLike | readonly BinaryLike[] | undefined;
+  fetchCrls?: boolean | undefined;
+  revocation?: 'none' | 'soft' | 'hard' | undefined;
+}): { crls?: Uint8Array[]; fetchCrls?: boolean; revocation?: 'none' | 'soft' | 'hard' } {
+  return {
+    ...(o.crl !== undefined ? { crls: crlsFrom(o.crl) } : {}),
+    ...(o.fetchCrls === true ? { fetchCrls: true } : {}),
+    ...(o.revocation !== undefined ? { revocation: o.revocation } : {}),
+  };
+}
+
+/** CRLs given as PEM text (X509 CRL blocks) and/or DER. */
+function crlsFrom(input: BinaryLike | readonly BinaryLike[]): Uint8Array[] {
+  const items: readonly BinaryLike[] = Array.isArray(input) ? (input as readonly BinaryLike[]) : [input as BinaryLike];
+  const out: Uint8Array[] = [];
+  for (const item of items) {
+    const bytes = typeof item === 'string' ? new TextEncoder().encode(item) : new Uint8Array(item.buffer, item.byteOffset, item.byteLength);
+    const text = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 64)));
+    if (text.includes('-----BEGIN')) {
+      const pem = new TextDecoder('latin1').decode(bytes);
+      const blocks = decodePem(pem).filter((b) => b.label === 'X509 CRL');
+      if (blocks.length === 0) throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, 'crl: no X509 CRL PEM block found');
+      for (const b of blocks) out.push(b.der);
+    } else out.push(bytes.slice());
+  }
+  return out;
+}
+
 /** The name node verifies: `servername`, else `host`, else `localhost`. */
 export function hostnameOf(o: TlsClientOptions): string {
   return o.servername !== undefined && o.servername !== '' ? o.servername : (o.host ?? 'localhost');
@@ -149,13 +189,14 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
   const ca = o.secureContext?.ca;
   const hardOcsp = o.ocsp === 'hard';
   const base =
-    // a stapling or CT policy: a verifier of its own (the shared ones use the defaults)
-    hardOcsp || o.ctLogs !== undefined
+    // a stapling, CT or revocation policy: a verifier of its own (the shared ones use the defaults)
+    hardOcsp || o.ctLogs !== undefined || o.crl !== undefined || o.fetchCrls === true || o.revocation !== undefined
       ? createDefaultVerifier({
           provider,
           trustAnchors: o.ca !== undefined ? certificatesFrom(o.ca, 'ca') : (ca ?? rootCertificates),
           ...(hardOcsp ? { ocsp: 'hard' as const } : {}),
           ...(o.ctLogs !== undefined ? { ct: { logs: o.ctLogs, ...(o.ctPolicy !== undefined ? { policy: o.ctPolicy } : {}) } } : {}),
+          ...revocationOptions(o),
         })
       : o.ca !== undefined
         ? caVerifier(provider, o.ca)
@@ -168,41 +209,54 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
   const state: VerifyState = { ran: false, error: undefined, userError: undefined, path: undefined };
   const userCheck = o.checkServerIdentity;
 
+  /** The user's identity hook replaces the built-in one (node semantics): the base runs without a name. */
+  function baseRequest(req: VerifyRequest): VerifyRequest {
+    if (userCheck === undefined) return req;
+    const { hostname: _h, ip: _i, ...rest } = req;
+    return rest;
+  }
+
+  /** What follows the base verification: node's checkServerIdentity hook, the state, rejectUnauthorized. */
+  function after(req: VerifyRequest, baseResult: VerifyResult): VerifyResult {
+    let result = baseResult;
+    if (result.ok) state.path = result.chain;
+    if (userCheck !== undefined && result.ok) {
+      let err: Error | undefined;
+      try {
+        const chain = result.chain.length > 0 ? result.chain.map((c) => c.raw) : req.chain;
+        err = userCheck(hostname, describeChain(provider, chain) as DetailedPeerCertificate);
+      } catch (e) {
+        err = e instanceof Error ? e : new Error(String(e));
+      }
+      if (err !== undefined) {
+        state.userError = err;
+        const code = (err as { code?: unknown }).code;
+        const known = typeof code === 'string' && code in ErrorCode ? (code as ErrorCode) : ErrorCode.ERR_TLS_CERT_ALTNAME_INVALID;
+        result = { ok: false, error: new TlsError(known, err.message, { cause: err }) };
+      }
+    }
+    if (!result.ok) {
+      state.error = result.error;
+      // rejectUnauthorized: false — the handshake goes on; the socket reports authorized = false.
+      if (!reject) return { ok: true, chain: [] };
+    }
+    return result;
+  }
+
+  const baseAsync = base.verifyAsync?.bind(base);
   const verifier: CertificateVerifier = {
     verify(req: VerifyRequest): VerifyResult {
       state.ran = true;
-      let result: VerifyResult;
-      if (userCheck !== undefined) {
-        // The user's hook replaces the built-in identity check (node semantics).
-        const { hostname: _h, ip: _i, ...rest } = req;
-        result = base.verify(rest);
-        if (result.ok) {
-          state.path = result.chain;
-          let err: Error | undefined;
-          try {
-            const chain = result.chain.length > 0 ? result.chain.map((c) => c.raw) : req.chain;
-            err = userCheck(hostname, describeChain(provider, chain) as DetailedPeerCertificate);
-          } catch (e) {
-            err = e instanceof Error ? e : new Error(String(e));
-          }
-          if (err !== undefined) {
-            state.userError = err;
-            const code = (err as { code?: unknown }).code;
-            const known = typeof code === 'string' && code in ErrorCode ? (code as ErrorCode) : ErrorCode.ERR_TLS_CERT_ALTNAME_INVALID;
-            result = { ok: false, error: new TlsError(known, err.message, { cause: err }) };
-          }
-        }
-      } else {
-        result = base.verify(req);
-        if (result.ok) state.path = result.chain;
-      }
-      if (!result.ok) {
-        state.error = result.error;
-        // rejectUnauthorized: false — the handshake goes on; the socket reports authorized = false.
-        if (!reject) return { ok: true, chain: [] };
-      }
-      return result;
+      return after(req, base.verify(baseRequest(req)));
     },
+    ...(baseAsync !== undefined
+      ? {
+          async verifyAsync(req: VerifyRequest): Promise<VerifyResult> {
+            state.ran = true;
+            return after(req, await baseAsync(baseRequest(req)));
+          },
+        }
+      : {}),
   };
 
   const config = clientConfig({

@@ -10,6 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { serverConfig, type CertifiedKey, type ClientAuthConfig, type SelectCertificate, type ServerConfig } from '../handshake/config.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
+import { revocationOptions } from './client-config.js';
 import { certificatesFrom, certifiedKeysFrom, parseAlpn, versionOptions, parseCiphers, parseEcdhCurve, type BinaryLike, type KeyCertOptions, type KeyInput } from './options.js';
 import { SecureContext } from './secure-context.js';
 
@@ -41,6 +42,12 @@ export interface TlsServerOptions {
    * Independent of requestCert, which asks during the handshake.
    */
   postHandshakeAuth?: boolean | undefined;
+  /** CRLs (PEM or DER) client certificates are checked against (node:tls `crl`). */
+  crl?: BinaryLike | readonly BinaryLike[] | undefined;
+  /** tlskit: fetch CRLs from the distribution points of client chains (http only, bounded, cached). Off by default. */
+  fetchCrls?: boolean | undefined;
+  /** tlskit: CRL revocation policy for client certificates: 'soft' (default), 'hard' or 'none'. */
+  revocation?: 'none' | 'soft' | 'hard' | undefined;
   /** tlskit extras */
   provider?: CryptoProvider | undefined;
   recordSizeLimit?: number | undefined;
@@ -122,7 +129,7 @@ export function buildServerConfig(o: TlsServerOptions, contexts: ContextList = [
 function clientAuthFrom(provider: CryptoProvider, o: TlsServerOptions): ClientAuthConfig {
   const reject = o.rejectUnauthorized !== false;
   const anchors = o.ca !== undefined ? certificatesFrom(o.ca, 'ca') : undefined;
-  const verifier = createDefaultVerifier({ provider, trustAnchors: anchors ?? [...rootCertificates] });
+  const verifier = createDefaultVerifier({ provider, trustAnchors: anchors ?? [...rootCertificates], ...revocationOptions(o) });
   const certificateAuthorities: Uint8Array[] = [];
   for (const der of anchors ?? []) certificateAuthorities.push(parseCertificate(der).subject.raw);
   return { verifier, requireCertificate: reject, rejectUnverified: reject, certificateAuthorities };

@@ -11,7 +11,10 @@ import { ErrorCode, TlsError } from '../errors.js';
 import { equalBytes } from '../wire/bytes.js';
 import { BytesLru, SignatureCache } from './cache.js';
 import { parseIp, formatIp, parseCertificate, type Certificate } from './certificate.js';
-import { verifyCertificateChain } from './path.js';
+import { verifyCertificateChain, verifyCertificateChainAsync, type VerifyChainOptions } from './path.js';
+import { parseCrl, type Crl } from './crl.js';
+import type { CrlFetchOptions } from './crl-fetch.js';
+import type { RevocationMode } from './chain.js';
 import { TrustStore, type TrustAnchorSource } from './trust-store.js';
 import { matchesHostName } from './validate.js';
 import { parseLogList, type CtLog, type CtPolicy, type SctVerification } from './ct.js';
@@ -51,6 +54,11 @@ export type VerifyResult =
 
 export interface CertificateVerifier {
   verify(req: VerifyRequest): VerifyResult;
+  /**
+   * The same verification, allowed to wait for the network (CRLs fetched from the distribution
+   * points). When present, the handshake calls this one and waits for it.
+   */
+  verifyAsync?(req: VerifyRequest): Promise<VerifyResult>;
 }
 
 export interface DefaultVerifierOptions {
@@ -82,6 +90,19 @@ export interface DefaultVerifierOptions {
   readonly enforceMustStaple?: boolean;
   /** Certificate Transparency: a log list (v3 JSON text/object or parsed logs) and an optional policy. */
   readonly ct?: { readonly logs: string | object | readonly CtLog[]; readonly policy?: CtPolicy };
+  /** CRLs to check the path against (DER or parsed; node:tls's `crl` option). Malformed ones throw here. */
+  readonly crls?: readonly (Uint8Array | Crl)[];
+  /**
+   * Revocation by CRL (RFC 5280 §6.3): 'soft' (default) accepts a certificate no CRL speaks
+   * about, 'hard' requires a status for each, 'none' ignores CRLs.
+   */
+  readonly revocation?: RevocationMode;
+  /**
+   * Allow network fetches of CRLs from the distribution points of the path's certificates (http
+   * only, bounded, cached until nextUpdate; crl-fetch.ts). Off by default. When on, the verifier
+   * has `verifyAsync` and the handshake waits for it.
+   */
+  readonly fetchCrls?: boolean | CrlFetchOptions;
 }
 
 function fail(code: ErrorCode, message: string): TlsError {
@@ -163,22 +184,29 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
     return cert;
   }
 
-  function verify(req: VerifyRequest): VerifyResult {
-    try {
-      if (req.chain.length === 0) return { ok: false, error: fail(ErrorCode.ERR_TLS_BAD_CERTIFICATE, 'the peer sent no certificate') };
-      if (req.chain.length > maxChain) {
-        return { ok: false, error: fail(ErrorCode.CERT_CHAIN_TOO_LONG, `the peer sent ${req.chain.length} certificates (at most ${maxChain} accepted)`) };
+  const crls = (options.crls ?? []).map((c) => (c instanceof Uint8Array ? parseCrl(c) : c));
+  const revocation = options.revocation ?? 'soft';
+  const fetchCrls: CrlFetchOptions | undefined =
+    options.fetchCrls === undefined || options.fetchCrls === false ? undefined : options.fetchCrls === true ? {} : options.fetchCrls; // true: the process-wide CRL cache
+
+  /** The parsed chain and the options for verifyCertificateChain, or a failure. */
+  function prepare(req: VerifyRequest): { ok: true; chain: VerifyChainOptions } | { ok: false; error: TlsError } {
+    if (req.chain.length === 0) return { ok: false, error: fail(ErrorCode.ERR_TLS_BAD_CERTIFICATE, 'the peer sent no certificate') };
+    if (req.chain.length > maxChain) {
+      return { ok: false, error: fail(ErrorCode.CERT_CHAIN_TOO_LONG, `the peer sent ${req.chain.length} certificates (at most ${maxChain} accepted)`) };
+    }
+    const certs: Certificate[] = [];
+    for (let i = 0; i < req.chain.length; i++) {
+      try {
+        certs.push(parse(req.chain[i] as Uint8Array));
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        return { ok: false, error: new TlsError(ErrorCode.ERR_TLS_BAD_CERTIFICATE, `certificate ${i} is malformed: ${msg}`, { cause: e }) };
       }
-      const certs: Certificate[] = [];
-      for (let i = 0; i < req.chain.length; i++) {
-        try {
-          certs.push(parse(req.chain[i] as Uint8Array));
-        } catch (e) {
-          const msg = e instanceof Error ? e.message : String(e);
-          return { ok: false, error: new TlsError(ErrorCode.ERR_TLS_BAD_CERTIFICATE, `certificate ${i} is malformed: ${msg}`, { cause: e }) };
-        }
-      }
-      const r = verifyCertificateChain({
+    }
+    return {
+      ok: true,
+      chain: {
         provider,
         leaf: certs[0] as Certificate,
         intermediates: certs.slice(1),
@@ -187,26 +215,51 @@ export function createDefaultVerifier(options: DefaultVerifierOptions): Certific
         purpose: req.purpose,
         ...(req.hostname !== undefined ? { hostname: req.hostname } : {}),
         ...(req.ip !== undefined ? { ip: req.ip } : {}),
+        ...(crls.length > 0 ? { crls } : {}),
+        revocation,
         strictProfile,
         maxDepth,
         maxSignatureChecks,
         signatureCache,
         recordPassedChecks: false,
-      });
-      if (!r.ok) return { ok: false, error: r.error };
-      // Stapled OCSP and TLS SCTs (stapling.ts), on the validated path.
-      if (req.ocspResponses !== undefined || req.statusRequested === true || options.ocsp === 'hard' || ct !== undefined) {
-        const s = checkStapled(provider, r.chain, req, { ocsp: options.ocsp ?? 'soft', enforceMustStaple: options.enforceMustStaple ?? true, ct });
-        if (s.error !== undefined) return { ok: false, error: s.error };
-        return { ok: true, chain: r.chain, ocsp: s.ocsp, scts: s.scts };
-      }
-      return { ok: true, chain: r.chain };
+      },
+    };
+  }
+
+  /** After path validation: the stapled OCSP response and TLS SCTs (stapling.ts), on the validated path. */
+  function finish(req: VerifyRequest, r: ReturnType<typeof verifyCertificateChain>): VerifyResult {
+    if (!r.ok) return { ok: false, error: r.error };
+    if (req.ocspResponses !== undefined || req.statusRequested === true || options.ocsp === 'hard' || ct !== undefined) {
+      const s = checkStapled(provider, r.chain, req, { ocsp: options.ocsp ?? 'soft', enforceMustStaple: options.enforceMustStaple ?? true, ct });
+      if (s.error !== undefined) return { ok: false, error: s.error };
+      return { ok: true, chain: r.chain, ocsp: s.ocsp, scts: s.scts };
+    }
+    return { ok: true, chain: r.chain };
+  }
+
+  /** Never lets an unexpected exception escape into the handshake. */
+  function internal(e: unknown): VerifyResult {
+    if (e instanceof TlsError) return { ok: false, error: e };
+    return { ok: false, error: new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `certificate verification failed: ${String(e)}`, { cause: e }) };
+  }
+
+  function verify(req: VerifyRequest): VerifyResult {
+    try {
+      const p = prepare(req);
+      return p.ok ? finish(req, verifyCertificateChain(p.chain)) : p;
     } catch (e) {
-      // Never let an unexpected exception escape into the handshake.
-      if (e instanceof TlsError) return { ok: false, error: e };
-      return { ok: false, error: new TlsError(ErrorCode.ERR_TLS_INTERNAL_ERROR, `certificate verification failed: ${String(e)}`, { cause: e }) };
+      return internal(e);
     }
   }
 
-  return { verify, trustStore: store };
+  async function verifyAsync(req: VerifyRequest): Promise<VerifyResult> {
+    try {
+      const p = prepare(req);
+      return p.ok ? finish(req, await verifyCertificateChainAsync({ ...p.chain, ...(fetchCrls !== undefined ? { fetchCrls } : {}) })) : p;
+    } catch (e) {
+      return internal(e);
+    }
+  }
+
+  return fetchCrls === undefined ? { verify, trustStore: store } : { verify, verifyAsync, trustStore: store };
 }
