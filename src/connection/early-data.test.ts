@@ -19,13 +19,12 @@ import { MemoryStore } from '../session/store.js';
 import { TicketKeyring } from '../session/ticket-keys.js';
 import { decodeClientHello } from '../messages/client-hello.js';
 import { findExtension } from '../extensions/extension.js';
+import { certifiedLeaf, pumpAsync } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256'] });
 const verifier = createDefaultVerifier({ provider, trustAnchors: [pki.root.certDer] });
-const leaf = pki.leaves.p256;
-if (leaf === undefined) throw new Error('no leaf');
-const cert: CertifiedKey = { chain: [leaf.certDer, pki.intermediate.certDer], key: leaf.key, names: ['localhost'] };
+const cert: CertifiedKey = certifiedLeaf(pki, 'p256');
 
 interface Side {
   conn: Connection;
@@ -73,26 +72,12 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
 }
 
 /** Moves bytes both ways until both sides are quiet (awaits the server's asynchronous ticket and store calls). */
-async function pump(a: Side, b: Side): Promise<void> {
-  let quiet = 0;
-  for (let i = 0; i < 200 && quiet < 3; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) {
-      quiet++;
-      await new Promise((r) => setImmediate(r));
-      continue;
-    }
-    quiet = 0;
-    for (const chunk of ab) {
-      a.wire.push(chunk.slice());
-      b.conn.receive(chunk);
-    }
-    for (const chunk of ba) {
-      b.wire.push(chunk.slice());
-      a.conn.receive(chunk);
-    }
-  }
+function pump(a: Side, b: Side): Promise<void> {
+  const record = (chunk: Uint8Array, from: 'client' | 'server'): Uint8Array => {
+    (from === 'client' ? a : b).wire.push(chunk.slice());
+    return chunk;
+  };
+  return pumpAsync(a, b, { tamper: record });
 }
 
 /**

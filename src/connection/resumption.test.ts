@@ -15,6 +15,7 @@ import { decodeClientHello } from '../messages/client-hello.js';
 import { decodeServerHello } from '../messages/server-hello.js';
 import { findExtension } from '../extensions/extension.js';
 import { decodePreSharedKeyClient } from '../extensions/pre-shared-key.js';
+import { pumpAsync, type Tamper } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256'] });
@@ -47,20 +48,8 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
 }
 
 /** Moves bytes both ways until both sides are quiet (awaits the server's asynchronous ticket calls). */
-async function pump(a: Side, b: Side, tamper?: (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array): Promise<void> {
-  let quiet = 0;
-  for (let i = 0; i < 200 && quiet < 3; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) {
-      quiet++;
-      await new Promise((r) => setImmediate(r));
-      continue;
-    }
-    quiet = 0;
-    for (const chunk of ab) b.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'client'));
-    for (const chunk of ba) a.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'server'));
-  }
+function pump(a: Side, b: Side, tamper?: Tamper): Promise<void> {
+  return pumpAsync(a, b, tamper === undefined ? {} : { tamper });
 }
 
 function sessions(o: { now?: () => number; ticketLifetimeS?: number } = {}): ServerSessions {
@@ -70,7 +59,7 @@ function sessions(o: { now?: () => number; ticketLifetimeS?: number } = {}): Ser
 async function connect(
   client: Partial<ClientConfigOptions>,
   server: Partial<ServerConfigOptions>,
-  tamper?: (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array,
+  tamper?: Tamper,
 ): Promise<{ c: Side; s: Side }> {
   const c = side((events) => new Connection(clientConfig({ provider, verifier, serverName: 'localhost', ...client }), events));
   const s = side((events) => new Connection(serverConfig({ provider, certificates: [cert], ...server }), events));

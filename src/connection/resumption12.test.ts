@@ -32,6 +32,7 @@ import { findExtension } from '../extensions/extension.js';
 import { TraceRecorder } from '../trace/events.js';
 import { renderLadder } from '../trace/ladder.js';
 import { traceJson } from '../trace/json.js';
+import { pumpAsync, type Tamper } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'rsa2048'] });
@@ -70,23 +71,9 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
   return s;
 }
 
-type Tamper = (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array;
-
 /** Moves bytes both ways until both sides are quiet (awaits the server's asynchronous session-cache calls). */
-async function pump(a: Side, b: Side, tamper?: Tamper): Promise<void> {
-  let quiet = 0;
-  for (let i = 0; i < 200 && quiet < 3; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) {
-      quiet++;
-      await new Promise((r) => setImmediate(r));
-      continue;
-    }
-    quiet = 0;
-    for (const chunk of ab) b.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'client'));
-    for (const chunk of ba) a.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'server'));
-  }
+function pump(a: Side, b: Side, tamper?: Tamper): Promise<void> {
+  return pumpAsync(a, b, tamper === undefined ? {} : { tamper });
 }
 
 function sessionLayer(o: { now?: () => number; ticketLifetimeS?: number; keys?: TicketKeyring } = {}): ServerSessions {

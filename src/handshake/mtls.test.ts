@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { Connection, type ConnectionEvents } from '../connection/connection.js';
 import { clientConfig, serverConfig, type CertifiedKey, type ClientAuthConfig, type ClientConfigOptions, type ServerConfigOptions } from './config.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
-import { generateCertificate, generateTestPki, type TestPki } from '../x509/generate.js';
+import { generateCertificate, generateTestPki } from '../x509/generate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
 import { AlertDescription } from '../registry/alerts.js';
 import type { TlsError } from '../errors.js';
 import { concat, utf8 } from '../wire/bytes.js';
-import type { SigningKeyKind } from '../crypto/provider.js';
 import { ClientCertificateType } from '../messages/certificate-request12.js';
 import { certificateTypeAllowed12 } from './client-auth.js';
+import { certifiedLeaf, pump } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'rsa2048', 'ed25519'] });
@@ -22,11 +22,7 @@ const otherLeaf = generateCertificate({ subject: { CN: 'other client' }, keyKind
 const otherKey: CertifiedKey = { chain: [otherLeaf.certDer], key: otherLeaf.key, names: ['localhost'] };
 const verifier = createDefaultVerifier({ provider, trustAnchors: [pki.root.certDer] });
 
-function certified(from: TestPki, kind: SigningKeyKind): CertifiedKey {
-  const leaf = from.leaves[kind];
-  if (leaf === undefined) throw new Error(`no ${kind} leaf`);
-  return { chain: [leaf.certDer, from.intermediate.certDer], key: leaf.key, names: ['localhost'] };
-}
+const certified = certifiedLeaf;
 
 interface Side {
   conn: Connection;
@@ -45,17 +41,6 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
     alert: (a) => s.alerts.push(a),
   });
   return s;
-}
-
-function pump(a: Side, b: Side): void {
-  for (let i = 0; i < 100; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) return;
-    for (const chunk of ab) b.conn.receive(chunk);
-    for (const chunk of ba) a.conn.receive(chunk);
-  }
-  throw new Error('pump did not settle');
 }
 
 const auth = (o: Partial<ClientAuthConfig> = {}): ClientAuthConfig => ({

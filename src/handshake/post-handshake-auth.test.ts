@@ -13,6 +13,7 @@ import { TLSKIT_DEFAULT_PROFILE } from './hello-profile.js';
 import type { ClientCertificateResult } from './post-handshake-auth.js';
 import { PHA_CONTEXT_LENGTH, PostHandshakeAuthServer, MAX_OUTSTANDING_REQUESTS, type PostHandshakeAuthHost } from './post-handshake-auth.js';
 import { Transcript } from '../keyschedule/transcript.js';
+import { certifiedLeaf, pump } from '../../test/helpers/connection-pair.js';
 import { tls13Suite } from '../keyschedule/suites.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { encodeCertificate13 } from '../messages/certificate13.js';
@@ -26,11 +27,7 @@ const verifier = createDefaultVerifier({ provider, trustAnchors: [pki.root.certD
 const otherRoot = generateCertificate({ subject: { CN: 'Other Root CA' }, keyKind: 'p256', isCA: true }, provider);
 const otherLeaf = generateCertificate({ subject: { CN: 'other client' }, keyKind: 'p256', issuer: otherRoot }, provider);
 
-function certified(kind: 'p256' | 'rsa2048'): CertifiedKey {
-  const leaf = pki.leaves[kind];
-  if (leaf === undefined) throw new Error(`no ${kind} leaf`);
-  return { chain: [leaf.certDer, pki.intermediate.certDer], key: leaf.key, names: ['localhost'] };
-}
+const certified = (kind: 'p256' | 'rsa2048'): CertifiedKey => certifiedLeaf(pki, kind);
 
 interface Side {
   conn: Connection;
@@ -52,17 +49,6 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
     clientCertificate: (r) => s.results.push(r),
   });
   return s;
-}
-
-function pump(a: Side, b: Side): void {
-  for (let i = 0; i < 100; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) return;
-    for (const chunk of ab) b.conn.receive(chunk);
-    for (const chunk of ba) a.conn.receive(chunk);
-  }
-  throw new Error('pump did not settle');
 }
 
 const auth = (o: Partial<ClientAuthConfig> = {}): ClientAuthConfig => ({

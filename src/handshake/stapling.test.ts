@@ -17,6 +17,7 @@ import { concat, utf8 } from '../wire/bytes.js';
 import { readCertificateEntries13 } from './stapling.js';
 import { encodeCertificateStatus } from '../messages/certificate-status.js';
 import { explainHandshake } from '../trace/explain.js';
+import { pumpAsync } from '../../test/helpers/connection-pair.js';
 
 const pki = generateTestPki(provider, { keyKinds: ['p256'] });
 const leaf = pki.leaves.p256 as GeneratedCertificate;
@@ -77,22 +78,8 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
   return s;
 }
 
-async function pump(a: Side, b: Side): Promise<void> {
-  let idle = 0;
-  for (let i = 0; i < 200 && idle < 2; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) {
-      // an awaited hook (the OCSP responder) settles on a later turn
-      idle++;
-      await new Promise((r) => setImmediate(r));
-      continue;
-    }
-    idle = 0;
-    for (const chunk of ab) b.conn.receive(chunk);
-    for (const chunk of ba) a.conn.receive(chunk);
-  }
-}
+// an awaited hook (the OCSP responder) settles on a later turn
+const pump = (a: Side, b: Side): Promise<void> => pumpAsync(a, b, { quietTurns: 2 });
 
 async function pair(client: Partial<ClientConfigOptions>, server: Partial<ServerConfigOptions>, verifierOptions: Partial<DefaultVerifierOptions> = {}): Promise<{ c: Side; s: Side }> {
   const verifier = createDefaultVerifier({ provider, trustAnchors: [pki.root.certDer], ...verifierOptions });
