@@ -3,31 +3,14 @@
 // in echo mode it asks right after the handshake. Every process is bounded and killed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
+import { findCli, runTlskit } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
-function findCli(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
-    const path = join(dir, candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('the CLI is not built: run `npx tsc -p .` first');
-}
-
 const CLI = findCli();
-const tlskit = (args: readonly string[], input?: string) =>
-  runCommand(process.execPath, [CLI, ...args], { timeoutMs: 15_000, name: `tlskit ${args[0] ?? ''}`, env: { ...process.env, NO_COLOR: '1' }, ...(input === undefined ? {} : { input }) });
+const tlskit = (args: readonly string[], input?: string) => runTlskit(args, input === undefined ? {} : { input });
 
 let pki: TestPki;
 before(async () => {

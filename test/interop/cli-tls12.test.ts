@@ -4,30 +4,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cleanupPeersAfter, runChecked, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
+import { join } from 'node:path';
+import { cleanupPeersAfter, runChecked, spawnPeer, type Peer } from '../helpers/process.js';
 import { startOpensslServer, runOpensslClient, type OpensslServer } from '../helpers/openssl.js';
+import { findCli, runTlskit } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
-function findCli(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
-    const path = join(dir, candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('the CLI is not built: run `npx tsc -p .` first');
-}
-
 const CLI = findCli();
-const tlskit = (args: readonly string[], input = '') =>
-  runCommand(process.execPath, [CLI, ...args], { timeoutMs: 15_000, name: `tlskit ${args[0] ?? ''}`, env: { ...process.env, NO_COLOR: '1' }, input });
+const tlskit = (args: readonly string[], input = '') => runTlskit(args, { input });
 
 async function startServe(args: readonly string[]): Promise<{ peer: Peer; port: number; caFile: string }> {
   const peer = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', ...args], { timeoutMs: 40_000, name: 'tlskit serve', env: { ...process.env, NO_COLOR: '1' } });

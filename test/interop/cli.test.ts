@@ -4,31 +4,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { cleanupPeersAfter, runChecked, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
 import { startOpensslServer, type OpensslServer } from '../helpers/openssl.js';
+import { findCli, runTlskit } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
-/** The built CLI: package.json's bin (dist/cli/main.js) or where tsc puts it with rootDir "." (dist/src/cli/main.js). */
-function findCli(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
-    const path = join(dir, candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('the CLI is not built: run `npx tsc -p .` first');
-}
-
 const CLI = findCli();
-const tlskit = (args: readonly string[], options: { input?: string; timeoutMs?: number } = {}) =>
-  runCommand(process.execPath, [CLI, ...args], { timeoutMs: options.timeoutMs ?? 15_000, name: `tlskit ${args[0] ?? ''}`, env: { ...process.env, NO_COLOR: '1' }, ...(options.input === undefined ? {} : { input: options.input }) });
+const tlskit = runTlskit;
 
 describe('tlskit demo', () => {
   it('exits 0 and prints the ladder, parameters and key schedule', async () => {

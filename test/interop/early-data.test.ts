@@ -8,10 +8,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
@@ -19,6 +18,7 @@ import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
 import { ServerSessions } from '../../src/session/server-sessions.js';
 import { TicketKeyring } from '../../src/session/ticket-keys.js';
 import { cleanupPeersAfter, freePort, runCommand, sleep, spawnPeer, withTimeout, type Peer } from '../helpers/process.js';
+import { findCli } from '../helpers/cli.js';
 
 const HOST = '127.0.0.1';
 const EARLY = 'GET /early HTTP/1.0\r\n\r\n';
@@ -50,21 +50,6 @@ after(() => {
   for (const c of closers.splice(0)) c();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The built CLI (dist/src/cli/main.js, or dist/cli/main.js). */
-function findCli(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
-    const path = join(d, candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('the CLI is not built');
-}
 
 /**
  * openssl s_client -tls1_3 with `extra` options; stdin is closed shortly after the handshake, once

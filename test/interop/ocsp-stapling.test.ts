@@ -12,14 +12,13 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeTls from 'node:tls';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { connect, createServer, type TLSSocket } from '../../src/node/index.js';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
 import { runOpensslClient, startOpensslServer, type OpensslServer } from '../helpers/openssl.js';
-import { cleanupPeersAfter, freePort, runChecked, runCommand, spawnPeer, withTimeout } from '../helpers/process.js';
+import { cleanupPeersAfter, freePort, runChecked, spawnPeer, withTimeout } from '../helpers/process.js';
 import { closeServer, listenLocal } from '../helpers/impl.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { generateCertificate } from '../../src/x509/generate.js';
@@ -29,6 +28,7 @@ import { encodeAuthorityInfoAccess } from '../../src/x509/ext.js';
 import { OID } from '../../src/x509/oids.js';
 import { toHex } from '../../src/wire/bytes.js';
 import { encodeSct, encodeSctList, sctSignedData } from '../../src/x509/ct.js';
+import { findCli, runTlskit } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
@@ -307,23 +307,9 @@ describe('SCTs in the handshake: openssl s_server -serverinfo → tlskit client 
 // ---------------------------------------------------------------------------------------------
 // The CLI
 
-function findCli(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
-    const path = join(d, candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('the CLI is not built: run `npx tsc -p .` first');
-}
-
 describe('CLI: tlskit serve --ocsp, tlskit connect --status', () => {
   const CLI = findCli();
-  const tlskit = (args: readonly string[]) => runCommand(process.execPath, [CLI, ...args], { timeoutMs: 15_000, name: `tlskit ${args[0] ?? ''}`, env: { ...process.env, NO_COLOR: '1' }, input: '' });
+  const tlskit = (args: readonly string[]) => runTlskit(args, { input: '' });
 
   for (const v of VERSIONS) {
     it(`${v.name}: tlskit serve --ocsp FILE staples it for openssl s_client -status`, async () => {

@@ -6,10 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
@@ -17,6 +16,7 @@ import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
 import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
+import { findCli } from '../helpers/cli.js';
 
 const HOST = '127.0.0.1';
 let pki: TestPki;
@@ -226,21 +226,6 @@ describe('TLS 1.3 resumption interop', () => {
     p.kill('SIGKILL');
   });
 });
-
-/** The built CLI (dist/src/cli/main.js, beside this test's compiled copy, or dist/ when run by tsx). */
-function findCli(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  for (const candidate of ['dist/cli/main.js', 'dist/src/cli/main.js']) {
-    const path = join(d, candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('the CLI is not built');
-}
 
 describe('tlskit CLI resumption', () => {
   cleanupPeersAfter(after);
