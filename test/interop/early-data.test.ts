@@ -8,17 +8,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
-import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
+import { type TestPki } from '../../src/x509/generate.js';
 import { ServerSessions } from '../../src/session/server-sessions.js';
 import { TicketKeyring } from '../../src/session/ticket-keys.js';
 import { cleanupPeersAfter, freePort, runCommand, sleep, spawnPeer, withTimeout, type Peer } from '../helpers/process.js';
 import { findCli } from '../helpers/cli.js';
+import { writeTestPemFiles } from '../helpers/local-tls.js';
 
 const HOST = '127.0.0.1';
 const EARLY = 'GET /early HTTP/1.0\r\n\r\n';
@@ -33,17 +33,8 @@ const closers: (() => void)[] = [];
 
 cleanupPeersAfter(after);
 before(() => {
-  pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
-  dir = mkdtempSync(join(tmpdir(), 'tlskit-0rtt-'));
-  certFile = join(dir, 'cert.pem');
-  keyFile = join(dir, 'key.pem');
-  caFile = join(dir, 'ca.pem');
+  ({ pki, dir, certFile, keyFile, caFile, interFile } = writeTestPemFiles('tlskit-0rtt-'));
   earlyFile = join(dir, 'early.txt');
-  interFile = join(dir, 'inter.pem');
-  writeFileSync(interFile, pki.intermediate.certPem);
-  writeFileSync(certFile, pki.chainPem('p256'));
-  writeFileSync(keyFile, pki.leaves.p256?.keyPem ?? '');
-  writeFileSync(caFile, pki.root.certPem);
   writeFileSync(earlyFile, EARLY);
 });
 after(() => {

@@ -6,19 +6,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
 import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
 import { findCli } from '../helpers/cli.js';
+import { bounded, echoOnce, HOST, listenLocal, opensslClient, writeTestPemFiles } from '../helpers/local-tls.js';
 
-const HOST = '127.0.0.1';
 let pki: TestPki;
 let dir: string;
 let certFile: string;
@@ -27,33 +25,14 @@ let caFile: string;
 const closers: (() => void)[] = [];
 
 before(() => {
-  pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
-  dir = mkdtempSync(join(tmpdir(), 'tlskit-resume-'));
-  certFile = join(dir, 'cert.pem');
-  keyFile = join(dir, 'key.pem');
-  caFile = join(dir, 'ca.pem');
-  writeFileSync(certFile, pki.chainPem('p256'));
-  writeFileSync(keyFile, pki.leaves.p256?.keyPem ?? '');
-  writeFileSync(caFile, pki.root.certPem);
-  writeFileSync(join(dir, 'inter.pem'), pki.intermediate.certPem);
+  ({ pki, dir, certFile, keyFile, caFile } = writeTestPemFiles('tlskit-resume-'));
 });
 after(() => {
   for (const c of closers.splice(0)) c();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms).unref())]);
-}
-
-async function listen(server: net.Server): Promise<number> {
-  server.listen(0, HOST);
-  await bounded(new Promise((r) => server.once('listening', r)), 5000, 'listen');
-  closers.push(() => server.close());
-  const addr = server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
-}
+const listen = (server: net.Server): Promise<number> => listenLocal(server, closers);
 
 function serverOptions(): { key: string; cert: string } {
   return { key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256') };
@@ -80,32 +59,8 @@ async function clientRound(
   return { reused, session, reply, peerCn: typeof cn === 'string' ? cn : undefined, authorized };
 }
 
-const echoOnce = (s: Duplex): void => {
-  s.once('data', (d: Buffer) => s.end(`echo:${d.toString()}`));
-  s.on('error', () => {});
-};
-
 /** openssl s_client, fed `input`, closed shortly after the handshake (after the tickets arrived). */
-function sClientWith(port: number, ca: string, extra: string[]): Promise<string> {
-  return bounded(
-    new Promise<string>((resolve, reject) => {
-      const p = spawn('openssl', ['s_client', '-connect', `${HOST}:${port}`, '-servername', 'localhost', '-CAfile', ca, '-tls1_3', ...extra], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      closers.push(() => p.kill('SIGKILL'));
-      let out = '';
-      p.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('Verify return code')) setTimeout(() => p.stdin.end(), 300).unref();
-      });
-      p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      p.on('error', reject);
-      p.on('close', () => resolve(out));
-    }),
-    10_000,
-    's_client',
-  );
-}
+const sClientWith = (port: number, ca: string, extra: string[]): Promise<string> => opensslClient(port, ca, '-tls1_3', extra, 300, closers);
 
 describe('TLS 1.3 resumption interop', () => {
   it('tlskit client ↔ tlskit server: session event, connect({ session }), isSessionReused, identity kept', async () => {
