@@ -12,7 +12,7 @@ import type { TlsError } from '../errors.js';
 import { concat, utf8 } from '../wire/bytes.js';
 import { ClientCertificateType } from '../messages/certificate-request12.js';
 import { certificateTypeAllowed12 } from './client-auth.js';
-import { certifiedLeaf, pump } from '../../test/helpers/connection-pair.js';
+import { certifiedLeaf, pump, requireClientAuth } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'rsa2048', 'ed25519'] });
@@ -43,13 +43,7 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
   return s;
 }
 
-const auth = (o: Partial<ClientAuthConfig> = {}): ClientAuthConfig => ({
-  verifier,
-  requireCertificate: true,
-  rejectUnverified: true,
-  certificateAuthorities: [],
-  ...o,
-});
+const auth = (o: Partial<ClientAuthConfig> = {}): ClientAuthConfig => requireClientAuth(verifier, o);
 
 function pair(client: Partial<ClientConfigOptions>, server: Partial<ServerConfigOptions>): { c: Side; s: Side } {
   const c = side((events) => new Connection(clientConfig({ provider, verifier, serverName: 'localhost', ...client }), events));

@@ -13,7 +13,7 @@ import { TLSKIT_DEFAULT_PROFILE } from './hello-profile.js';
 import type { ClientCertificateResult } from './post-handshake-auth.js';
 import { PHA_CONTEXT_LENGTH, PostHandshakeAuthServer, MAX_OUTSTANDING_REQUESTS, type PostHandshakeAuthHost } from './post-handshake-auth.js';
 import { Transcript } from '../keyschedule/transcript.js';
-import { certifiedLeaf, pump } from '../../test/helpers/connection-pair.js';
+import { certifiedLeaf, pump, requireClientAuth } from '../../test/helpers/connection-pair.js';
 import { tls13Suite } from '../keyschedule/suites.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import { encodeCertificate13 } from '../messages/certificate13.js';
@@ -51,13 +51,7 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
   return s;
 }
 
-const auth = (o: Partial<ClientAuthConfig> = {}): ClientAuthConfig => ({
-  verifier,
-  requireCertificate: true,
-  rejectUnverified: true,
-  certificateAuthorities: [],
-  ...o,
-});
+const auth = (o: Partial<ClientAuthConfig> = {}): ClientAuthConfig => requireClientAuth(verifier, o);
 
 const tls13 = { minVersion: ProtocolVersion.TLS1_3, maxVersion: ProtocolVersion.TLS1_3 };
 

@@ -2,7 +2,7 @@
 // modules: moving bytes until both are quiet, and the test PKI's certified leaves.
 import type { Connection } from '../../src/connection/connection.js';
 import type { SigningKeyKind } from '../../src/crypto/provider.js';
-import type { CertifiedKey } from '../../src/handshake/config.js';
+import type { CertifiedKey, ClientAuthConfig } from '../../src/handshake/config.js';
 import type { TestPki } from '../../src/x509/generate.js';
 
 /** Anything that holds one end of the pair (each test file records its own events beside it). */
@@ -50,4 +50,9 @@ export function certifiedLeaf(pki: TestPki, kind: SigningKeyKind): CertifiedKey 
   const leaf = pki.leaves[kind];
   if (leaf === undefined) throw new Error(`no ${kind} leaf`);
   return { chain: [leaf.certDer, pki.intermediate.certDer], key: leaf.key, names: ['localhost'] };
+}
+
+/** A client-auth configuration (server side) that requires a verified client certificate; `o` on top. */
+export function requireClientAuth(verifier: ClientAuthConfig['verifier'], o: Partial<ClientAuthConfig> = {}): ClientAuthConfig {
+  return { verifier, requireCertificate: true, rejectUnverified: true, certificateAuthorities: [], ...o };
 }
