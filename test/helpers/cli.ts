@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCommand, type RunResult } from './process.js';
+import { runCommand, spawnPeer, type Peer, type RunResult } from './process.js';
 
 /** package.json's bin (dist/src/cli/main.js with rootDir ".") or dist/cli/main.js. */
 export function findCli(): string {
@@ -30,4 +30,22 @@ export function runTlskit(args: readonly string[], o: { input?: string; timeoutM
     env: { ...process.env, NO_COLOR: '1' },
     ...(o.input === undefined ? {} : { input: o.input }),
   });
+}
+
+/**
+ * Starts `tlskit serve --port 0 …args` (bounded: 40 s unless `timeoutMs`) and waits up to 10 s for
+ * its `listening on 127.0.0.1:PORT` line. `caFile`: where it says it wrote the CA of the certificate
+ * it generated ('' when it was given one).
+ */
+export async function startTlskitServe(
+  args: readonly string[],
+  o: { timeoutMs?: number; name?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ serve: Peer; port: number; caFile: string }> {
+  const serve = spawnPeer(process.execPath, [findCli(), 'serve', '--port', '0', ...args], {
+    timeoutMs: o.timeoutMs ?? 40_000,
+    name: o.name ?? 'tlskit serve',
+    ...(o.env === undefined ? {} : { env: o.env }),
+  });
+  const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
+  return { serve, port: Number(m[1]), caFile: /its CA is in (\S+)/.exec(serve.stdout())?.[1] ?? '' };
 }

@@ -2,14 +2,13 @@
 // -cert and tlskit connect --cert/--key; tlskit connect --cert/--key against openssl s_server -Verify.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
+import { cleanupPeersAfter, runCommand, type Peer } from '../helpers/process.js';
 import { startOpensslServer } from '../helpers/openssl.js';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
-import { findCli, runTlskit } from '../helpers/cli.js';
+import { runTlskit, startTlskitServe } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
-const CLI = findCli();
 const tlskit = (args: readonly string[], input?: string) => runTlskit(args, input === undefined ? {} : { input });
 
 let pki: TestPki;
@@ -19,9 +18,7 @@ before(async () => {
 
 async function startServe(extra: readonly string[]): Promise<{ serve: Peer; port: number }> {
   const leaf = pki.leaves.p256;
-  const serve = spawnPeer(process.execPath, [CLI, 'serve', '--www', '--port', '0', '--cert', leaf.chain.path, '--key', leaf.key.path, ...extra], { timeoutMs: 40_000, name: 'tlskit serve' });
-  const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
-  return { serve, port: Number(m[1]) };
+  return startTlskitServe(['--www', '--cert', leaf.chain.path, '--key', leaf.key.path, ...extra]);
 }
 
 const GET = 'GET / HTTP/1.0\r\n\r\n';

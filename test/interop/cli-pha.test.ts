@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
-import { findCli, runTlskit } from '../helpers/cli.js';
+import { findCli, runTlskit, startTlskitServe } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
@@ -19,12 +19,7 @@ before(async () => {
 
 async function startServe(extra: readonly string[]): Promise<{ serve: Peer; port: number }> {
   const leaf = pki.leaves.p256;
-  const serve = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', '--cert', leaf.chain.path, '--key', leaf.key.path, '--post-handshake-auth', '--cafile', pki.caFile.path, ...extra], {
-    timeoutMs: 40_000,
-    name: 'tlskit serve',
-  });
-  const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
-  return { serve, port: Number(m[1]) };
+  return startTlskitServe(['--cert', leaf.chain.path, '--key', leaf.key.path, '--post-handshake-auth', '--cafile', pki.caFile.path, ...extra]);
 }
 
 const get = (path: string): string => `GET ${path} HTTP/1.0\r\n\r\n`;

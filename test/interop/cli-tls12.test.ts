@@ -5,21 +5,18 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupPeersAfter, runChecked, spawnPeer, type Peer } from '../helpers/process.js';
+import { cleanupPeersAfter, runChecked, type Peer } from '../helpers/process.js';
 import { startOpensslServer, runOpensslClient, type OpensslServer } from '../helpers/openssl.js';
-import { findCli, runTlskit } from '../helpers/cli.js';
+import { runTlskit, startTlskitServe } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
-const CLI = findCli();
 const tlskit = (args: readonly string[], input = '') => runTlskit(args, { input });
 
 async function startServe(args: readonly string[]): Promise<{ peer: Peer; port: number; caFile: string }> {
-  const peer = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', ...args], { timeoutMs: 40_000, name: 'tlskit serve', env: { ...process.env, NO_COLOR: '1' } });
-  const m = await peer.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
-  const caFile = /its CA is in (\S+)/.exec(peer.stdout())?.[1] ?? '';
+  const { serve: peer, port, caFile } = await startTlskitServe(args, { env: { ...process.env, NO_COLOR: '1' } });
   assert.ok(existsSync(caFile));
-  return { peer, port: Number(m[1]), caFile };
+  return { peer, port, caFile };
 }
 
 describe('tlskit serve --tls1.2 / --tls1.3', () => {

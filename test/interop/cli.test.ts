@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupPeersAfter, runChecked, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
+import { cleanupPeersAfter, runChecked, runCommand, type Peer } from '../helpers/process.js';
 import { startOpensslServer, type OpensslServer } from '../helpers/openssl.js';
-import { findCli, runTlskit } from '../helpers/cli.js';
+import { runTlskit, startTlskitServe } from '../helpers/cli.js';
 
 cleanupPeersAfter(after);
 
-const CLI = findCli();
 const tlskit = runTlskit;
 
 describe('tlskit demo', () => {
@@ -73,10 +72,7 @@ describe('tlskit serve --www', () => {
   let port = 0;
   let caFile = '';
   before(async () => {
-    serve = spawnPeer(process.execPath, [CLI, 'serve', '--www', '--port', '0'], { timeoutMs: 40_000, name: 'tlskit serve' });
-    const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
-    port = Number(m[1]);
-    caFile = /its CA is in (\S+)/.exec(serve.stdout())?.[1] ?? '';
+    ({ serve, port, caFile } = await startTlskitServe(['--www']));
     assert.ok(existsSync(caFile));
   });
   after(async () => {

@@ -17,7 +17,7 @@ import { type TestPki } from '../../src/x509/generate.js';
 import { ServerSessions } from '../../src/session/server-sessions.js';
 import { TicketKeyring } from '../../src/session/ticket-keys.js';
 import { cleanupPeersAfter, freePort, runCommand, sleep, spawnPeer, withTimeout, type Peer } from '../helpers/process.js';
-import { findCli } from '../helpers/cli.js';
+import { findCli, startTlskitServe } from '../helpers/cli.js';
 import { writeTestPemFiles } from '../helpers/local-tls.js';
 
 const HOST = '127.0.0.1';
@@ -129,10 +129,7 @@ describe('0-RTT interop: openssl s_client → tlskit', () => {
   let port = 0;
   let cliCa = '';
   before(async () => {
-    serve = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', '--early-data'], { timeoutMs: 90_000, name: 'tlskit serve --early-data', env: { ...process.env, NO_COLOR: '1' } });
-    const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
-    port = Number(m[1]);
-    cliCa = /its CA is in (\S+)/.exec(serve.stdout())?.[1] ?? '';
+    ({ serve, port, caFile: cliCa } = await startTlskitServe(['--early-data'], { timeoutMs: 90_000, name: 'tlskit serve --early-data', env: { ...process.env, NO_COLOR: '1' } }));
   });
   after(async () => {
     await serve.kill(500);

@@ -13,8 +13,8 @@ import * as tls from 'node:tls';
 import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
-import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
-import { findCli } from '../helpers/cli.js';
+import { cleanupPeersAfter, runCommand, type Peer } from '../helpers/process.js';
+import { findCli, startTlskitServe } from '../helpers/cli.js';
 import { bounded, echoOnce, HOST, listenLocal, opensslClient, writeTestPemFiles } from '../helpers/local-tls.js';
 
 let pki: TestPki;
@@ -191,10 +191,7 @@ describe('tlskit CLI resumption', () => {
   const cli = (args: readonly string[]) =>
     runCommand(process.execPath, [CLI, ...args], { timeoutMs: 15_000, name: 'tlskit connect', env: { ...process.env, NO_COLOR: '1' }, input: 'hello\n' });
   before(async () => {
-    serve = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0'], { timeoutMs: 60_000, name: 'tlskit serve' });
-    const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
-    port = Number(m[1]);
-    cliCa = /its CA is in (\S+)/.exec(serve.stdout())?.[1] ?? '';
+    ({ serve, port, caFile: cliCa } = await startTlskitServe([], { timeoutMs: 60_000 }));
   });
   after(async () => {
     await serve.kill(500);

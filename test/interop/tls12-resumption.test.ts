@@ -15,8 +15,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as tlskit from '../../src/node/index.js';
 import { type TestPki } from '../../src/x509/generate.js';
-import { cleanupPeersAfter, freePort, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
-import { findCli } from '../helpers/cli.js';
+import { cleanupPeersAfter, freePort, runCommand, type Peer } from '../helpers/process.js';
+import { findCli, startTlskitServe } from '../helpers/cli.js';
 import { bounded, echoOnce, HOST, listenLocal, opensslClient, writeTestPemFiles } from '../helpers/local-tls.js';
 
 const V12 = { maxVersion: 'TLSv1.2' as const };
@@ -224,9 +224,8 @@ describe('tlskit CLI, TLS 1.2 resumption', () => {
   const env = { ...process.env, NO_COLOR: '1' };
   const servers: { serve: Peer; port: number; ca: string }[] = [];
   const start = async (args: string[]): Promise<{ serve: Peer; port: number; ca: string }> => {
-    const serve = spawnPeer(process.execPath, [CLI, 'serve', '--port', '0', ...args], { timeoutMs: 60_000, name: 'tlskit serve' });
-    const m = await serve.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000, 'stdout');
-    const s = { serve, port: Number(m[1]), ca: /its CA is in (\S+)/.exec(serve.stdout())?.[1] ?? '' };
+    const { serve, port, caFile } = await startTlskitServe(args, { timeoutMs: 60_000 });
+    const s = { serve, port, ca: caFile };
     servers.push(s);
     return s;
   };
