@@ -5,6 +5,7 @@
 //   BENCH_RUNS, BENCH_HANDSHAKES, BENCH_WARMUP, BENCH_BULK_MIB, BENCH_CONNECTIONS override the counts
 //   BENCH_SCENARIOS=handshake,bulk  only the scenarios whose name contains one of these (comma separated)
 //   BENCH_TLSKIT_MODULE=path      load "tlskit" from another module (to test the bench itself)
+//   BENCH_PROF=DIR                each client/server child writes a V8 CPU profile (--cpu-prof) into DIR
 // Results: a table on stdout and JSON in dist/bench-results.json.
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -53,7 +54,7 @@ class Child {
     readonly role: 'server' | 'client',
     readonly impl: ImplName,
   ) {
-    this.peer = spawnPeer(process.execPath, ['--expose-gc', join(here, `${role}.js`), impl], {
+    this.peer = spawnPeer(process.execPath, [...(process.env.BENCH_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), '--expose-gc', join(here, `${role}.js`), impl], {
       ipc: true,
       timeoutMs: 20 * 60_000,
       name: `bench ${role} (${impl})`,
