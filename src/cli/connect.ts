@@ -50,6 +50,8 @@ Options:
   --status           ask for a stapled OCSP response (status_request, RFC 6066 §8) and show it:
                      status, producedAt, this/next update, responder and its verification (a
                      revoked or invalid one fails the handshake; none is accepted)
+  --ocsp-hard        with --status: require a good stapled OCSP response for the server's
+                     certificate (hard-fail: no staple fails the handshake)
   --tls1.3           TLS 1.3 only (default: TLS 1.3 or 1.2, whichever the server prefers)
   --tls1.2           TLS 1.2 only
   --ciphers LIST     cipher suites, comma separated: TLS 1.3 (e.g. TLS_AES_256_GCM_SHA384) and/or
@@ -208,6 +210,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       crl: { type: 'string', multiple: true },
       'fetch-crls': { type: 'boolean', default: false },
       status: { type: 'boolean', default: false },
+      'ocsp-hard': { type: 'boolean', default: false },
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
       ciphers: { type: 'string' },
@@ -253,7 +256,9 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     trustAnchors: typeof anchors === 'string' ? anchors : anchors.join('\n'),
     ...(crls.length > 0 ? { crls } : {}),
     ...(values['fetch-crls'] ? { fetchCrls: true } : {}),
+    ...(values['ocsp-hard'] ? { ocsp: 'hard' as const } : {}),
   });
+  if (values['ocsp-hard'] && !values.status) throw new UsageError('--ocsp-hard needs --status (ask for the staple it requires)');
   if (values.insecure) {
     process.stderr.write(
       '\n*** WARNING: certificate verification is DISABLED (--insecure). ***\n' +

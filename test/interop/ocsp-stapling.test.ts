@@ -356,6 +356,32 @@ describe('CLI: tlskit serve --ocsp, tlskit connect --status', () => {
     });
   }
 
+  it('tlskit connect --status --ocsp-hard: a good staple passes; a server that staples nothing fails the handshake (plain --status accepts it)', async () => {
+    const good = await statusServer({ tls13Only: true }, goodPath);
+    try {
+      const r = await tlskit(['connect', `127.0.0.1:${good.port}`, '--servername', 'localhost', '--cafile', pki.caFile.path, '--status', '--ocsp-hard']);
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      await good.stop();
+    }
+    const leaf = pki.leaves.p256;
+    const bare = await startOpensslServer({ cert: leaf.cert.path, key: leaf.key.path, chain: pki.intermediate.cert.path, tls13Only: true });
+    try {
+      const soft = await tlskit(['connect', `127.0.0.1:${bare.port}`, '--servername', 'localhost', '--cafile', pki.caFile.path, '--status']);
+      assert.equal(soft.code, 0, soft.stderr);
+      const hard = await tlskit(['connect', `127.0.0.1:${bare.port}`, '--servername', 'localhost', '--cafile', pki.caFile.path, '--status', '--ocsp-hard', '--json']);
+      assert.equal(hard.code, 1, hard.stderr);
+      const out = JSON.parse(hard.stdout) as { ok: boolean; error: { code: string; message: string } };
+      assert.equal(out.ok, false);
+      assert.match(out.error.message, /OCSP|staple/i);
+    } finally {
+      await bare.stop();
+    }
+    const usage = await tlskit(['connect', '127.0.0.1:1', '--ocsp-hard']);
+    assert.notEqual(usage.code, 0);
+    assert.match(usage.stderr, /--ocsp-hard needs --status/);
+  });
+
   it('tlskit connect --status against a revoked staple: the handshake fails with certificate_revoked', async () => {
     const server = await statusServer({ tls13Only: true }, revokedPath);
     try {
