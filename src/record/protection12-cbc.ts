@@ -18,9 +18,8 @@ import { HASH_LENGTH } from '../crypto/provider.js';
 import { ContentType, ProtocolVersion } from '../registry/codepoints.js';
 import { constantTimeEqual } from '../wire/bytes.js';
 import { RECORD_HEADER_LENGTH } from './deframer.js';
-import { MAX_FRAGMENT_LENGTH } from './fragment.js';
 import { SequenceNumber } from './sequence.js';
-import type { Plaintext12, RecordProtection12Options } from './protection12.js';
+import { checkRecordHeader, RecordState12, type Plaintext12, type RecordProtection12Options } from './protection12.js';
 
 /** AES block size = record_iv_length for the CBC suites (RFC 5246 §6.2.3.2). */
 export const CBC_BLOCK = 16;
@@ -32,13 +31,6 @@ export interface CbcParams {
   readonly macKey: Uint8Array;
   /** RFC 7366: encrypt_then_mac negotiated. */
   readonly encryptThenMac: boolean;
-}
-
-function checkLimit(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_FRAGMENT_LENGTH) {
-    throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, `maxPlaintext ${n} outside 1..${MAX_FRAGMENT_LENGTH}`);
-  }
-  return n;
 }
 
 /** RFC 5246 §6.2.3.1: the MAC input header seq_num || type || version || length (13 bytes), then `body`. */
@@ -57,32 +49,17 @@ function macInput(seq: SequenceNumber, type: number, version: number, body: Uint
 const badRecordMac = (): TlsError => new TlsError(ErrorCode.ERR_TLS_BAD_RECORD_MAC, 'record authentication failed');
 
 /** Protects outgoing TLS 1.2 records with AES-CBC and HMAC. */
-export class RecordSealerCbc12 {
-  private readonly seq: SequenceNumber;
+export class RecordSealerCbc12 extends RecordState12 {
   private readonly version: number;
   private readonly macLength: number;
-  private maxPlain: number;
 
   constructor(
     private readonly params: CbcParams,
     options: RecordProtection12Options = {},
   ) {
-    this.seq = new SequenceNumber(options.initialSequence ?? 0n);
+    super(options);
     this.version = options.version ?? ProtocolVersion.TLS1_2;
-    this.maxPlain = checkLimit(options.maxPlaintext ?? MAX_FRAGMENT_LENGTH);
     this.macLength = HASH_LENGTH[params.mac];
-  }
-
-  get sequenceNumber(): bigint {
-    return this.seq.value;
-  }
-
-  get maxPlaintext(): number {
-    return this.maxPlain;
-  }
-
-  setMaxPlaintext(n: number): void {
-    this.maxPlain = checkLimit(n);
   }
 
   /** Returns the complete record: header || IV || ciphertext [|| MAC with encrypt_then_mac]. */
@@ -134,36 +111,19 @@ function ctLess(a: number, b: number): number {
 }
 
 /** Deprotects incoming TLS 1.2 CBC records; every failure is bad_record_mac. */
-export class RecordOpenerCbc12 {
-  private readonly seq: SequenceNumber;
+export class RecordOpenerCbc12 extends RecordState12 {
   private readonly macLength: number;
-  private maxPlain: number;
 
   constructor(
     private readonly params: CbcParams,
     options: RecordProtection12Options = {},
   ) {
-    this.seq = new SequenceNumber(options.initialSequence ?? 0n);
-    this.maxPlain = checkLimit(options.maxPlaintext ?? MAX_FRAGMENT_LENGTH);
+    super(options);
     this.macLength = HASH_LENGTH[params.mac];
   }
 
-  get sequenceNumber(): bigint {
-    return this.seq.value;
-  }
-
-  get maxPlaintext(): number {
-    return this.maxPlain;
-  }
-
-  setMaxPlaintext(n: number): void {
-    this.maxPlain = checkLimit(n);
-  }
-
   open(header: Uint8Array, fragment: Uint8Array): Plaintext12 {
-    if (header.length !== RECORD_HEADER_LENGTH || ((header[3]! << 8) | header[4]!) !== fragment.length) {
-      throw internalError('record header does not match the fragment length');
-    }
+    checkRecordHeader(header, fragment);
     this.seq.check(); // RFC 5246 §6.1: never wrap.
     const type = header[0]!;
     const version = (header[1]! << 8) | header[2]!;

@@ -46,6 +46,42 @@ function checkLimit(n: number): number {
 }
 
 /**
+ * What every TLS 1.2 record sealer and opener (AEAD here, CBC in protection12-cbc.ts) keeps: the
+ * record sequence number (RFC 5246 §6.1) and the plaintext limit — the peer's record_size_limit
+ * when sealing, our own when opening (RFC 8449 §4).
+ */
+export abstract class RecordState12 {
+  protected readonly seq: SequenceNumber;
+  protected maxPlain: number;
+
+  constructor(options: RecordProtection12Options) {
+    this.seq = new SequenceNumber(options.initialSequence ?? 0n);
+    this.maxPlain = checkLimit(options.maxPlaintext ?? MAX_FRAGMENT_LENGTH);
+  }
+
+  /** The sequence number the next record will use. */
+  get sequenceNumber(): bigint {
+    return this.seq.value;
+  }
+
+  get maxPlaintext(): number {
+    return this.maxPlain;
+  }
+
+  /** Sealer: applies the peer's record_size_limit; opener: our own advertised one (RFC 8449 §4). */
+  setMaxPlaintext(n: number): void {
+    this.maxPlain = checkLimit(n);
+  }
+}
+
+/** An opener's input: the 5-byte header as received and a fragment of the length it states. */
+export function checkRecordHeader(header: Uint8Array, fragment: Uint8Array): void {
+  if (header.length !== RECORD_HEADER_LENGTH || ((header[3]! << 8) | header[4]!) !== fragment.length) {
+    throw internalError('record header does not match the fragment length');
+  }
+}
+
+/**
  * additional_data = seq_num(8) || TLSCompressed.type(1) || TLSCompressed.version(2) ||
  * TLSCompressed.length(2) (RFC 5246 §6.2.3.3), written into a reused 13-byte buffer.
  */
@@ -63,37 +99,21 @@ function writeAad(aad: Uint8Array, seq: SequenceNumber, type: number, version: n
  * salt and the sequence number as the 8-byte explicit nonce (RFC 5288 §3), or
  * ChaCha20-Poly1305 with nonce = IV XOR sequence number and no explicit nonce (RFC 7905 §2).
  */
-export class RecordSealer12 {
+export class RecordSealer12 extends RecordState12 {
   private readonly mode: Mode;
-  private readonly seq: SequenceNumber;
   private readonly nonce = new Uint8Array(AEAD_NONCE_LENGTH);
   private readonly aad = new Uint8Array(13);
   private readonly version: number;
-  private maxPlain: number;
 
   constructor(
     private readonly key: AeadKey,
     private readonly iv: Uint8Array,
     options: RecordProtection12Options = {},
   ) {
+    super(options);
     this.mode = modeOf(key, iv);
-    this.seq = new SequenceNumber(options.initialSequence ?? 0n);
     this.version = options.version ?? ProtocolVersion.TLS1_2;
-    this.maxPlain = checkLimit(options.maxPlaintext ?? MAX_FRAGMENT_LENGTH);
     this.nonce.set(iv); // GCM: the 4-byte salt; ChaCha20: the high 4 bytes never change (seq is 8 bytes)
-  }
-
-  get sequenceNumber(): bigint {
-    return this.seq.value;
-  }
-
-  get maxPlaintext(): number {
-    return this.maxPlain;
-  }
-
-  /** Applies the peer's record_size_limit (RFC 8449 §4: in TLS 1.2 it bounds the plaintext). */
-  setMaxPlaintext(n: number): void {
-    this.maxPlain = checkLimit(n);
   }
 
   /** Returns the complete record: header || [nonce_explicit] || ciphertext || tag. */
@@ -127,42 +147,24 @@ export class RecordSealer12 {
 }
 
 /** Deprotects incoming TLS 1.2 AEAD records (RFC 5246 §6.2.3.3, RFC 5288 §3, RFC 7905 §2). */
-export class RecordOpener12 {
+export class RecordOpener12 extends RecordState12 {
   private readonly mode: Mode;
-  private readonly seq: SequenceNumber;
   private readonly nonce = new Uint8Array(AEAD_NONCE_LENGTH);
   private readonly aad = new Uint8Array(13);
-  private maxPlain: number;
 
   constructor(
     private readonly key: AeadKey,
     private readonly iv: Uint8Array,
     options: RecordProtection12Options = {},
   ) {
+    super(options);
     this.mode = modeOf(key, iv);
-    this.seq = new SequenceNumber(options.initialSequence ?? 0n);
-    this.maxPlain = checkLimit(options.maxPlaintext ?? MAX_FRAGMENT_LENGTH);
     this.nonce.set(iv); // GCM: the 4-byte salt; ChaCha20: the high 4 bytes never change (seq is 8 bytes)
-  }
-
-  get sequenceNumber(): bigint {
-    return this.seq.value;
-  }
-
-  get maxPlaintext(): number {
-    return this.maxPlain;
-  }
-
-  /** Applies our own advertised record_size_limit (RFC 8449 §4). */
-  setMaxPlaintext(n: number): void {
-    this.maxPlain = checkLimit(n);
   }
 
   /** `header` is the 5-byte record header as received, `fragment` the record body. */
   open(header: Uint8Array, fragment: Uint8Array): Plaintext12 {
-    if (header.length !== RECORD_HEADER_LENGTH || ((header[3]! << 8) | header[4]!) !== fragment.length) {
-      throw internalError('record header does not match the fragment length');
-    }
+    checkRecordHeader(header, fragment);
     const explicit = this.mode === 'gcm' ? GCM_EXPLICIT_NONCE_LENGTH : 0;
     const plainLength = fragment.length - explicit - AEAD_TAG_LENGTH;
     // RFC 5246 §6.2.3.3: a record too short to hold the nonce and tag cannot authenticate.
