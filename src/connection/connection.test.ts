@@ -9,6 +9,7 @@ import { CipherSuite, HandshakeType, NamedGroup } from '../registry/codepoints.j
 import { TlsError } from '../errors.js';
 import { concat, equalBytes, utf8 } from '../wire/bytes.js';
 import type { SigningKeyKind } from '../crypto/provider.js';
+import { pump } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'p384', 'ed25519', 'rsa2048'] });
@@ -42,17 +43,6 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
 }
 
 /** Moves bytes both ways until neither side has anything to say. */
-function pump(a: Side, b: Side, tamper?: (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array): void {
-  for (let i = 0; i < 100; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) return;
-    for (const chunk of ab) b.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'client'));
-    for (const chunk of ba) a.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'server'));
-  }
-  throw new Error('pump did not settle');
-}
-
 function pair(
   client: Partial<ClientConfigOptions> = {},
   server: Partial<ServerConfigOptions> = {},

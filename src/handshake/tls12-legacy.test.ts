@@ -13,6 +13,7 @@ import type { TlsError } from '../errors.js';
 import { concat, utf8 } from '../wire/bytes.js';
 import { DEFAULT_CIPHER_SUITES_12, LEGACY_SUITES_12 } from './suites12.js';
 import { rsaClientPreMasterSecret12, rsaPreMasterSecret12 } from './common12.js';
+import { pump, type Tamper } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'rsa2048'] });
@@ -43,19 +44,6 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
     },
   });
   return s;
-}
-
-type Tamper = (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array;
-
-function pump(a: Side, b: Side, tamper?: Tamper): void {
-  for (let i = 0; i < 100; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) return;
-    for (const chunk of ab) b.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'client'));
-    for (const chunk of ba) a.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'server'));
-  }
-  throw new Error('pump did not settle');
 }
 
 function pair(client: Partial<ClientConfigOptions> = {}, server: Partial<ServerConfigOptions> = {}, tamper?: Tamper): { c: Side; s: Side } {

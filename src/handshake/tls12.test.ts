@@ -11,6 +11,7 @@ import { concat, equalBytes, utf8 } from '../wire/bytes.js';
 import type { SigningKeyKind } from '../crypto/provider.js';
 import { TLS12_SUITES } from './suites12.js';
 import { DOWNGRADE_TLS12 } from '../messages/server-hello.js';
+import { pump, type Tamper } from '../../test/helpers/connection-pair.js';
 
 const provider = nodeCryptoProvider;
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'p384', 'ed25519', 'rsa2048'] });
@@ -41,19 +42,6 @@ function side(make: (events: ConnectionEvents) => Connection): Side {
     alert: (a) => s.alerts.push(a),
   });
   return s;
-}
-
-type Tamper = (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array;
-
-function pump(a: Side, b: Side, tamper?: Tamper): void {
-  for (let i = 0; i < 100; i++) {
-    const ab = a.conn.takeOutput();
-    const ba = b.conn.takeOutput();
-    if (ab.length === 0 && ba.length === 0) return;
-    for (const chunk of ab) b.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'client'));
-    for (const chunk of ba) a.conn.receive(tamper === undefined ? chunk : tamper(chunk, 'server'));
-  }
-  throw new Error('pump did not settle');
 }
 
 function pair(client: Partial<ClientConfigOptions> = {}, server: Partial<ServerConfigOptions> = {}, tamper?: Tamper): { c: Side; s: Side } {
