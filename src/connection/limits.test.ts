@@ -10,20 +10,15 @@ import { nodeCryptoProvider as provider } from '../crypto/node-provider.js';
 import { generateTestPki } from '../x509/generate.js';
 import { AlertDescription, AlertLevel } from '../registry/alerts.js';
 import type { TlsError } from '../errors.js';
+import { pump as pumpEnds } from '../../test/helpers/connection-pair.js';
 
 const pki = generateTestPki(provider, { keyKinds: ['p256'] });
 const leaf = pki.leaves.p256!;
 const certificates = [{ chain: [leaf.certDer, pki.intermediate.certDer], key: leaf.key, names: ['localhost'] }];
 
-function pump(a: Connection, b: Connection): void {
-  for (let i = 0; i < 100; i++) {
-    const ab = a.takeOutput();
-    const ba = b.takeOutput();
-    if (ab.length === 0 && ba.length === 0) return;
-    for (const x of ab) b.receive(x);
-    for (const x of ba) a.receive(x);
-  }
-  throw new Error('pump did not settle');
+/** Moves bytes both ways until both are quiet (the shared helper works on ends holding a `conn`). */
+function pump(c: Connection, s: Connection): void {
+  pumpEnds({ conn: c }, { conn: s });
 }
 
 function connected(client: Partial<ClientConfigOptions> = {}, server: Partial<ServerConfigOptions> = {}) {
