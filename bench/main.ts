@@ -6,6 +6,8 @@
 //   BENCH_SCENARIOS=handshake,bulk  only the scenarios whose name contains one of these (comma separated)
 //   BENCH_TLSKIT_MODULE=path      load "tlskit" from another module (to test the bench itself)
 //   BENCH_PROF=DIR                each client/server child writes a V8 CPU profile (--cpu-prof) into DIR
+// With handshake scenarios, each run also measures the plain-TCP floor (bench/tcp-floor.ts): the
+// CPU per connection of node:net alone with a resumed handshake's byte pattern, printed under the table.
 // Results: a table on stdout and JSON in dist/bench-results.json.
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -25,6 +27,7 @@ import {
   type Reply,
   type RequestBody,
 } from './common.js';
+import { measureTcpFloor } from './tcp-floor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -272,6 +275,7 @@ async function main(): Promise<number> {
   }
   const metricOrder: string[] = [];
   const failed = new Set<string>(); // impl|scenario that failed once: not retried in later runs
+  const floors = { client: [] as number[], server: [] as number[] };
   for (let run = 1; run <= config.runs; run++) {
     for (const [scenario, fn] of scenarios) {
       // impls interleaved within each run, so drift on the machine hits both alike
@@ -295,6 +299,16 @@ async function main(): Promise<number> {
           console.error(`  run ${run}/${config.runs} ${impl} ${scenario} FAILED: ${msg}`);
         }
         await killAllPeers(); // nothing may linger between scenarios
+      }
+    }
+    if (scenarios.some(([name]) => name.includes('handshake') || name.includes('resumed'))) {
+      try {
+        const f = await measureTcpFloor(config.warmup, config.handshakes);
+        floors.client.push(f.clientUs);
+        floors.server.push(f.serverUs);
+        console.log(`  run ${run}/${config.runs} plain TCP floor       client ${fmt(f.clientUs)} | server ${fmt(f.serverUs)} µs/conn`);
+      } catch (e) {
+        console.error(`  run ${run}/${config.runs} plain TCP floor FAILED: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }
@@ -321,6 +335,18 @@ async function main(): Promise<number> {
     console.log(r.map((c, j) => pad(c, widths[j]!)).join(' | '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   }
+  const floor = floors.client.length > 0 ? { clientUs: median(floors.client), serverUs: median(floors.server) } : null;
+  if (floor !== null) {
+    console.log(
+      `\nplain TCP floor (node:net, no TLS, same byte pattern; medians): client ${fmt(floor.clientUs)} µs, server ${fmt(floor.serverUs)} µs CPU per connection.`,
+    );
+    for (const k of metricOrder) {
+      const side = k.includes('client CPU') ? 'clientUs' : k.includes('server CPU') ? 'serverUs' : undefined;
+      const a = medians['node:tls']?.[k];
+      if (side === undefined || a === undefined || !k.startsWith('resumed')) continue;
+      console.log(`  ${k}: the floor alone is ${(floor[side] / a).toFixed(2)}x node:tls`);
+    }
+  }
   if (!impls.includes('tlskit')) console.log('\ntlskit: not available');
   for (const [impl, errs] of Object.entries(errors)) for (const e of errs) console.log(`\n${impl} error: ${e}`);
 
@@ -336,6 +362,7 @@ async function main(): Promise<number> {
         samples,
         medians,
         verdicts,
+        tcpFloor: floor,
         errors,
       },
       null,
