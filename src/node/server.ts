@@ -5,6 +5,8 @@
  *
  * Client certificates: `requestCert`, `rejectUnauthorized` and `ca` as node:tls, and (tlskit)
  * `postHandshakeAuth: true` for `socket.requestClientCertificate()` after a TLS 1.3 handshake.
+ *
+ * An external session cache: node's 'newSession' and 'resumeSession' events (session-events.ts).
  */
 import { Buffer } from 'node:buffer';
 import { Server as NetServer, type Socket as NetSocket } from 'node:net';
@@ -19,6 +21,7 @@ import { createServerSessions } from '../session/fleet.js';
 import type { ServerSessions } from '../session/server-sessions.js';
 import type { SessionStore } from '../session/store.js';
 import type { TicketKeyring } from '../session/ticket-keys.js';
+import { sessionEventHooks, watchSessionListeners } from './session-events.js';
 
 export interface TlsServerCreateOptions extends TlsServerOptions {
   /** ms before an incomplete handshake is abandoned ('tlsClientError' with ERR_TLS_HANDSHAKE_TIMEOUT). Default 120000. */
@@ -134,6 +137,8 @@ export class Server extends NetServer {
       this.sessions = built.sessions;
     }
     this.config = this.buildConfig(options);
+    // 'newSession'/'resumeSession' listeners: new connections use the external session cache
+    watchSessionListeners(this, () => { this.config = this.buildConfig(this.options); });
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     this.tlsAllowHalfOpen = options.allowHalfOpen ?? false;
     this.on('connection', (raw: NetSocket) => { this.onTcpConnection(raw); });
@@ -181,12 +186,13 @@ export class Server extends NetServer {
    */
   private buildConfig(options: TlsServerCreateOptions): ServerConfig {
     const count = options.ticketCount ?? 2;
+    const hooks = sessionEventHooks(this, this.sessions, options.provider ?? nodeCryptoProvider);
     return {
       ...buildServerConfig(options, this.contexts),
-      tickets: count > 0 ? this.sessions : undefined,
+      tickets: count > 0 ? (hooks?.tickets13 ?? this.sessions) : undefined,
       ticketCount: count,
       ocspResponder: (certificate) => this.ocspResponse(certificate),
-      sessions12: this.sessions,
+      sessions12: hooks?.sessions12 ?? this.sessions,
       sessionTickets12: count > 0,
     };
   }

@@ -242,15 +242,27 @@ export class ServerSessions implements ServerSessions12 {
   /** RFC 5246 §7.4.1.2: caches a session under its session ID (bounded by the store and the lifetime). */
   saveSession12(sessionId: Uint8Array, p: SessionParams12): Promise<boolean> {
     if (sessionId.length < 1 || sessionId.length > MAX_SESSION_ID_LENGTH) return Promise.resolve(false);
-    const sealed = sealSession(this.keys, this.provider, TicketPurpose.storeValue, this.state12(p, this.sessionIdLifetimeS));
-    return this.store.set(sessionIdKey(sessionId), sealed, this.sessionIdLifetimeS * 1000);
+    return this.store.set(sessionIdKey(sessionId), this.sealSessionValue12(p), this.sessionIdLifetimeS * 1000);
   }
 
   /** The cached session for a ClientHello.session_id, or null (→ full handshake). */
   async findSession12(sessionId: Uint8Array): Promise<SessionState12 | null> {
     if (sessionId.length < 1 || sessionId.length > MAX_SESSION_ID_LENGTH) return null;
     const sealed = await this.store.get(sessionIdKey(sessionId));
-    if (sealed === undefined) return null;
+    return sealed === undefined ? null : this.openSessionValue12(sealed);
+  }
+
+  /**
+   * A TLS 1.2 session as the value the session-ID cache keeps: the state sealed with the ticket
+   * keys (purpose "store value"), lifetime `sessionIdLifetimeS`. Also what node's server
+   * 'newSession' event hands to an external cache (src/node/session-events.ts).
+   */
+  sealSessionValue12(p: SessionParams12): Uint8Array {
+    return sealSession(this.keys, this.provider, TicketPurpose.storeValue, this.state12(p, this.sessionIdLifetimeS));
+  }
+
+  /** The session in a value from `sealSessionValue12`, or null: not ours, a ticket key gone, expired, not TLS 1.2. */
+  openSessionValue12(sealed: Uint8Array): SessionState12 | null {
     const s = openSession(this.keys, this.provider, TicketPurpose.storeValue, sealed, this.now());
     return s !== null && s.version === 0x0303 ? s : null;
   }
