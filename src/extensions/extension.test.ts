@@ -5,6 +5,7 @@ import { ErrorCode } from '../errors.js';
 import { ExtensionType, GREASE_VALUES } from '../registry/codepoints.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
+import { measureWork } from '../wire/work.js';
 import { codecProperties, extensionsArb, throwsTls } from '../wire/codec-check.test.js';
 import { decodeExtensions, encodeExtensions, findExtension, SeenSet, type Extension } from './extension.js';
 import { isAllowedIn, KNOWN_EXTENSION_TYPES, type MessageKind } from './allowed.js';
@@ -30,11 +31,20 @@ test('extensions list: duplicates rejected with illegal_parameter (RFC 8446 §4.
   assert.equal(decodeList(encodeList(many)).length, 40);
   throwsTls(() => decodeList(encodeList([...many, { type: 3, data: new Uint8Array(0) }])), ErrorCode.ERR_TLS_ILLEGAL_PARAMETER);
   throwsTls(() => decodeList(encodeList([...many, { type: 39, data: new Uint8Array(0) }])), ErrorCode.ERR_TLS_ILLEGAL_PARAMETER);
-  // a hostile list of 16k empty extensions is processed in bounded time
-  const big: Extension[] = Array.from({ length: 16000 }, (_, i) => ({ type: i, data: new Uint8Array(0) }));
-  const t0 = performance.now();
-  assert.equal(decodeList(encodeList(big)).length, 16000);
-  assert.ok(performance.now() - t0 < 500);
+  // a hostile list of 16k empty extensions costs linear work: the duplicate check makes O(1)
+  // probes per extension (a Set once the list is long), not a scan of every earlier type (which
+  // would be 128M comparisons here)
+  const probes = (n: number): number => {
+    const list = encodeList(Array.from({ length: n }, (_, i) => ({ type: i, data: new Uint8Array(0) })));
+    const { result, work } = measureWork(() => decodeList(list));
+    assert.equal(result.length, n);
+    return work.duplicateProbes;
+  };
+  const p4k = probes(4000);
+  const p16k = probes(16000);
+  assert.ok(p16k >= 16000, `every extension is checked (${p16k} probes)`);
+  assert.ok(p16k <= 2 * 16000, `${p16k} probes for 16000 extensions`);
+  assert.ok(p16k <= 4.5 * p4k, `linear growth: ${p4k} probes for 4000, ${p16k} for 16000`);
 });
 
 test('extensions list: bounds and truncation', () => {

@@ -1,6 +1,7 @@
 import { decodeError, illegalParameter, internalError } from '../errors.js';
 import { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
+import { workCounters } from '../wire/work.js';
 
 /**
  * One extension as it appears in a message (RFC 8446 §4.2): its type and its raw
@@ -51,11 +52,13 @@ export class SeenSet {
   /** false when `v` was already added. */
   add(v: number): boolean {
     if (this.big !== null) {
+      workCounters.duplicateProbes++;
       if (this.big.has(v)) return false;
       this.big.add(v);
       return true;
     }
     const s = this.small;
+    workCounters.duplicateProbes += s.length + 1;
     for (let i = 0; i < s.length; i++) if (s[i] === v) return false;
     s.push(v);
     if (s.length > 16) this.big = new Set(s);

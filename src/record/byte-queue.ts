@@ -1,3 +1,5 @@
+import { workCounters } from '../wire/work.js';
+
 /**
  * A FIFO of byte chunks used by the deframer and the handshake reassembler.
  *
@@ -32,6 +34,7 @@ export class ByteQueue {
     let c = this.head;
     let off = this.headOffset;
     for (;;) {
+      workCounters.queueChunkSteps++;
       const chunk = this.chunks[c]!;
       const avail = chunk.length - off;
       if (i < avail) return chunk[off + i]!;
@@ -52,6 +55,7 @@ export class ByteQueue {
       return view;
     }
     const out = new Uint8Array(n);
+    workCounters.queueBytesCopied += n;
     let at = 0;
     while (at < n) {
       const chunk = this.chunks[this.head]!;
@@ -84,6 +88,7 @@ export class ByteQueue {
         this.head = 0;
       } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
         // Amortised O(1): compact only when the dead prefix dominates.
+        workCounters.queueChunkSteps += this.chunks.length - this.head;
         this.chunks = this.chunks.slice(this.head);
         this.head = 0;
       }

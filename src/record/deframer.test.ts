@@ -5,6 +5,7 @@ import { TlsError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_CIPHERTEXT_LENGTH_TLS13, RecordDeframer, type TlsRecord } from './deframer.js';
 import { checkPlaintextRecord, encodePlaintextRecords } from './plaintext.js';
+import { measureWork } from '../wire/work.js';
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 200);
 
@@ -182,31 +183,44 @@ test('random bytes give records or TlsErrors only', () => {
 });
 
 test('linear on a large stream pushed in tiny and odd chunks', () => {
-  // 4 MiB of 16 KiB records pushed in 7-byte pieces, then 8 MiB in 100 KiB pieces
-  const small = encodePlaintextRecords(23, new Uint8Array(4 << 20));
+  // 1 and 4 MiB of 16 KiB records pushed in 7-byte pieces, then 8 MiB in 100 KiB pieces. The work
+  // is counted, not timed: every byte is copied at most once (a record split across pieces is
+  // copied once, a record inside one piece not at all), and each next() visits a bounded number
+  // of chunks (5 header bytes, each at most 5 chunks away from the head, plus amortised
+  // compaction: 16). Copying the pending bytes again on each push, or
+  // walking the queue from its start, would be quadratic and fail these bounds by orders of
+  // magnitude.
   const d = new RecordDeframer();
   let count = 0;
   let bytes = 0;
-  const t0 = performance.now();
-  for (let at = 0; at < small.length; at += 7) {
-    d.push(small.subarray(at, at + 7));
-    for (let r = d.next(); r !== null; r = d.next()) {
-      count++;
-      bytes += r.fragment.length;
-    }
-  }
+  const pushIn = (stream: Uint8Array, piece: number): { copied: number; steps: number; calls: number } => {
+    let calls = 0;
+    const { work } = measureWork(() => {
+      for (let at = 0; at < stream.length; at += piece) {
+        d.push(stream.subarray(at, at + piece));
+        calls++;
+        for (let r = d.next(); r !== null; r = d.next()) {
+          calls++;
+          count++;
+          bytes += r.fragment.length;
+        }
+      }
+    });
+    return { copied: work.queueBytesCopied, steps: work.queueChunkSteps, calls };
+  };
+  const one = encodePlaintextRecords(23, new Uint8Array(1 << 20));
+  const small = encodePlaintextRecords(23, new Uint8Array(4 << 20));
+  const w1 = pushIn(one, 7);
+  const w4 = pushIn(small, 7);
   const big = encodePlaintextRecords(23, new Uint8Array(8 << 20));
-  for (let at = 0; at < big.length; at += 100_000) {
-    d.push(big.subarray(at, at + 100_000));
-    for (let r = d.next(); r !== null; r = d.next()) {
-      count++;
-      bytes += r.fragment.length;
-    }
+  const w8 = pushIn(big, 100_000);
+  assert.equal(bytes, 13 << 20);
+  assert.equal(count, 832);
+  for (const [w, stream] of [[w1, one], [w4, small], [w8, big]] as const) {
+    assert.ok(w.copied <= stream.length, `${w.copied} bytes copied for a stream of ${stream.length}`);
+    assert.ok(w.steps <= 16 * w.calls, `${w.steps} chunk visits for ${w.calls} calls of next()`);
   }
-  const ms = performance.now() - t0;
-  assert.equal(bytes, 12 << 20);
-  assert.equal(count, 768);
-  assert.ok(ms < 5000, `took ${ms} ms`);
+  assert.ok(w4.copied + w4.steps <= 4.5 * (w1.copied + w1.steps), `linear growth: ${w1.copied}+${w1.steps} for 1 MiB, ${w4.copied}+${w4.steps} for 4 MiB`);
 });
 
 test('ByteQueue: take across chunks, compaction keeps order', () => {

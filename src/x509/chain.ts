@@ -8,6 +8,7 @@
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { equalBytes } from '../wire/bytes.js';
+import { workCounters } from '../wire/work.js';
 import type { Certificate, DistinguishedName } from './certificate.js';
 import { checkCrl, crlCovers, type Crl, type RevocationStatus } from './crl.js';
 import { checkCtPolicy, embeddedScts, ocspScts, parseSctList, verifyScts, type CtLog, type CtPolicy, type Sct, type SctVerification } from './ct.js';
@@ -314,6 +315,7 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
   }
 
   function search(path: Certificate[]): ChainSuccess | undefined {
+    workCounters.pathSearchSteps++;
     const depth = path.length - 1;
     const cur = path[depth] as Certificate;
     if (store.isAnchor(cur)) {

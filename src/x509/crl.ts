@@ -7,6 +7,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ErrorCode } from '../errors.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
+import { workCounters } from '../wire/work.js';
 import { algorithmIdentifier, parseDistinguishedName, type AlgorithmIdentifier, type Certificate, type DistinguishedName, type Extension } from './certificate.js';
 import { DerReader, Tag, badCert, checkInteger, contextTag, smallIntegerValue } from './der.js';
 import { EXT_OID, crlDistributionUris, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
@@ -133,6 +134,7 @@ export function parseCrl(der: Uint8Array): Crl {
       e.end();
       // A serial listed twice is ambiguous (which entry's reason and date hold?): refuse the CRL.
       const key = toHex(serialRaw);
+      workCounters.duplicateProbes++;
       if (seen.has(key)) throw badCert('a serial number is listed twice', 'revokedCertificates.userCertificate');
       seen.add(key);
       revoked.push({ serialRaw, revocationDate, reason, invalidityDate });
@@ -289,6 +291,7 @@ export function checkCrl(provider: CryptoProvider, crl: Crl, cert: Certificate, 
     );
   }
   for (const r of crl.revoked) {
+    workCounters.crlEntriesScanned++;
     if (equalBytes(r.serialRaw, cert.serialRaw) && r.reason !== 'removeFromCRL') {
       return { status: 'revoked', source: src, reason: r.reason, revocationDate: r.revocationDate };
     }

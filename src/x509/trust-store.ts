@@ -6,6 +6,7 @@
  */
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
+import { workCounters } from '../wire/work.js';
 import { parseCertificate, type Certificate, type DistinguishedName } from './certificate.js';
 import { DerReader, Tag, contextTag } from './der.js';
 import { decodeCertificatesPem } from './pem.js';
@@ -54,6 +55,7 @@ export class TrustStore {
 
   private build(): Map<string, Anchor[]> {
     if (this.index !== undefined) return this.index;
+    workCounters.trustIndexBuilds++;
     const ders: Uint8Array[] = [];
     const add = (item: Uint8Array | string): void => {
       if (typeof item === 'string') ders.push(...decodeCertificatesPem(item));
@@ -115,6 +117,7 @@ export class TrustStore {
     if (a.broken) return undefined;
     if (a.cert === undefined) {
       try {
+        workCounters.trustAnchorsParsed++;
         a.cert = parseCertificate(a.der);
         this.anchorOf.set(a.cert, a);
       } catch {
