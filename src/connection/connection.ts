@@ -184,7 +184,7 @@ export class Connection {
   private readSecret: Uint8Array | null = null;
   private writeSecret: Uint8Array | null = null;
   private readKeyChanged = false;
-  private exporterSecret: Uint8Array | null = null;
+  private exporterSecret: (() => Uint8Array) | null = null;
   /** Client, TLS 1.3: the base of the PSKs of NewSessionTickets (RFC 8446 §4.6.1). */
   private resumptionSecret: Uint8Array | null = null;
 
@@ -352,7 +352,7 @@ export class Connection {
     if (this.exporterSecret === null || this.writeSuite === null) {
       throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'exportKeyingMaterial() before the handshake completed');
     }
-    return exportKeyingMaterial(this.config.provider, this.writeSuite, this.exporterSecret, label, context, length);
+    return exportKeyingMaterial(this.config.provider, this.writeSuite, this.exporterSecret(), label, context, length);
   }
 
   // ---------------------------------------------------------------- inbound
@@ -640,7 +640,7 @@ export class Connection {
       keyLog: (label, secret): void => {
         const random = this.negotiated.clientRandom;
         if (this.events.keylog === undefined || random === undefined) return;
-        this.events.keylog(`${label} ${toHex(random)} ${toHex(secret)}`);
+        this.events.keylog(`${label} ${toHex(random)} ${toHex(typeof secret === 'function' ? secret() : secret)}`);
       },
       complete: (secrets): void => {
         this.exporterSecret = secrets.exporterMasterSecret;

@@ -5,6 +5,8 @@
  * primitives (HKDF, the TLS 1.2 PRF, the key schedule) live in `keyschedule/`.
  *
  * All byte values are Uint8Array. Methods are synchronous: the sans-I/O core never awaits.
+ * Inputs are read before a call returns (a provider keeps no reference to a caller's buffer
+ * unless it copies it), so callers may reuse their buffers afterwards.
  */
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512' | 'sha1' | 'md5';

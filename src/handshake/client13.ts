@@ -57,6 +57,8 @@ interface HelloState {
   sent: Set<number>;
   /** The session offered as a PSK (RFC 8446 §4.2.11), if any. */
   psk: ClientSession13 | undefined;
+  /** The early secrets of that PSK under its suite, once computed (binders, 0-RTT and the handshake share them). */
+  pskEarly: EarlySecrets | undefined;
   /** Whether this ClientHello offers 0-RTT (RFC 8446 §4.2.10): early_data, data sent under the early keys. */
   earlyData: boolean;
   /** A TLS 1.2 session offered by session ID and/or ticket (RFC 5246 §7.4.1.2, RFC 5077 §3.4), if any. */
@@ -82,6 +84,7 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     cookie: undefined,
     sent: new Set(),
     psk: undefined,
+    pskEarly: undefined,
     earlyData: false,
     session12,
   };
@@ -134,7 +137,10 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
     if (state.earlyData) rejectEarlyData(host, state);
     // §4.1.2: the second ClientHello recomputes the binder (and the ticket age); a PSK whose
     // hash differs from the HelloRetryRequest's suite is dropped.
-    if (state.psk !== undefined && tls13Suite(state.psk.cipherSuite)?.hash !== suite.hash) state.psk = undefined;
+    if (state.psk !== undefined && tls13Suite(state.psk.cipherSuite)?.hash !== suite.hash) {
+      state.psk = undefined;
+      state.pskEarly = undefined;
+    }
     // Appendix D.4: the dummy change_cipher_spec goes before the second flight (unless it
     // already followed the first ClientHello, with 0-RTT).
     if (config.middleboxCompatibility && !ccsSent) {
@@ -182,6 +188,7 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
 
   // --- pre_shared_key (§4.2.11): the server accepted our ticket.
   let psk: Uint8Array | null = null;
+  let early: EarlySecrets | undefined;
   const pskExt = findExtension(sh.extensions, ExtensionType.pre_shared_key);
   if (pskExt !== undefined) {
     const offered = state.psk;
@@ -193,13 +200,15 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
       throw illegalParameter('ServerHello cipher suite does not match the PSK\'s hash', 'ServerHello.cipher_suite');
     }
     psk = offered.psk;
+    // RFC 8446 §7.1: the early secret of the PSK, as computed for the binder (same hash)
+    early = pskEarlySecrets(config, state).withSuite(suite);
     neg.resumed = true;
     // The resumed session keeps the original server identity (RFC 8446 §2.2).
     neg.peerCertificates = offered.peerCertificates;
     neg.peerVerified = config.verifier !== null;
   }
 
-  const hs = EarlySecrets.create(p, suite, psk).handshake(shared);
+  const hs = (early ?? EarlySecrets.create(p, suite, null)).handshake(shared);
   const helloHash = transcript.hash();
   const clientHs = hs.clientHandshakeTrafficSecret(helloHash);
   const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
@@ -277,7 +286,8 @@ export function* clientHandshake13(host: HandshakeHost, config: ClientConfig): H
   const finishedHash = transcript.hash();
   const clientAp = master.clientApplicationTrafficSecret0(finishedHash);
   const serverAp = master.serverApplicationTrafficSecret0(finishedHash);
-  const exporter = master.exporterMasterSecret(finishedHash);
+  // derived only if keying material is exported or keys are logged
+  const exporter = master.lazyExporterMasterSecret(finishedHash);
   host.keyLog('CLIENT_TRAFFIC_SECRET_0', clientAp);
   host.keyLog('SERVER_TRAFFIC_SECRET_0', serverAp);
   host.keyLog('EXPORTER_SECRET', exporter);
@@ -318,7 +328,7 @@ function sendEarlyData(host: HandshakeHost, config: ClientConfig, state: HelloSt
   const ctx = config.provider.createHash(suite.hash);
   ctx.update(ch1Raw);
   const helloHash = ctx.digest();
-  const secret = EarlySecrets.create(config.provider, suite, session.psk).clientEarlyTrafficSecret(helloHash);
+  const secret = pskEarlySecrets(config, state).clientEarlyTrafficSecret(helloHash);
   host.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', secret);
   host.setWriteKeys('early', suite, secret);
   host.sendEarlyData(data.length <= session.maxEarlyDataSize ? data : data.subarray(0, session.maxEarlyDataSize));
@@ -356,7 +366,16 @@ function checkEarlyDataAccepted(state: HelloState, suite: Tls13Suite, psk: Uint8
 function clientHelloBody(config: ClientConfig, state: HelloState, ch: ClientHello, before: readonly Uint8Array[]): Uint8Array {
   const body = encodeClientHello(ch);
   if (state.psk === undefined) return body;
-  return patchBinder(config.provider, state.psk, encodeHandshake(HandshakeType.client_hello, body), before).body;
+  return patchBinder(config.provider, state.psk, encodeHandshake(HandshakeType.client_hello, body), before, pskEarlySecrets(config, state)).body;
+}
+
+/** The early secrets of the offered PSK under the ticket's suite (RFC 8446 §7.1), computed once. */
+function pskEarlySecrets(config: ClientConfig, state: HelloState): EarlySecrets {
+  const session = state.psk;
+  const suite = session === undefined ? undefined : tls13Suite(session.cipherSuite);
+  if (session === undefined || suite === undefined) throw internalError('no PSK offered');
+  state.pskEarly ??= EarlySecrets.create(config.provider, suite, session.psk);
+  return state.pskEarly;
 }
 
 /**

@@ -122,14 +122,18 @@ export interface HandshakeHost {
   sendChangeCipherSpec(): void;
   setReadKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void;
   setWriteKeys(level: KeyLevel, suite: Tls13Suite, secret: Uint8Array): void;
-  /** NSS key log line (only delivered when the user asked for a key log). */
-  keyLog(label: string, secret: Uint8Array): void;
+  /**
+   * NSS key log line (only delivered when the user asked for a key log). A secret derived only
+   * for the key log (the exporter secret) is passed as a function, called only then.
+   */
+  keyLog(label: string, secret: Uint8Array | (() => Uint8Array)): void;
   /**
    * The handshake is complete: application data may flow both ways. `transcript` runs through
    * the client Finished: the Handshake Context of post-handshake authentication (RFC 8446 §4.4).
    */
   complete(secrets: {
-    exporterMasterSecret: Uint8Array;
+    /** RFC 8446 §7.5: derived on its first call (only exporters and key logs need it). */
+    exporterMasterSecret: () => Uint8Array;
     resumptionMasterSecret: Uint8Array;
     transcript?: Transcript;
     /** Server: issues a ticket for the client identity established by post-handshake authentication (RFC 8446 §4.6.1). */

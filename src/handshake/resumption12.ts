@@ -17,7 +17,7 @@ import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import type { ClientConfig, ServerConfig } from './config.js';
 import { awaitValue, type HandshakeInput, type HandshakeStep } from './host.js';
-import { decodeClientSession, encodeClientSession, readSessionTail, writeSessionTail, type ClientSession13 } from './resumption13.js';
+import { decodeClientSession, encodeClientSession, readSessionTail, readTime, writeSessionTail, writeTime, type ClientSession13 } from './resumption13.js';
 import { legacySuitesAllowed, tls12Suite } from './suites12.js';
 
 /** RFC 5246 §7.4.1.2: `opaque SessionID<0..32>`. */
@@ -92,7 +92,8 @@ export function encodeClientSession12(s: ClientSession12): Uint8Array {
   const w = new Writer(256 + s.ticket.length);
   w.u8(1).u16(s.version).u16(s.cipherSuite).bytes(s.masterSecret).u8(s.extendedMasterSecret ? 1 : 0);
   w.opaque8(s.sessionId).opaque16(s.ticket);
-  w.u32(s.lifetimeS).u64(BigInt(Math.floor(s.receivedAt)));
+  w.u32(s.lifetimeS);
+  writeTime(w, s.receivedAt);
   writeSessionTail(w, s);
   return w.finish();
 }
@@ -110,8 +111,8 @@ export function decodeClientSession12(bytes: Uint8Array): ClientSession12 {
   const sessionId = r.vec8('session.session_id', 0, MAX_SESSION_ID_LENGTH_12).slice();
   const ticket = r.vec16('session.ticket').slice();
   const lifetimeS = r.u32('session.lifetime');
-  const receivedAtBig = r.u64('session.received_at');
-  if (receivedAtBig > BigInt(Number.MAX_SAFE_INTEGER)) throw decodeError('received_at out of range', 'session.received_at');
+  const receivedAt = readTime(r, 'session.received_at');
+  if (!Number.isSafeInteger(receivedAt)) throw decodeError('received_at out of range', 'session.received_at');
   const tail = readSessionTail(r);
   r.end('session');
   return {
@@ -122,7 +123,7 @@ export function decodeClientSession12(bytes: Uint8Array): ClientSession12 {
     sessionId,
     ticket,
     lifetimeS,
-    receivedAt: Number(receivedAtBig),
+    receivedAt,
     ...tail,
   };
 }

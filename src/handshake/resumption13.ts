@@ -173,13 +173,15 @@ export function pskOfferPlaceholder(session: ClientSession13, now: number): Uint
  * RFC 8446 §4.2.11.2: the binder of `session` over the ClientHello `helloRaw` (4-byte header +
  * body, pre_shared_key last, one binder), with `transcriptBefore` hashing what precedes it in
  * the transcript (empty, or message_hash(ClientHello1) + HelloRetryRequest). Returns the
- * ClientHello body with the binder written into its place.
+ * ClientHello body with the binder written into its place. `early`: the session's early secrets
+ * when the caller keeps them (they are computed otherwise).
  */
 export function patchBinder(
   provider: CryptoProvider,
   session: ClientSession13,
   helloRaw: Uint8Array,
   transcriptBefore: readonly Uint8Array[],
+  early?: EarlySecrets,
 ): { body: Uint8Array; binder: Uint8Array } {
   const suite = tls13Suite(session.cipherSuite);
   if (suite === undefined) throw internalError('session with an unknown suite');
@@ -188,7 +190,7 @@ export function patchBinder(
   const ctx = provider.createHash(suite.hash);
   for (const m of transcriptBefore) ctx.update(m);
   ctx.update(truncated);
-  const binderKey = EarlySecrets.create(provider, suite, session.psk).binderKey('resumption');
+  const binderKey = (early ?? EarlySecrets.create(provider, suite, session.psk)).binderKey('resumption');
   const binder = finishedVerifyData(provider, suite, binderKey, ctx.digest());
   const out = helloRaw.slice(4);
   out.set(binder, out.length - binder.length);
@@ -204,9 +206,23 @@ export function patchBinder(
 export function encodeClientSession(s: ClientSession13): Uint8Array {
   const w = new Writer(256 + s.ticket.length);
   w.u8(1).u16(s.version).u16(s.cipherSuite).opaque8(s.psk).opaque16(s.ticket);
-  w.u32(s.ticketAgeAdd).u32(s.lifetimeS).u64(BigInt(Math.floor(s.receivedAt))).u32(s.maxEarlyDataSize);
+  w.u32(s.ticketAgeAdd).u32(s.lifetimeS);
+  writeTime(w, s.receivedAt);
+  w.u32(s.maxEarlyDataSize);
   writeSessionTail(w, s);
   return w.finish();
+}
+
+/** A time in ms as the uint64 of the session formats (two u32: the bytes of Writer.u64 without BigInt arithmetic). */
+export function writeTime(w: Writer, ms: number): void {
+  const v = Math.max(0, Math.floor(ms));
+  w.u32(Math.floor(v / 0x100000000)).u32(v >>> 0);
+}
+
+/** The uint64 written by `writeTime`; not a safe integer when above 2^53 - 1 (callers that care check). */
+export function readTime(r: Reader, field: string): number {
+  const high = r.u32(field);
+  return high * 0x100000000 + r.u32(field);
 }
 
 /** What a client session ends with, in both versions' formats. */
@@ -247,7 +263,7 @@ export function decodeClientSession(bytes: Uint8Array): ClientSession13 {
   const ticket = r.vec16('session.ticket', 1);
   const ticketAgeAdd = r.u32('session.ticket_age_add');
   const lifetimeS = r.u32('session.ticket_lifetime');
-  const receivedAt = Number(r.u64('session.received_at'));
+  const receivedAt = readTime(r, 'session.received_at');
   const maxEarlyDataSize = r.u32('session.max_early_data_size');
   const tail = readSessionTail(r);
   r.end('session');

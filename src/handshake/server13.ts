@@ -158,16 +158,14 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     entry = offer2.shares[0];
     // §4.2.11.2: the binder of ClientHello2 covers message_hash, the HelloRetryRequest and ClientHello2.
     resumed = yield* acceptPsk(config, suite, offer2, ch2Msg.raw, transcript);
-    transcript.add(ch2Msg.raw);
   } else {
     transcript.setHash(suite.hash);
     resumed = yield* acceptPsk(config, suite, offer, chMsg.raw, transcript);
-    transcript.add(chMsg.raw);
     if (earlyExt !== undefined) {
       const verdict = yield* decideEarlyData(config, suite, resumed, alpn);
       if (verdict.accept && resumed !== undefined) {
         // §2.3, §7.1: client_early_traffic_secret = Derive-Secret(early secret, "c e traffic", ClientHello).
-        const earlySecret = EarlySecrets.create(p, suite, resumed.session.state.psk).clientEarlyTrafficSecret(transcript.hash());
+        const earlySecret = resumed.early.clientEarlyTrafficSecret(transcript.hash());
         host.keyLog('CLIENT_EARLY_TRAFFIC_SECRET', earlySecret);
         host.setReadKeys('early', suite, earlySecret);
         // §4.2.10 / §4.6.1: at most the ticket's max_early_data_size bytes.
@@ -210,7 +208,9 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     // ... and whether its chain was verified (node's `authorized` on the resumed connection)
     neg.peerVerified = peer.kind !== 'none' && peer.verified === true;
   }
-  const hs = EarlySecrets.create(p, suite, resumed?.session.state.psk ?? null).handshake(pskKe ? null : response.sharedSecret);
+  // the early secret of the PSK was computed for its binder (RFC 8446 §7.1: the same early_secret)
+  const early = resumed?.early ?? EarlySecrets.create(p, suite, null);
+  const hs = early.handshake(pskKe ? null : response.sharedSecret);
   const helloHash = transcript.hash();
   const clientHs = hs.clientHandshakeTrafficSecret(helloHash);
   const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
@@ -279,7 +279,8 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   const finishedHash = transcript.hash();
   const clientAp = master.clientApplicationTrafficSecret0(finishedHash);
   const serverAp = master.serverApplicationTrafficSecret0(finishedHash);
-  const exporter = master.exporterMasterSecret(finishedHash);
+  // derived only if keying material is exported or keys are logged
+  const exporter = master.lazyExporterMasterSecret(finishedHash);
   host.keyLog('CLIENT_TRAFFIC_SECRET_0', clientAp);
   host.keyLog('SERVER_TRAFFIC_SECRET_0', serverAp);
   host.keyLog('EXPORTER_SECRET', exporter);
@@ -363,6 +364,8 @@ interface AcceptedPsk {
   readonly binder: Uint8Array;
   /** psk_dhe_ke (with an (EC)DHE share) or psk_ke (none; RFC 8446 §4.2.9). */
   readonly mode: PskKeyExchangeMode;
+  /** The key schedule's first stage for this PSK (computed for the binder, reused for the handshake). */
+  readonly early: EarlySecrets;
 }
 
 /** The PSK mode we use (§4.2.9): psk_dhe_ke when offered, psk_ke only when allowed and it is all the client offers. */
@@ -377,8 +380,9 @@ const MAX_PSK_IDENTITIES_TRIED = 4;
 
 /**
  * RFC 8446 §4.2.11: the PSK to resume with, or undefined (full handshake). `transcript` holds
- * what precedes this ClientHello (nothing, or message_hash + HelloRetryRequest). Only the binder
- * of the selected identity is checked (§4.2.11: servers SHOULD NOT validate several).
+ * what precedes this ClientHello (nothing, or message_hash + HelloRetryRequest); the ClientHello
+ * `raw` is added to it here. Only the binder of the selected identity is checked (§4.2.11:
+ * servers SHOULD NOT validate several).
  */
 function* acceptPsk(
   config: ServerConfig,
@@ -389,7 +393,10 @@ function* acceptPsk(
 ): Generator<HandshakeStep, AcceptedPsk | undefined, HandshakeInput> {
   const exts = offer.hello.extensions;
   const ext = findExtension(exts, ExtensionType.pre_shared_key);
-  if (ext === undefined) return undefined;
+  if (ext === undefined) {
+    transcript.add(raw);
+    return undefined;
+  }
   // §4.2.11: pre_shared_key MUST be the last extension of the ClientHello.
   if (exts[exts.length - 1]?.type !== ExtensionType.pre_shared_key) {
     throw illegalParameter('pre_shared_key is not the last extension', 'ClientHello.extensions');
@@ -403,7 +410,13 @@ function* acceptPsk(
   const tickets = config.tickets;
   // psk_dhe_ke by default: the (EC)DHE share gives forward secrecy to the resumed session.
   const mode = pskMode(config, decodePskKeyExchangeModes(modesExt.data));
-  if (tickets === undefined || mode === undefined) return undefined;
+  if (tickets === undefined || mode === undefined) {
+    transcript.add(raw);
+    return undefined;
+  }
+  // §4.2.11.2: every binder is over the ClientHello truncated before the binders list (and what
+  // precedes it in the transcript); its hash is taken as the ClientHello goes in, hashing it once.
+  const truncatedHash = transcript.addWithPrefixHash(raw, raw.length - bindersLength(offered.binders));
   const tried = Math.min(offered.identities.length, MAX_PSK_IDENTITIES_TRIED);
   for (let index = 0; index < tried; index++) {
     const identity = offered.identities[index];
@@ -416,12 +429,11 @@ function* acceptPsk(
     // RFC 8446 §4.6.1 / RFC 6066 §3: resume only for the same server name.
     if ((session.state.serverName ?? '').toLowerCase() !== (offer.serverName ?? '').toLowerCase()) continue;
     // §4.2.11.2: the binder over the truncated ClientHello, checked in constant time.
-    const truncated = raw.subarray(0, raw.length - bindersLength(offered.binders));
-    const binderKey = EarlySecrets.create(config.provider, suite, session.state.psk).binderKey('resumption');
-    if (!verifyFinished(config.provider, suite, binderKey, transcript.hashWith(truncated), binder)) {
+    const early = EarlySecrets.create(config.provider, suite, session.state.psk);
+    if (!verifyFinished(config.provider, suite, early.binderKey('resumption'), truncatedHash, binder)) {
       throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'PSK binder does not verify', { field: 'ClientHello.pre_shared_key.binders' });
     }
-    return { index, session, mode, binder };
+    return { index, session, mode, binder, early };
   }
   return undefined;
 }

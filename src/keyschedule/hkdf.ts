@@ -4,8 +4,9 @@
  *
  * The TLS 1.3 functions are on the hot path of every handshake (about twenty calls), so:
  * - the `"tls13 " + label` prefix of each label is encoded once and cached (`tls13Label`),
- * - HKDF-Expand-Label builds `HkdfLabel || 0x01` in one buffer and, when the output fits in one
- *   hash block (always, for TLS 1.3 secrets, keys and IVs), makes exactly one HMAC call,
+ * - HKDF-Expand-Label builds `HkdfLabel || 0x01` in one buffer (reused by each Hkdf instance:
+ *   no allocation per call) and, when the output fits in one hash block (always, for TLS 1.3
+ *   secrets, keys and IVs), makes exactly one HMAC call,
  * - Hash("") (the context of `Derive-Secret(., "derived", "")`) is computed once per provider
  *   and hash (`Hkdf.emptyHash`).
  */
@@ -85,6 +86,8 @@ export class Hkdf {
   readonly hashLength: number;
   private zeros: Uint8Array | undefined;
   private empty: Uint8Array | undefined;
+  /** Scratch space for HkdfLabel || 0x01 (see expandLabel). */
+  private labelBuffer = new Uint8Array(128);
 
   constructor(
     readonly provider: CryptoProvider,
@@ -126,8 +129,14 @@ export class Hkdf {
    */
   expandLabel(secret: Uint8Array, label: Tls13Label, context: Uint8Array, length: number): Uint8Array {
     checkLength(length, this.hashLength);
-    const buf = writeHkdfLabel(label, context, length, 1);
-    return this.expandBuffer(secret, buf, buf.length - 1, length);
+    if (context.length > 255) throw internalError('HKDF-Expand-Label: context longer than 255 bytes');
+    // HkdfLabel || 0x01 is written into a buffer kept by this instance: the provider's hmac()
+    // reads its input before returning, and nothing else holds the buffer (no allocation per call).
+    const size = 2 + label.encoded.length + 1 + context.length + 1;
+    if (this.labelBuffer.length < size) this.labelBuffer = new Uint8Array(Math.max(size, 2 * this.labelBuffer.length));
+    const buf = this.labelBuffer.subarray(0, size);
+    fillHkdfLabel(buf, label, context, length, 1);
+    return this.expandBuffer(secret, buf, size - 1, length);
   }
 
   /**
@@ -165,17 +174,22 @@ export class Hkdf {
 
 /** HkdfLabel (RFC 8446 §7.1) followed by `extra` spare bytes (HKDF-Expand's counter byte, set to 1). */
 function writeHkdfLabel(label: Tls13Label, context: Uint8Array, length: number, extra: number): Uint8Array {
+  const buf = new Uint8Array(2 + label.encoded.length + 1 + context.length + extra);
+  fillHkdfLabel(buf, label, context, length, extra);
+  return buf;
+}
+
+/** Writes HkdfLabel (and `extra` counter bytes) into `buf`, which has exactly the right size. */
+function fillHkdfLabel(buf: Uint8Array, label: Tls13Label, context: Uint8Array, length: number, extra: number): void {
   if (context.length > 255) throw internalError('HKDF-Expand-Label: context longer than 255 bytes');
   const enc = label.encoded;
   const infoLength = 2 + enc.length + 1 + context.length;
-  const buf = new Uint8Array(infoLength + extra);
   buf[0] = length >>> 8;
   buf[1] = length & 0xff;
   buf.set(enc, 2);
   buf[2 + enc.length] = context.length;
   buf.set(context, 3 + enc.length);
   if (extra > 0) buf[infoLength] = 1;
-  return buf;
 }
 
 /**

@@ -47,29 +47,54 @@ export class EarlySecrets {
   /** Whether a PSK went in (otherwise the binder / early-data secrets are meaningless). */
   readonly hasPsk: boolean;
 
+  /** binder_key by kind, once computed (see binderKey). */
+  private readonly binderKeys: { external?: Uint8Array; resumption?: Uint8Array } = {};
+
   private constructor(
     readonly suite: Tls13Suite,
     private readonly h: Hkdf,
-    psk: Uint8Array | null,
+    earlySecret: Uint8Array,
+    hasPsk: boolean,
   ) {
-    // RFC 8446 §7.1: if no PSK is selected, the IKM is a string of Hash.length zeros.
-    if (psk !== null && psk.length === 0) throw internalError('empty PSK');
-    this.hasPsk = psk !== null;
-    this.earlySecret = psk === null ? noPskSecrets(h).earlySecret.slice() : h.extract(null, psk);
+    this.earlySecret = earlySecret;
+    this.hasPsk = hasPsk;
   }
 
   /** Starts the schedule for `suite`; `psk` is the resumption or external PSK, or null. */
   static create(provider: CryptoProvider, suite: Tls13Suite, psk: Uint8Array | null = null): EarlySecrets {
-    return new EarlySecrets(suite, hkdf(provider, suite.hash), psk);
+    const h = hkdf(provider, suite.hash);
+    // RFC 8446 §7.1: if no PSK is selected, the IKM is a string of Hash.length zeros.
+    if (psk !== null && psk.length === 0) throw internalError('empty PSK');
+    return new EarlySecrets(suite, h, psk === null ? noPskSecrets(h).earlySecret.slice() : h.extract(null, psk), psk !== null);
+  }
+
+  /**
+   * The same early secret for another suite with the same hash, without recomputing it: a PSK is
+   * tied to a hash, not to a suite (RFC 8446 §4.2.11), so the binder computed under the ticket's
+   * suite and the handshake under the negotiated one share early_secret.
+   */
+  withSuite(suite: Tls13Suite): EarlySecrets {
+    if (suite === this.suite) return this;
+    if (suite.hash !== this.suite.hash) throw internalError('early secret reused with a suite of another hash');
+    const other = new EarlySecrets(suite, this.h, this.earlySecret, this.hasPsk);
+    Object.assign(other.binderKeys, this.binderKeys);
+    return other;
   }
 
   /**
    * binder_key = Derive-Secret(early_secret, "ext binder" | "res binder", ""). `external` for an
    * external PSK, `resumption` for a ticket (RFC 8446 §4.2.11.2). The binder itself is
    * `finishedVerifyData(provider, suite, binderKey, Transcript-Hash(truncated ClientHello))`.
+   * Computed once per instance (a client after a HelloRetryRequest binds its second ClientHello
+   * with the same key); do not modify the result.
    */
   binderKey(kind: 'external' | 'resumption'): Uint8Array {
-    return this.h.deriveSecret(this.earlySecret, kind === 'external' ? Label.ext_binder : Label.res_binder, this.h.emptyHash);
+    let key = this.binderKeys[kind];
+    if (key === undefined) {
+      key = this.h.deriveSecret(this.earlySecret, kind === 'external' ? Label.ext_binder : Label.res_binder, this.h.emptyHash);
+      this.binderKeys[kind] = key;
+    }
+    return key;
   }
 
   /** client_early_traffic_secret = Derive-Secret(early_secret, "c e traffic", ClientHello). */
@@ -140,6 +165,16 @@ export class MasterSecrets {
   /** exporter_master_secret = Derive-Secret(master_secret, "exp master", ClientHello...server Finished). */
   exporterMasterSecret(serverFinishedHash: Uint8Array): Uint8Array {
     return this.h.deriveSecret(this.masterSecret, Label.exp_master, serverFinishedHash);
+  }
+
+  /**
+   * exporter_master_secret as a function that derives it on its first call and then returns the
+   * same value: most connections never export keying material (RFC 8446 §7.5) nor log keys, so
+   * the handshake keeps the transcript hash instead of spending an HMAC on it.
+   */
+  lazyExporterMasterSecret(serverFinishedHash: Uint8Array): () => Uint8Array {
+    let secret: Uint8Array | undefined;
+    return () => (secret ??= this.exporterMasterSecret(serverFinishedHash));
   }
 
   /** resumption_master_secret = Derive-Secret(master_secret, "res master", ClientHello...client Finished). */

@@ -32,6 +32,8 @@ export class Transcript {
   private pending: Uint8Array[] = [];
   private readonly retained: Uint8Array[] | null;
   private count = 0;
+  /** Transcript-Hash at the current point, once computed (cleared by every update). */
+  private current: Uint8Array | null = null;
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -68,13 +70,36 @@ export class Transcript {
   add(raw: Uint8Array): void {
     if (this.ctx === null) this.pending.push(raw);
     else this.ctx.update(raw);
+    this.current = null;
     this.retained?.push(raw);
     this.count++;
   }
 
-  /** Transcript-Hash of the messages so far; the transcript stays usable. */
+  /**
+   * Appends one handshake message and returns Transcript-Hash(messages before it ||
+   * raw[0..prefixLength]), hashing `raw` once: the PSK binder's hash over the ClientHello up to
+   * its binders (RFC 8446 §4.2.11.2) as the ClientHello goes into the transcript.
+   */
+  addWithPrefixHash(raw: Uint8Array, prefixLength: number): Uint8Array {
+    const ctx = this.context();
+    if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > raw.length) throw internalError('transcript: bad prefix length');
+    ctx.update(raw.subarray(0, prefixLength));
+    const prefixHash = ctx.digest();
+    ctx.update(raw.subarray(prefixLength));
+    this.current = null;
+    this.retained?.push(raw);
+    this.count++;
+    return prefixHash;
+  }
+
+  /**
+   * Transcript-Hash of the messages so far; the transcript stays usable. The digest is computed
+   * once per point of the transcript (the Finished and the secrets derived at the same point share
+   * it): do not modify the result.
+   */
   hash(): Uint8Array {
-    return this.context().digest();
+    this.current ??= this.context().digest();
+    return this.current;
   }
 
   /**
@@ -103,6 +128,7 @@ export class Transcript {
     next.update(header);
     next.update(h);
     this.ctx = next;
+    this.current = null;
     if (this.retained !== null) this.retained.splice(0, this.retained.length, concat(header, h));
   }
 
@@ -116,6 +142,7 @@ export class Transcript {
   clone(): Transcript {
     const t = new Transcript(this.provider, undefined, { retainMessages: this.retained !== null });
     t.ctx = this.ctx === null ? null : this.ctx.clone();
+    t.current = this.current;
     t.pending = [...this.pending];
     if (this.retained !== null) t.retained?.push(...this.retained);
     t.count = this.count;

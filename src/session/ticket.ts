@@ -118,7 +118,7 @@ export function encodeSessionState(s: SessionState): Uint8Array {
   w.u8(SESSION_STATE_FORMAT);
   w.u16(s.version);
   w.u16(s.cipherSuite);
-  w.u64(BigInt(s.issuedAt));
+  writeU64(w, s.issuedAt);
   w.u32(s.lifetime);
   writeString8(w, s.serverName, 'serverName');
   writeString8(w, s.alpn, 'alpn');
@@ -168,9 +168,8 @@ export function decodeSessionState(bytes: Uint8Array): SessionState {
   if (format !== SESSION_STATE_FORMAT) throw decodeError(`session state format ${format} unknown`, 'SessionState.format');
   const version = r.u16('SessionState.version');
   const cipherSuite = r.u16('SessionState.cipher_suite');
-  const issuedAtBig = r.u64('SessionState.issued_at');
-  if (issuedAtBig > BigInt(Number.MAX_SAFE_INTEGER)) throw decodeError('issued_at out of range', 'SessionState.issued_at');
-  const issuedAt = Number(issuedAtBig);
+  const issuedAt = readU64(r, 'SessionState.issued_at');
+  if (!Number.isSafeInteger(issuedAt)) throw decodeError('issued_at out of range', 'SessionState.issued_at');
   const lifetime = r.u32('SessionState.lifetime');
   if (lifetime > MAX_SESSION_LIFETIME_S) throw decodeError('lifetime out of range', 'SessionState.lifetime');
   const serverName = readOptionalUtf8(r, 'SessionState.server_name');
@@ -211,6 +210,17 @@ export function decodeSessionState(bytes: Uint8Array): SessionState {
   }
   r.end('SessionState');
   return state;
+}
+
+/** A uint64 from a safe integer, as two u32 (the bytes of Writer.u64, without BigInt arithmetic). */
+function writeU64(w: Writer, v: number): void {
+  w.u32(Math.floor(v / 0x100000000)).u32(v >>> 0);
+}
+
+/** A uint64 as a number; not a safe integer when the value is above 2^53 - 1 (the caller checks). */
+function readU64(r: Reader, field: string): number {
+  const high = r.u32(field);
+  return high * 0x100000000 + r.u32(field);
 }
 
 function writeString8(w: Writer, s: string | undefined, what: string): void {
