@@ -19,12 +19,15 @@ import { LadderRenderer, renderLadder, renderNegotiated, summarizeNegotiated } f
 import { commonName, parseCertificate } from '../x509/certificate.js';
 import { HandshakeType } from '../registry/codepoints.js';
 import { createDefaultVerifier, type CertificateVerifier } from '../x509/verify.js';
+import type { SctVerification } from '../x509/ct.js';
+import type { Negotiated } from '../handshake/host.js';
 import { explainFailure } from './errors.js';
 import { UsageError, checkSuitesForVersions, parseAlpnList, parseGroupList, parseMixedCipherList, versionRange } from './names.js';
 import { loadCertificates } from './serve.js';
 import { negotiatedJson, renderChain } from './report.js';
 import { openSession, type Session } from './session.js';
 import { ocspStatusReport } from './ocsp-status.js';
+import { CT_HELP, CT_OPTIONS, ctSettings, sctReport } from './ct.js';
 import { EXIT_FAILURE, keylogWriter, useColor } from './util.js';
 
 export const CONNECT_HELP = `Usage: tlskit connect HOST:PORT [options]
@@ -52,7 +55,7 @@ Options:
                      revoked or invalid one fails the handshake; none is accepted)
   --ocsp-hard        with --status: require a good stapled OCSP response for the server's
                      certificate (hard-fail: no staple fails the handshake)
-  --tls1.3           TLS 1.3 only (default: TLS 1.3 or 1.2, whichever the server prefers)
+${CT_HELP}  --tls1.3           TLS 1.3 only (default: TLS 1.3 or 1.2, whichever the server prefers)
   --tls1.2           TLS 1.2 only
   --ciphers LIST     cipher suites, comma separated: TLS 1.3 (e.g. TLS_AES_256_GCM_SHA384) and/or
                      TLS 1.2 ones (e.g. ECDHE-RSA-AES128-GCM-SHA256 or its IANA name)
@@ -183,6 +186,21 @@ function verificationReport(verifier: CertificateVerifier, chain: readonly Uint8
     : { ok: false, enabled, text: `disabled by --insecure; it would have FAILED: ${r.error.message} — ${why}`, code: r.error.code };
 }
 
+/** Each SCT of the handshake (certificate, TLS extension, stapled OCSP) verified against the --ct-logs list (RFC 6962 §3.3). */
+function sctResults(verifier: CertificateVerifier, neg: Negotiated, name: string, statusRequested: boolean): readonly SctVerification[] {
+  const target = isIP(name) !== 0 ? { ip: name } : { hostname: name };
+  const r = verifier.verify({
+    chain: neg.peerCertificates,
+    purpose: 'serverAuth',
+    time: new Date(),
+    ...target,
+    ...(neg.sctList === undefined ? {} : { sctList: neg.sctList }),
+    ...(neg.ocspResponse === undefined ? {} : { ocspResponses: [neg.ocspResponse] }),
+    statusRequested,
+  });
+  return r.ok ? (r.scts ?? []) : [];
+}
+
 /** The CRLs in a PEM or DER file. */
 function readCrlFile(file: string): Uint8Array[] {
   let bytes: Uint8Array;
@@ -211,6 +229,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       'fetch-crls': { type: 'boolean', default: false },
       status: { type: 'boolean', default: false },
       'ocsp-hard': { type: 'boolean', default: false },
+      ...CT_OPTIONS,
       'tls1.3': { type: 'boolean', default: false },
       'tls1.2': { type: 'boolean', default: false },
       ciphers: { type: 'string' },
@@ -251,12 +270,14 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     }
   }
   const crls = (values.crl ?? []).flatMap((file) => readCrlFile(file));
+  const ct = ctSettings(provider, values);
   const verifier = createDefaultVerifier({
     provider,
     trustAnchors: typeof anchors === 'string' ? anchors : anchors.join('\n'),
     ...(crls.length > 0 ? { crls } : {}),
     ...(values['fetch-crls'] ? { fetchCrls: true } : {}),
     ...(values['ocsp-hard'] ? { ocsp: 'hard' as const } : {}),
+    ...(ct === undefined ? {} : { ct: { logs: ct.logs, ...(ct.policy === undefined ? {} : { policy: ct.policy }) } }),
   });
   if (values['ocsp-hard'] && !values.status) throw new UsageError('--ocsp-hard needs --status (ask for the staple it requires)');
   if (values.insecure) {
@@ -277,6 +298,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     ...(values['sess-in'] === undefined ? {} : { session: readSessionFile(values['sess-in']) }),
     ...(values['early-data'] === undefined ? {} : { earlyData: readEarlyDataFile(values['early-data']) }),
     ...(values.status ? { requestOcsp: true } : {}),
+    // RFC 6962 §3.3.1: ask for the signed_certificate_timestamp extension
+    ...(ct === undefined ? {} : { requestScts: true }),
     // mutual TLS: offered when the server sends a CertificateRequest
     ...(values.cert === undefined && values.key === undefined ? {} : { certificates: loadCertificates(provider, values.cert ?? [], values.key ?? []) }),
   };
@@ -373,6 +396,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
   // RFC 6066 §3: an IP address is not sent as SNI
   const summary = isIP(serverName) !== 0 ? { ...base, serverName: `(none: ${serverName} is an IP address, matched against the certificate's IP addresses)` } : base;
   const status = values.status ? ocspStatusReport(provider, verifier, neg, !values.insecure) : undefined;
+  const scts = ct === undefined ? undefined : sctReport(ct, sctResults(verifier, neg, serverName, values.status));
 
   if (values.json) {
     session.end();
@@ -387,6 +411,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
       ...(earlyOutcome === undefined ? {} : { early_data: { status: earlyOutcome.status, accepted: earlyOutcome.accepted, resent: earlyOutcome.resent, bytes: earlyOutcome.data.length } }),
       verification: { enabled: verification.enabled, ok: verification.ok, result: verification.text, ...(verification.code === undefined ? {} : { code: verification.code }) },
       ...(status === undefined ? {} : { ocsp: status.json }),
+      ...(scts === undefined ? {} : { ct: scts.json }),
       messages: traceJson(session.trace.entries),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -398,6 +423,7 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     `Connected to ${host}:${port}\n${renderNegotiated(summary, { color: colorErr })}${renderChain(provider, neg.peerCertificates)}` +
       `Verification: ${verification.text}\n` +
       (status?.text ?? '') +
+      (scts?.text ?? '') +
       `Session: ${neg.resumed ? (neg.version === ProtocolVersion.TLS1_2 ? 'resumed (TLS 1.2 abbreviated handshake: the session\'s master secret, no certificate exchanged)' : 'resumed (PSK with (EC)DHE, no certificate exchanged)') : 'new (full handshake)'}\n` +
       `${earlyDataLine(earlyOutcome, config.session)}---\n`,
   );

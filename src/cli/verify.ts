@@ -11,6 +11,8 @@ import type { ChainResult } from '../x509/chain.js';
 import { decodePem } from '../x509/pem.js';
 import { certificatesFrom, verifyCertificateChainAsync } from '../x509/path.js';
 import type { CheckResult } from '../x509/validate.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import { CT_HELP, CT_OPTIONS, ctSettings } from './ct.js';
 import { UsageError } from './names.js';
 import { EXIT_FAILURE, useColor } from './util.js';
 
@@ -34,9 +36,7 @@ Options:
                      5 s and 8 MiB per CRL); without it nothing goes over the network
   --require-revocation  fail when a certificate has no CRL/OCSP status (hard-fail); without it
                      a status that cannot be had (e.g. a fetch failure) is reported, not fatal
-  --ct-logs FILE     a CT log list (v3 JSON); embedded SCTs are verified against it
-  --ct-min N         require N valid SCTs from distinct operators (default with --ct-logs: report only)
-  --json             print a machine-readable result
+${CT_HELP}  --json             print a machine-readable result
   -h, --help         this help
 
 Exit status: 0 when the certificate is valid, 1 when it is not, 2 on usage errors.
@@ -131,8 +131,7 @@ async function verifyCommand(argv: readonly string[]): Promise<number> {
       ocsp: { type: 'string', multiple: true },
       'require-revocation': { type: 'boolean' },
       'fetch-crls': { type: 'boolean' },
-      'ct-logs': { type: 'string' },
-      'ct-min': { type: 'string' },
+      ...CT_OPTIONS,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -149,12 +148,7 @@ async function verifyCommand(argv: readonly string[]): Promise<number> {
     time = new Date(values.time);
     if (Number.isNaN(time.getTime())) throw new UsageError(`--time: "${values.time}" is not an ISO 8601 time`);
   }
-  let ctMin: number | undefined;
-  if (values['ct-min'] !== undefined) {
-    ctMin = Number(values['ct-min']);
-    if (!Number.isInteger(ctMin) || ctMin < 0) throw new UsageError('--ct-min must be a non-negative integer');
-    if (values['ct-logs'] === undefined) throw new UsageError('--ct-min needs --ct-logs');
-  }
+  const ct = ctSettings(nodeCryptoProvider, values);
   const fileCerts = readCerts(positionals[0] as string);
   const leafDer = fileCerts[0] as Uint8Array;
   let leaf: Certificate;
@@ -181,9 +175,7 @@ async function verifyCommand(argv: readonly string[]): Promise<number> {
     ...(values.cafile === undefined ? { anchorProfile: false } : {}),
     revocation: values['require-revocation'] === true ? 'hard' : 'soft',
     ...(values['fetch-crls'] === true ? { fetchCrls: true } : {}),
-    ...(values['ct-logs'] !== undefined
-      ? { ct: { logs: readFileSync(values['ct-logs'], 'utf8'), ...(ctMin !== undefined ? { policy: { minScts: ctMin, minOperators: Math.min(ctMin, 2) } } : {}) } }
-      : {}),
+    ...(ct === undefined ? {} : { ct: { logs: ct.logs, ...(ct.policy === undefined ? {} : { policy: ct.policy }) } }),
   });
   if (values.json === true) process.stdout.write(JSON.stringify(resultJson(r), null, 2) + '\n');
   else process.stdout.write(render(r, leaf, useColor(process.stdout)));

@@ -302,6 +302,49 @@ describe('SCTs in the handshake: openssl s_server -serverinfo → tlskit client 
       }
     });
   }
+  it('tlskit connect --ct-logs FILE [--ct-min N --ct-operators M]: the SCT list of a tlskit server verified and reported; an unmet policy or an unknown log fails', async () => {
+    const leaf = pki.leaves.p256;
+    const logsFile = join(dir, 'ct-logs.json');
+    writeFileSync(logsFile, JSON.stringify(ctLogs));
+    const otherLogs = join(dir, 'ct-logs-other.json');
+    const otherSpki = p.publicKeyOf(p.generateSigningKey('p256'));
+    writeFileSync(otherLogs, JSON.stringify({ operators: [{ name: 'other', logs: [{ description: 'another log', log_id: b64(p.hash('sha256', otherSpki)), key: b64(otherSpki), state: { usable: { timestamp: '2020-01-01T00:00:00Z' } } }] }] }));
+    const server = createServer({ certificates: [{ key: leaf.key.pem, cert: leaf.chain.pem, sctList }] }, (s: TLSSocket) => s.pipe(s));
+    const port = await listenLocal(server);
+    const connect = (args: readonly string[]) => runTlskit(['connect', `127.0.0.1:${port}`, '--servername', 'localhost', '--cafile', pki.caFile.path, ...args], { input: '' });
+    try {
+      const report = await connect(['--ct-logs', logsFile]);
+      assert.equal(report.code, 0, report.stderr);
+      assert.match(report.stderr, /SCTs: 1 valid of 1 \(1 log\(s\) in the list; report only\)/);
+      assert.match(report.stderr, /ok {2}SCT \(tls\) from tlskit test log: valid/);
+
+      const policy = await connect(['--ct-logs', logsFile, '--ct-min', '1', '--ct-operators', '1', '--json']);
+      assert.equal(policy.code, 0, policy.stderr);
+      const out = JSON.parse(policy.stdout) as { ok: boolean; ct: { valid: number; policy: { min_scts: number; min_operators: number }; scts: { ok: boolean; source: string; log: string }[] } };
+      assert.equal(out.ct.valid, 1);
+      assert.deepEqual(out.ct.policy, { min_scts: 1, min_operators: 1 });
+      assert.deepEqual(out.ct.scts.map((x) => [x.ok, x.source, x.log]), [[true, 'tls', 'tlskit test log']]);
+
+      const strict = await connect(['--ct-logs', logsFile, '--ct-min', '2']);
+      assert.equal(strict.code, 1, strict.stderr);
+      assert.match(strict.stderr, /1 valid SCT\(s\) from 1 log operator\(s\); the policy requires 2 from 2/);
+
+      const unknown = await connect(['--ct-logs', otherLogs]);
+      assert.equal(unknown.code, 0, unknown.stderr);
+      assert.match(unknown.stderr, /SCTs: 0 valid of 1 .*\n\s*BAD SCT \(tls\) from an unknown log/);
+      const unknownStrict = await connect(['--ct-logs', otherLogs, '--ct-min', '1']);
+      assert.equal(unknownStrict.code, 1, unknownStrict.stderr);
+
+      const usage = await connect(['--ct-min', '1']);
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /--ct-min needs --ct-logs/);
+      const badFile = await connect(['--ct-logs', pki.caFile.path]);
+      assert.equal(badFile.code, 2);
+      assert.match(badFile.stderr, /cannot read --ct-logs/);
+    } finally {
+      await closeServer(server);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
