@@ -414,12 +414,26 @@ export class TLSSocket extends Duplex {
   private failWith(err: Error): void {
     if (this.destroyed) return;
     this.clearHandshakeTimer();
+    if (!this.secureDelivered) this.emitOcspResponseOnFailure();
     if (!this.secureDelivered && this.onHandshakeError !== undefined) {
       this.onHandshakeError(err, this);
       this.destroy();
       return;
     }
     this.destroy(err);
+  }
+
+  /**
+   * node:tls emits 'OCSPResponse' during the handshake, before the verification outcome: a client
+   * (requestOCSP) whose handshake fails once the server's certificate arrived — a revoked or bad
+   * staple, a chain that does not verify, a later alert — still reports the staple (or null), just
+   * before its 'error'. (A handshake that completes reports it before 'secureConnect'.)
+   */
+  private emitOcspResponseOnFailure(): void {
+    if (this.isServer || !(this.connection.config as ClientConfig).requestOcsp) return;
+    const neg = this.connection.negotiated;
+    if (neg.ocspResponse === undefined && neg.peerCertificates.length === 0) return;
+    this.emit('OCSPResponse', neg.ocspResponse === undefined ? null : Buffer.from(neg.ocspResponse));
   }
 
   /** Sockets waiting for their handshake on the shared coarse timer. */

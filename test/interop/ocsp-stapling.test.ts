@@ -61,6 +61,7 @@ async function opensslOcsp(name: string, certPath: string, status: 'good' | 'rev
 const goodPath = await opensslOcsp('good', pki.leaves.p256.cert.path, 'good');
 const revokedPath = await opensslOcsp('revoked', pki.leaves.p256.cert.path, 'revoked');
 const good = readFileSync(goodPath);
+const revoked = readFileSync(revokedPath);
 
 async function statusServer(only: { tls13Only?: boolean; tls12Only?: boolean }, file: string): Promise<OpensslServer> {
   const leaf = pki.leaves.p256;
@@ -69,6 +70,8 @@ async function statusServer(only: { tls13Only?: boolean; tls12Only?: boolean }, 
 
 interface ClientOutcome {
   ocspEvents: (Buffer | null)[];
+  /** How many 'OCSPResponse' events came before 'error' (when there was one). */
+  eventsAtError?: number;
   socket: TLSSocket;
   error: (Error & { code?: string }) | undefined;
   body: string;
@@ -85,7 +88,7 @@ function tlskitClient(port: number, extra: Record<string, unknown> = {}): Promis
       socket.on('secureConnect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
       socket.on('data', (d: Buffer) => (body += d.toString()));
       socket.on('end', () => resolve({ ocspEvents, socket, error: undefined, body }));
-      socket.on('error', (error: Error) => resolve({ ocspEvents, socket, error, body }));
+      socket.on('error', (error: Error) => resolve({ ocspEvents, eventsAtError: ocspEvents.length, socket, error, body }));
     }),
     10_000,
     'tlskit client with requestOCSP',
@@ -112,14 +115,43 @@ for (const v of VERSIONS) {
       }
     });
 
-    it('openssl s_server with a revoked staple → tlskit client fails with certificate_revoked', async () => {
+    it("openssl s_server with a revoked staple → tlskit client fails with certificate_revoked; 'OCSPResponse' still reports the staple, before 'error'", async () => {
       const server = await statusServer(v.only, revokedPath);
       try {
         const r = await tlskitClient(server.port);
         assert.equal(r.error?.code, 'CERT_REVOKED', r.error?.message);
         assert.match(r.error?.message ?? '', /revoked on 2025-11-01 \(reason: keyCompromise\)/);
+        // node emits it during the handshake, before the verification outcome
+        assert.deepEqual(r.ocspEvents, [revoked]);
+        assert.equal(r.eventsAtError, 1);
       } finally {
         await server.stop();
+      }
+    });
+
+    it("tlskit server stapling an unusable response → tlskit client fails (bad_certificate_status_response); 'OCSPResponse' reports it; a chain that fails without a staple reports null", async () => {
+      const leaf = pki.leaves.p256;
+      const garbage = Buffer.from('30030a0101', 'hex'); // OCSPResponse with responseStatus malformedRequest(1)
+      const server = createServer({ certificates: [{ key: leaf.key.pem, cert: leaf.chain.pem, ocspResponse: garbage }], minVersion: v.name, maxVersion: v.name }, (s: TLSSocket) => s.pipe(s));
+      const port = await listenLocal(server);
+      try {
+        const r = await tlskitClient(port);
+        assert.equal(r.error?.code, 'OCSP_RESPONSE_INVALID', r.error?.message);
+        assert.deepEqual(r.ocspEvents, [garbage]);
+        assert.equal(r.eventsAtError, 1);
+      } finally {
+        await closeServer(server);
+      }
+      // no staple, and the certificate does not name the server: null, as node's status callback
+      const bare = createServer({ key: leaf.key.pem, cert: leaf.chain.pem, minVersion: v.name, maxVersion: v.name }, (s: TLSSocket) => s.pipe(s));
+      const barePort = await listenLocal(bare);
+      try {
+        const wrongName = await tlskitClient(barePort, { servername: 'wrong.example' });
+        assert.equal(wrongName.error?.code, 'ERR_TLS_CERT_ALTNAME_INVALID', wrongName.error?.message);
+        assert.deepEqual(wrongName.ocspEvents, [null]);
+        assert.equal(wrongName.eventsAtError, 1);
+      } finally {
+        await closeServer(bare);
       }
     });
 
