@@ -168,6 +168,10 @@ test('0-RTT accepted: early data under client_early_traffic_secret, early_data i
   assert.equal(messages(s, 'received', HandshakeType.end_of_early_data)[0]?.protection, 'early');
   const order = c.messages.filter((m) => m.direction === 'sent').map((m) => m.type);
   assert.deepEqual(order, [HandshakeType.client_hello, HandshakeType.end_of_early_data, HandshakeType.finished]);
+  // RFC 8446 §4.6.1 half-RTT ticket: one (after a resumption), sent right after the server Finished,
+  // before the client's EndOfEarlyData arrived (the expected client Finished covers it)
+  const serverOrder = s.messages.map((m) => `${m.direction === 'sent' ? '>' : '<'}${m.type}`);
+  assert.deepEqual(serverOrder.slice(-4), [`>${HandshakeType.finished}`, `>${HandshakeType.new_session_ticket}`, `<${HandshakeType.end_of_early_data}`, `<${HandshakeType.finished}`]);
   // both sides derived the same client_early_traffic_secret (key log)
   const ce = keylogSecret(c, 'CLIENT_EARLY_TRAFFIC_SECRET');
   assert.ok(ce !== undefined && ce.length === 64);

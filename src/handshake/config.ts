@@ -142,7 +142,11 @@ export interface ServerConfig extends CommonConfig {
   readonly advertisedGroups: readonly number[] | undefined;
   /** TLS 1.3 tickets (RFC 8446 §4.6.1): issue and resume (`ServerSessions`); undefined: no resumption. */
   readonly tickets: ServerTickets13 | undefined;
-  /** NewSessionTickets sent after a handshake when `tickets` is set. Default 2 (as OpenSSL). */
+  /**
+   * NewSessionTickets sent after a full handshake when `tickets` is set. Default 2 (as OpenSSL).
+   * After a resumption at most one (as OpenSSL: SSL_CTX_set_num_tickets), replacing the one used.
+   * Without client authentication they leave with the server Finished (RFC 8446 §4.6.1).
+   */
   readonly ticketCount: number;
   /** Resume with psk_ke (no (EC)DHE) when a client offers only that mode (RFC 8446 §4.2.9). Default false. */
   readonly allowPskKe: boolean;

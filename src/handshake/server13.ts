@@ -24,12 +24,13 @@ import { decodeCookie, encodeCookie } from '../extensions/cookie.js';
 import { decodeRecordSizeLimit, encodeRecordSizeLimit } from '../extensions/record-size-limit.js';
 import { decodePostHandshakeAuth } from '../extensions/empty-extensions.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
-import { constantTimeEqual } from '../wire/bytes.js';
+import { concat, constantTimeEqual } from '../wire/bytes.js';
+import { encodeHandshake } from '../messages/handshake.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseCertificate, postHandshake13 } from './common13.js';
 import { awaitIfPending, awaitValue, expect, type HandshakeGenerator, type HandshakeHost, type Negotiated, type TicketAfterAuth } from './host.js';
 import { selectServerVersion, serverHandshake12 } from './server12.js';
-import type { EarlyDataVerdict, ResumedSession13 } from './resumption13.js';
+import type { EarlyDataVerdict, ResumedSession13, ServerTickets13 } from './resumption13.js';
 import { decodeEarlyDataEmpty, encodeEarlyDataEmpty } from '../extensions/early-data.js';
 import { decodeEndOfEarlyData } from '../messages/end-of-early-data.js';
 import { bindersLength, decodePreSharedKeyClient, encodePreSharedKeyServer } from '../extensions/pre-shared-key.js';
@@ -286,6 +287,29 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   host.keyLog('EXPORTER_SECRET', exporter);
   host.setWriteKeys('application', suite, serverAp);
 
+  // --- NewSessionTicket (§4.6.1): only for a client that can use them (psk_dhe_ke offered, §4.2.9).
+  const tickets = config.tickets;
+  const modes = findExtension(offer.hello.extensions, ExtensionType.psk_key_exchange_modes);
+  const ticketsUsable = tickets !== undefined && modes !== undefined && pskMode(config, decodePskKeyExchangeModes(modes.data)) !== undefined;
+  // As OpenSSL (SSL_CTX_set_num_tickets): at most one ticket after a resumption (it replaces the one used).
+  const ticketCount = resumed === undefined ? config.ticketCount : Math.min(config.ticketCount, 1);
+  const ticketParams = { suite, serverName: offer.serverName, alpn, peerCertificates: neg.peerCertificates, peerVerified: neg.peerVerified };
+
+  // RFC 8446 §4.6.1: a server that did not ask for a client certificate knows the rest of the
+  // client's flight ([EndOfEarlyData] Finished), so it can compute the client Finished it expects
+  // and the resumption_master_secret now, and send the tickets with its own Finished (same flight:
+  // "half-RTT tickets"); the client Finished is then compared with the expected one.
+  let expectedClientFinished: Uint8Array | undefined;
+  let resumptionMasterSecret: Uint8Array | undefined;
+  if (clientAuth === undefined) {
+    // §4.5: with 0-RTT accepted the client's flight starts with EndOfEarlyData (empty body).
+    const expectedHash = earlyAccepted ? transcript.hashWith(END_OF_EARLY_DATA) : finishedHash;
+    expectedClientFinished = finishedVerifyData(p, suite, clientHs, expectedHash);
+    const cfRaw = encodeHandshake(HandshakeType.finished, encodeFinished({ verifyData: expectedClientFinished }));
+    resumptionMasterSecret = master.resumptionMasterSecret(transcript.hashWith(earlyAccepted ? concat(END_OF_EARLY_DATA, cfRaw) : cfRaw));
+    if (ticketsUsable) yield* sendTickets(host, tickets, ticketCount, { ...ticketParams, resumptionMasterSecret });
+  }
+
   // --- EndOfEarlyData (§4.5): with 0-RTT accepted, the early records end with it (under the early
   // keys); then the client's second flight comes under the handshake keys.
   if (earlyAccepted) {
@@ -299,21 +323,22 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   // --- [client Certificate, CertificateVerify] (§4.4.2, §4.4.3)
   if (clientAuth !== undefined) yield* receiveClientCertificate13(host, config, clientAuth, transcript, EMPTY);
 
-  // --- client Finished (§4.4.4)
+  // --- client Finished (§4.4.4), checked in constant time
   const cfMsg = yield* expect(HandshakeType.finished);
   const cf = decodeFinished(cfMsg.body, suite.hashLength);
   host.received(cfMsg, cf);
-  if (!verifyFinished(p, suite, clientHs, transcript.hash(), cf.verifyData)) {
+  const finishedOk =
+    expectedClientFinished !== undefined
+      ? constantTimeEqual(expectedClientFinished, cf.verifyData)
+      : verifyFinished(p, suite, clientHs, transcript.hash(), cf.verifyData);
+  if (!finishedOk) {
     throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'client Finished does not verify', { field: 'Finished.verify_data' });
   }
   neg.clientFinished = cf.verifyData;
   transcript.add(cfMsg.raw);
   host.setReadKeys('application', suite, clientAp);
-  const resumptionMasterSecret = master.resumptionMasterSecret(transcript.hash());
-  // --- NewSessionTicket (§4.6.1): only for a client that can use them (psk_dhe_ke offered, §4.2.9).
-  const tickets = config.tickets;
-  const modes = findExtension(offer.hello.extensions, ExtensionType.psk_key_exchange_modes);
-  const ticketsUsable = tickets !== undefined && modes !== undefined && pskMode(config, decodePskKeyExchangeModes(modes.data)) !== undefined;
+  // (equal to the one computed in advance: the transcript is the one expected)
+  const rms = resumptionMasterSecret ?? master.resumptionMasterSecret(transcript.hash());
   // §4.6.1: after post-handshake authentication, a ticket that carries the new client identity
   // (nonces 0x01 n: distinct from the handshake's one-byte ones; at most 255 per connection).
   let authTickets = 0;
@@ -322,38 +347,46 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
       ? (peerCertificates, peerVerified) =>
           authTickets >= 255
             ? null
-            : tickets.issueTicket13({ suite, resumptionMasterSecret, ticketNonce: Uint8Array.of(1, authTickets++), serverName: offer.serverName, alpn, peerCertificates, peerVerified })
+            : tickets.issueTicket13({ suite, resumptionMasterSecret: rms, ticketNonce: Uint8Array.of(1, authTickets++), serverName: offer.serverName, alpn, peerCertificates, peerVerified })
       : undefined;
-  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret, transcript, ...(ticketAfterAuth === undefined ? {} : { ticketAfterAuth }) });
+  host.complete({ exporterMasterSecret: exporter, resumptionMasterSecret: rms, transcript, ...(ticketAfterAuth === undefined ? {} : { ticketAfterAuth }) });
 
-  if (ticketsUsable && tickets !== undefined) {
-    // all tickets at once: no asynchronous step when the tickets are made synchronously (stateless),
-    // else one wait for all of them (not one per ticket)
-    const issued: (NewSessionTicket13 | null | Promise<NewSessionTicket13 | null>)[] = [];
-    let pending = false;
-    for (let i = 0; i < config.ticketCount; i++) {
-      issued.push(
-        tickets.issueTicket13({
-          suite,
-          resumptionMasterSecret,
-          // §4.6.1: a distinct nonce per ticket on this connection.
-          ticketNonce: Uint8Array.of(i),
-          serverName: offer.serverName,
-          alpn,
-          peerCertificates: neg.peerCertificates,
-          peerVerified: neg.peerVerified,
-        }),
-      );
-      if (issued[i] instanceof Promise) pending = true;
-    }
-    const nsts = pending ? yield* awaitValue(Promise.all(issued.map((t) => Promise.resolve(t)))) : (issued as readonly (NewSessionTicket13 | null)[]);
-    for (const nst of nsts) {
-      if (nst !== null) host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket13(nst), nst);
-    }
+  // with client authentication, the tickets follow the client's Finished (they carry its identity)
+  if (resumptionMasterSecret === undefined && ticketsUsable) {
+    yield* sendTickets(host, tickets, ticketCount, { ...ticketParams, peerCertificates: neg.peerCertificates, peerVerified: neg.peerVerified, resumptionMasterSecret: rms });
   }
 
   // --- post-handshake (§4.6): only KeyUpdate from a client.
   yield* postHandshake13(host, 'server');
+}
+
+/** RFC 8446 §4.5: EndOfEarlyData, a handshake message with an empty body. */
+const END_OF_EARLY_DATA = Uint8Array.of(HandshakeType.end_of_early_data, 0, 0, 0);
+
+/**
+ * RFC 8446 §4.6.1: sends `count` NewSessionTickets, each with a distinct one-byte nonce. All are
+ * issued at once: no asynchronous step when they are made synchronously (stateless tickets), else
+ * one wait for all of them (not one per ticket).
+ */
+function* sendTickets(
+  host: HandshakeHost,
+  tickets: ServerTickets13 | undefined,
+  count: number,
+  params: Omit<Parameters<ServerTickets13['issueTicket13']>[0], 'ticketNonce'>,
+): Generator<HandshakeStep, void, HandshakeInput> {
+  if (tickets === undefined) return;
+  const issued: (NewSessionTicket13 | null | Promise<NewSessionTicket13 | null>)[] = [];
+  let pending = false;
+  for (let i = 0; i < count; i++) {
+    // §4.6.1: a distinct nonce per ticket on this connection.
+    const t = tickets.issueTicket13({ ...params, ticketNonce: Uint8Array.of(i) });
+    issued.push(t);
+    if (t instanceof Promise) pending = true;
+  }
+  const nsts = pending ? yield* awaitValue(Promise.all(issued.map((t) => Promise.resolve(t)))) : (issued as readonly (NewSessionTicket13 | null)[]);
+  for (const nst of nsts) {
+    if (nst !== null) host.send(HandshakeType.new_session_ticket, encodeNewSessionTicket13(nst), nst);
+  }
 }
 
 /** A PSK the server selected (RFC 8446 §4.2.11). */

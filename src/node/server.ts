@@ -63,8 +63,10 @@ export interface TlsServerCreateOptions extends TlsServerOptions {
   /** tlskit: the session layer to use, built by hand; overrides the session options above. */
   sessions?: ServerSessions | undefined;
   /**
-   * tlskit: TLS 1.3 NewSessionTickets per handshake (default 2); 0 turns tickets off (TLS 1.3 and
-   * 1.2: TLS 1.2 clients then resume by session ID, as with node's SSL_OP_NO_TICKET).
+   * tlskit: TLS 1.3 NewSessionTickets per full handshake (default 2); after a resumption at most
+   * one, as node:tls/OpenSSL. 0 turns tickets off (TLS 1.3 and 1.2: TLS 1.2 clients then resume by
+   * session ID, as with node's SSL_OP_NO_TICKET). Unless the server asks for a client certificate,
+   * the tickets leave in the same flight as its Finished (RFC 8446 §4.6.1), not after the client's.
    */
   ticketCount?: number | undefined;
   /**

@@ -5,7 +5,9 @@
  * Data path: underlying 'data' → `conn.receive()` → core `data` events → `this.push()` (the
  * underlying stream is paused when push() says so, and resumed in `_read`). Writes go through
  * `conn.write()`; each batch of records is handed to the underlying stream under one cork (one
- * writev). Buffers are views of the core's Uint8Arrays: no copies in the adapter.
+ * writev). What the core produces while handling one chunk of input leaves at the end of that pass
+ * (one microtask), together with what the application wrote meanwhile: one write per flight.
+ * Buffers are views of the core's Uint8Arrays: no copies in the adapter.
  */
 import { Buffer } from 'node:buffer';
 import { X509Certificate } from 'node:crypto';
@@ -363,16 +365,34 @@ export class TLSSocket extends Duplex {
     this.destroy(err);
   };
 
-  /** After every core call: deliver 'secure', send what the core produced, act on a failure. */
+  /**
+   * After every core call: deliver 'secure', act on a failure, and send what the core produced —
+   * at the end of the current pass (one microtask), so that what the application writes or ends in
+   * the meantime, from the events of this pass ('secureConnect' → end(), 'end' → end(), which
+   * streams emit on the next tick), leaves in the same write: a handshake flight and a close_notify
+   * in one segment rather than two. Nothing waits for a timer or for I/O.
+   */
   private pump(): void {
     if (this.secureReady && !this.secureDelivered) this.deliverSecure();
-    this.flush();
     const err = this.connection.error;
     if (err !== null && !this.errorHandled) {
       this.errorHandled = true;
+      this.flush(); // the alert leaves before the socket is destroyed
       this.failWith(err);
+      return;
     }
+    if (this.flushQueued || !this.connection.hasOutput) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushAtEndOfPass);
   }
+
+  /** Whether a flush waits for the end of the current pass. */
+  private flushQueued = false;
+
+  private readonly flushAtEndOfPass = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
 
   /** Writes the core's pending output; returns false when the underlying stream wants a drain. */
   private flush(): boolean {
@@ -614,6 +634,9 @@ export class TLSSocket extends Duplex {
     this.underlying.removeListener('drain', this.onRawDrain);
     const raw = this.underlying;
     if (!raw.destroyed) {
+      // what the core produced in this pass (a Finished, an alert) still goes out, as it would have
+      // without the end-of-pass flush
+      this.flush();
       if (raw.writable && raw.writableLength > 0) {
         // let a queued alert reach the peer, but do not wait long for it
         raw.end();

@@ -131,9 +131,10 @@ export class ServerSessions implements ServerSessions12 {
    * (HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length)),
    * picks a random ticket_age_add, seals the state (stateless) or stores it under a random handle
    * (stateful), and adds early_data(max_early_data_size) when 0-RTT is on. null when no ticket
-   * can be issued (stateful and the store failed): send none.
+   * can be issued (stateful and the store failed): send none. A stateless ticket is made
+   * synchronously (no store involved: it can leave in the same flight as the server Finished).
    */
-  async issueTicket13(p: IssueTicket13Params): Promise<NewSessionTicket13 | null> {
+  issueTicket13(p: IssueTicket13Params): NewSessionTicket13 | null | Promise<NewSessionTicket13 | null> {
     const ticketNonce = p.ticketNonce ?? this.provider.randomBytes(8);
     const ageAddBytes = this.provider.randomBytes(4);
     const ticketAgeAdd = new DataView(ageAddBytes.buffer, ageAddBytes.byteOffset, 4).getUint32(0);
@@ -150,17 +151,17 @@ export class ServerSessions implements ServerSessions12 {
       alpn: p.alpn,
       peer: peerIdentity(this.provider, p.peerCertificates, undefined, p.peerVerified === true),
     };
-    let ticket: Uint8Array;
-    if (this.mode === 'stateless') {
-      ticket = sealSession(this.keys, this.provider, TicketPurpose.tls13Ticket, state);
-    } else {
-      ticket = this.provider.randomBytes(STATEFUL_TICKET_LENGTH);
-      const sealed = sealSession(this.keys, this.provider, TicketPurpose.storeValue, state);
-      if (!(await this.store.set(ticketKey(ticket), sealed, this.ticketLifetimeS * 1000))) return null;
-    }
     const extensions: Extension[] = [];
     if (this.maxEarlyDataSize > 0) extensions.push({ type: ExtensionType.early_data, data: encodeEarlyDataTicket(this.maxEarlyDataSize) });
-    return { ticketLifetime: this.ticketLifetimeS, ticketAgeAdd, ticketNonce, ticket, extensions };
+    if (this.mode === 'stateless') {
+      const ticket = sealSession(this.keys, this.provider, TicketPurpose.tls13Ticket, state);
+      return { ticketLifetime: this.ticketLifetimeS, ticketAgeAdd, ticketNonce, ticket, extensions };
+    }
+    const ticket = this.provider.randomBytes(STATEFUL_TICKET_LENGTH);
+    const sealed = sealSession(this.keys, this.provider, TicketPurpose.storeValue, state);
+    return this.store
+      .set(ticketKey(ticket), sealed, this.ticketLifetimeS * 1000)
+      .then((stored) => (stored ? { ticketLifetime: this.ticketLifetimeS, ticketAgeAdd, ticketNonce, ticket, extensions } : null));
   }
 
   /**
