@@ -24,7 +24,7 @@ import { decodeCookie, encodeCookie } from '../extensions/cookie.js';
 import { decodeRecordSizeLimit, encodeRecordSizeLimit } from '../extensions/record-size-limit.js';
 import { decodePostHandshakeAuth } from '../extensions/empty-extensions.js';
 import { ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
-import { concat, constantTimeEqual } from '../wire/bytes.js';
+import { constantTimeEqual } from '../wire/bytes.js';
 import { encodeHandshake } from '../messages/handshake.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
 import { certificateVerifyContent, chooseCertificate, postHandshake13 } from './common13.js';
@@ -298,15 +298,16 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   // RFC 8446 §4.6.1: a server that did not ask for a client certificate knows the rest of the
   // client's flight ([EndOfEarlyData] Finished), so it can compute the client Finished it expects
   // and the resumption_master_secret now, and send the tickets with its own Finished (same flight:
-  // "half-RTT tickets"); the client Finished is then compared with the expected one.
+  // "half-RTT tickets"); the client Finished is then compared with the expected one. The expected
+  // messages go into the transcript now (the received ones, once checked, are the same bytes).
   let expectedClientFinished: Uint8Array | undefined;
   let resumptionMasterSecret: Uint8Array | undefined;
   if (clientAuth === undefined) {
     // §4.5: with 0-RTT accepted the client's flight starts with EndOfEarlyData (empty body).
-    const expectedHash = earlyAccepted ? transcript.hashWith(END_OF_EARLY_DATA) : finishedHash;
-    expectedClientFinished = finishedVerifyData(p, suite, clientHs, expectedHash);
-    const cfRaw = encodeHandshake(HandshakeType.finished, encodeFinished({ verifyData: expectedClientFinished }));
-    resumptionMasterSecret = master.resumptionMasterSecret(transcript.hashWith(earlyAccepted ? concat(END_OF_EARLY_DATA, cfRaw) : cfRaw));
+    if (earlyAccepted) transcript.add(END_OF_EARLY_DATA);
+    expectedClientFinished = finishedVerifyData(p, suite, clientHs, earlyAccepted ? transcript.hash() : finishedHash);
+    transcript.add(encodeHandshake(HandshakeType.finished, encodeFinished({ verifyData: expectedClientFinished })));
+    resumptionMasterSecret = master.resumptionMasterSecret(transcript.hash());
     if (ticketsUsable) yield* sendTickets(host, tickets, ticketCount, { ...ticketParams, resumptionMasterSecret });
   }
 
@@ -314,9 +315,10 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
   // keys); then the client's second flight comes under the handshake keys.
   if (earlyAccepted) {
     const eoedMsg = yield* expect(HandshakeType.end_of_early_data);
+    // (an empty body, else decode_error: the bytes the transcript already holds)
     const eoed = decodeEndOfEarlyData(eoedMsg.body);
     host.received(eoedMsg, eoed);
-    transcript.add(eoedMsg.raw);
+    if (expectedClientFinished === undefined) transcript.add(eoedMsg.raw);
     host.setReadKeys('handshake', suite, clientHs);
   }
 
@@ -335,9 +337,9 @@ export function* serverHandshake13(host: HandshakeHost, config: ServerConfig): H
     throw new TlsError(ErrorCode.ERR_TLS_DECRYPT_ERROR, 'client Finished does not verify', { field: 'Finished.verify_data' });
   }
   neg.clientFinished = cf.verifyData;
-  transcript.add(cfMsg.raw);
+  // (with half-RTT tickets the transcript already holds these bytes: the Finished verified)
+  if (expectedClientFinished === undefined) transcript.add(cfMsg.raw);
   host.setReadKeys('application', suite, clientAp);
-  // (equal to the one computed in advance: the transcript is the one expected)
   const rms = resumptionMasterSecret ?? master.resumptionMasterSecret(transcript.hash());
   // §4.6.1: after post-handshake authentication, a ticket that carries the new client identity
   // (nonces 0x01 n: distinct from the handshake's one-byte ones; at most 255 per connection).
