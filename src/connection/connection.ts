@@ -225,6 +225,13 @@ export class Connection {
   get isHandshaking(): boolean {
     return this.state === 'handshaking';
   }
+  /**
+   * True while the handshake waits for an asynchronous step (a session store, a verifier, a user
+   * callback). Bytes received meanwhile wait unprocessed until it settles; `output` fires then.
+   */
+  get isAwaiting(): boolean {
+    return this.awaiting;
+  }
   /** Whether 0-RTT early data was accepted (RFC 8446 §4.2.10; client: learnt from EncryptedExtensions). */
   get earlyDataAccepted(): boolean {
     return this.negotiated.earlyData === 'accepted';

@@ -118,6 +118,9 @@ export class TLSSocket extends Duplex {
   private rawPaused = false;
   private rawEnded = false;
   private rawClosed = false;
+  /** The raw stream's 'end' / 'close' came while the core still held unprocessed bytes (see onRawEnd). */
+  private rawEndDeferred = false;
+  private rawCloseDeferred = false;
   private pushedEof = false;
   private pendingWrite: { chunks: Buffer[]; cb: Callback } | undefined;
   private pendingFinal: Callback | undefined;
@@ -333,17 +336,36 @@ export class TLSSocket extends Duplex {
 
   private readonly onRawEnd = (): void => {
     this.rawEnded = true;
+    // The peer's last bytes may still wait in the core behind an asynchronous step (the session
+    // store, a verifier): its EOF comes after them, once they are processed (pump).
+    if (this.connection.isAwaiting) {
+      this.rawEndDeferred = true;
+      return;
+    }
+    this.handleRawEnd();
+  };
+
+  private handleRawEnd(): void {
     if (this.connection.isHandshaking) {
       this.failWith(new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the peer closed the connection before the TLS handshake completed (socket disconnected)'));
       return;
     }
     // EOF without close_notify: reported as a plain end, as node does
     this.pushEof();
-  };
+  }
 
   private readonly onRawClose = (): void => {
     this.rawClosed = true;
     this.clearIdle();
+    if (this.destroyed) return;
+    if (this.rawEndDeferred) {
+      this.rawCloseDeferred = true; // after the deferred end (pump)
+      return;
+    }
+    this.handleRawClose();
+  };
+
+  private handleRawClose(): void {
     if (this.destroyed) return;
     if (this.connection.isHandshaking || !this.secureDelivered) {
       this.failWith(new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the connection closed before the TLS handshake completed (socket disconnected)'));
@@ -355,7 +377,7 @@ export class TLSSocket extends Duplex {
     const fin = this.pendingFinal;
     this.pendingFinal = undefined;
     fin?.();
-  };
+  }
 
   private readonly onRawError = (err: Error): void => {
     if (!this.secureDelivered && this.onHandshakeError !== undefined) {
@@ -380,6 +402,15 @@ export class TLSSocket extends Duplex {
       this.flush(); // the alert leaves before the socket is destroyed
       this.failWith(err);
       return;
+    }
+    if (this.rawEndDeferred && !this.connection.isAwaiting) {
+      // the bytes that came before the peer's EOF are processed now: the EOF follows them
+      this.rawEndDeferred = false;
+      this.handleRawEnd();
+      if (this.rawCloseDeferred) {
+        this.rawCloseDeferred = false;
+        this.handleRawClose();
+      }
     }
     if (this.flushQueued || !this.connection.hasOutput) return;
     this.flushQueued = true;
