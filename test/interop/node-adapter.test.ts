@@ -758,25 +758,52 @@ describe('certificate verification and failures', () => {
     await closeServer(server);
   });
 
-  it('handshake timeout with a silent peer (client and server side)', async () => {
+  it('handshake timeout with a silent peer (client and server side)', async (t) => {
+    // The handshake's own timer ends it: with setTimeout mocked (no wall clock, so no flakiness
+    // under load), nothing happens before 300 ms of mock time have passed, and the failure comes
+    // as soon as they have.
+    const turns = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    let helloArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (helloArrived = resolve));
     const silent = net.createServer((s) => {
       closers.push(() => s.destroy());
+      s.once('data', () => helloArrived());
       s.resume(); // reads (and drops) the ClientHello, never answers
     });
     const port = await listen(silent);
-    const started = Date.now();
-    await assert.rejects(tlskitConnect({ port, handshakeTimeout: 300 }), (e: tlskit.TlsError) => {
-      assert.equal(e.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
-      return true;
-    });
-    assert.ok(Date.now() - started < 3000);
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let settled = false;
+    const failed = tlskitConnect({ port, handshakeTimeout: 300 }).then(
+      () => assert.fail('the handshake completed'),
+      (e: unknown) => e,
+    );
+    void failed.finally(() => (settled = true));
+    await arrived;
+    t.mock.timers.tick(299);
+    await turns(20);
+    assert.equal(settled, false, 'still waiting at 299 ms');
+    t.mock.timers.tick(1);
+    for (let i = 0; i < 1000 && !settled; i++) await turns(1);
+    assert.equal(settled, true, 'failed when the 300 ms timer fired');
+    assert.equal(((await failed) as tlskit.TlsError).code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+    t.mock.timers.reset();
     await closeServer(silent);
 
     const { server, port: p2, errors } = await tlskitServer({ key: leaf('p256').keyPem, cert: pki.chainPem('p256'), handshakeTimeout: 300 }, echo);
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const accepted = once(server, 'connection');
     const raw = track(net.connect(p2, HOST));
-    await onceBounded(server, 'tlsClientError', 3000);
-    assert.equal((errors[0] as tlskit.TlsError).code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
-    await onceBounded(raw, 'close', 3000);
+    await accepted; // the server's socket and its handshake timer exist now
+    t.mock.timers.tick(299);
+    await turns(20);
+    assert.deepEqual(errors, [], 'no timeout at 299 ms');
+    t.mock.timers.tick(1);
+    for (let i = 0; i < 1000 && errors.length === 0; i++) await turns(1);
+    t.mock.timers.reset();
+    assert.equal((errors[0] as tlskit.TlsError | undefined)?.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+    await onceBounded(raw, 'close', 5000);
     await closeServer(server);
   });
 

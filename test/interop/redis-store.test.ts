@@ -27,6 +27,22 @@ after(async () => {
   await Promise.all(stores.map((s) => s.close()));
 });
 
+/** Lets the event loop run `n` turns (setImmediate is never mocked below). */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Runs the event loop (no mock time passing) until `p` settled, at most `max` turns; whether it did. */
+async function settlesWithoutTime(p: Promise<unknown>, max = 2000): Promise<boolean> {
+  let settled = false;
+  void p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < max && !settled; i++) await turns(1);
+  return settled;
+}
+
 /** Waits (bounded) until `probe` is true. */
 async function eventually(probe: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
@@ -84,7 +100,7 @@ describe('session store on redis-server', { skip: haveRedis ? false : 'redis-ser
     await redis.kill();
   });
 
-  it('Redis dies → every operation fails closed within the timeout; it comes back → operations recover, 0-RTT only after the window', async () => {
+  it('Redis dies → every operation fails closed within the timeout; it comes back → operations recover, 0-RTT only after the window', async (t) => {
     const port = await freePort();
     let redis = await startRedis(port);
     const store = openStore(port);
@@ -92,15 +108,24 @@ describe('session store on redis-server', { skip: haveRedis ? false : 'redis-ser
     assert.equal(await store.set('k', new Uint8Array([1]), 60_000), true);
     assert.equal(await store.insertIfAbsent('r', new Uint8Array([1]), 60_000), true);
 
-    // Hung Redis (SIGSTOP): commands time out, fail closed.
+    // Hung Redis (SIGSTOP): commands time out, fail closed. Timed with setTimeout mocked (no wall
+    // clock, so no flakiness under load): nothing settles before COMMAND_TIMEOUT ms of mock time,
+    // everything right after (one timer for all four, not one after the other).
     process.kill(-redis.pid, 'SIGSTOP');
     try {
-      const t0 = Date.now();
-      const results = await Promise.all([store.get('k'), store.take('k'), store.insertIfAbsent('fresh', new Uint8Array([1]), 1000), store.set('x', new Uint8Array([1]), 1000)]);
-      assert.deepEqual(results, [undefined, undefined, false, false]);
-      assert.ok(Date.now() - t0 < COMMAND_TIMEOUT + 700, `failed closed in ${Date.now() - t0} ms`);
+      t.mock.timers.enable({ apis: ['setTimeout'] });
+      const all = Promise.all([store.get('k'), store.take('k'), store.insertIfAbsent('fresh', new Uint8Array([1]), 1000), store.set('x', new Uint8Array([1]), 1000)]);
+      await turns(20); // the commands are written
+      t.mock.timers.tick(COMMAND_TIMEOUT - 1);
+      assert.equal(await settlesWithoutTime(all, 20), false, `still waiting at ${COMMAND_TIMEOUT - 1} ms`);
+      t.mock.timers.tick(1);
+      assert.equal(await settlesWithoutTime(all), true, `failed closed when the ${COMMAND_TIMEOUT} ms timer fired`);
+      assert.deepEqual(await all, [undefined, undefined, false, false]);
       assert.equal(store.recordsIntactSince(), null);
+      // the reconnection (backoff ≤ 200 ms) starts now, on mock time; its outcome comes on the real clock
+      t.mock.timers.tick(200);
     } finally {
+      t.mock.timers.reset();
       process.kill(-redis.pid, 'SIGCONT');
     }
     // (The timed-out GETDEL may still run once Redis resumes: the value is then gone — the
@@ -108,15 +133,19 @@ describe('session store on redis-server', { skip: haveRedis ? false : 'redis-ser
     await eventually(async () => (await store.set('probe', new Uint8Array([2]), 10_000)) && (await store.get('probe')) !== undefined, 3000, 'recovered after SIGCONT');
     assert.equal(await store.insertIfAbsent('r', new Uint8Array([1]), 60_000), false, 'the record survived the hang');
 
-    // Dead Redis: fails closed at once (connection refused), then recovers on restart.
+    // Dead Redis: fails closed at once (connection refused): with setTimeout mocked and no mock
+    // time passing, every operation settles (no timer involved), then recovers on restart.
     await redis.kill();
-    const t1 = Date.now();
-    assert.equal(await store.get('k'), undefined);
-    assert.equal(await store.take('k'), undefined);
-    assert.equal(await store.insertIfAbsent('fresh2', new Uint8Array([1]), 1000), false, 'a lost Redis never lets a record in');
-    assert.equal(await store.set('y', new Uint8Array([1]), 1000), false);
-    assert.ok(Date.now() - t1 < COMMAND_TIMEOUT + 700);
-    assert.equal(store.recordsIntactSince(), null);
+    try {
+      t.mock.timers.enable({ apis: ['setTimeout'] });
+      const dead = Promise.all([store.get('k'), store.take('k'), store.insertIfAbsent('fresh2', new Uint8Array([1]), 1000), store.set('y', new Uint8Array([1]), 1000)]);
+      assert.equal(await settlesWithoutTime(dead), true, 'failed closed without waiting for a timer');
+      assert.deepEqual(await dead, [undefined, undefined, false, false], 'a lost Redis never lets a record in');
+      assert.equal(store.recordsIntactSince(), null);
+      t.mock.timers.tick(200); // reconnection attempts scheduled meanwhile start now (and fail on the real clock)
+    } finally {
+      t.mock.timers.reset();
+    }
 
     const restartedAt = Date.now();
     redis = await startRedis(port);
