@@ -28,6 +28,16 @@ import { buildServerConfig, type TlsServerOptions } from './server-config.js';
 
 /** Default handshake timeout, as node:tls (ms). */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
+/** ms a post-handshake CertificateRequest waits for the client's answer by default (`requestClientCertificate`). */
+export const DEFAULT_CLIENT_CERTIFICATE_TIMEOUT = 120_000;
+
+/** `requestClientCertificate`'s callback: the client's answer checked (authorized or not), or why there is none. */
+export type ClientCertificateCallback = (err: Error | null, authorized?: boolean) => void;
+
+interface PendingClientCertificate {
+  readonly callback: ClientCertificateCallback;
+  readonly timer: NodeJS.Timeout | undefined;
+}
 
 export interface TLSSocketOptions extends TlsClientOptions, TlsServerOptions {
   /** Server side of the handshake (default false: client). */
@@ -131,8 +141,8 @@ export class TLSSocket extends Duplex {
   private idleMs = 0;
   private lastSession: Buffer | undefined;
   private earlyChunks: Buffer[] | undefined;
-  /** Callbacks of requestClientCertificate() by request context (hex). */
-  private phaCallbacks: Map<string, (err: Error | null, authorized?: boolean) => void> | undefined;
+  /** Callbacks of requestClientCertificate() by request context (hex), with their timeout timers. */
+  private phaCallbacks: Map<string, PendingClientCertificate> | undefined;
   /** Sessions that came before 'secure' (TLS 1.2: at the end of the handshake), emitted once `authorized` is known. */
   private pendingSessions: ClientSession[] | undefined;
 
@@ -650,7 +660,10 @@ export class TLSSocket extends Duplex {
     if (pha !== undefined && pha.size > 0) {
       this.phaCallbacks = undefined;
       const failure = err ?? new TlsError(ErrorCode.ERR_TLS_CONNECTION_CLOSED, 'the socket closed before the client answered the CertificateRequest');
-      for (const callback of pha.values()) process.nextTick(callback, failure);
+      for (const { callback, timer } of pha.values()) {
+        clearTimeout(timer);
+        process.nextTick(callback, failure);
+      }
     }
     const w = this.pendingWrite;
     this.pendingWrite = undefined;
@@ -835,21 +848,50 @@ export class TLSSocket extends Duplex {
    * A failing answer (bad signature, untrusted chain with rejectUnauthorized, none when required)
    * ends the connection with its alert. Needs the server option `postHandshakeAuth: true` (or
    * `requestCert`) and a client that offered post_handshake_auth; otherwise returns false and
-   * `callback` gets the error. The client may take its time; there is no timeout here.
+   * `callback` gets the error.
+   *
+   * `options.timeout` (ms, default 120000 like `handshakeTimeout`; 0: wait forever): when the
+   * client has not answered by then, `callback` gets an `ERR_TLS_CLIENT_CERTIFICATE_TIMEOUT`
+   * error (RFC 8446 §4.6.2 sets no deadline; a client may simply never answer). The connection
+   * stays open — destroy it in the callback to refuse the client — and the request outstanding: a
+   * late answer is still checked and emits 'clientCertificate'.
    *
    * @example
    * server.on('secureConnection', (s) => s.requestClientCertificate((err, ok) => console.log(err ?? ok, s.getPeerCertificate().subject)));
+   * s.requestClientCertificate({ timeout: 10_000 }, (err, ok) => { if (err || !ok) s.destroy(); });
    */
-  requestClientCertificate(callback?: (err: Error | null, authorized?: boolean) => void): boolean {
+  requestClientCertificate(callback?: ClientCertificateCallback): boolean;
+  requestClientCertificate(options: { readonly timeout?: number | undefined }, callback?: ClientCertificateCallback): boolean;
+  requestClientCertificate(
+    optionsOrCallback?: { readonly timeout?: number | undefined } | ClientCertificateCallback,
+    maybeCallback?: ClientCertificateCallback,
+  ): boolean {
+    const callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback;
+    const timeout = (typeof optionsOrCallback === 'object' ? optionsOrCallback.timeout : undefined) ?? DEFAULT_CLIENT_CERTIFICATE_TIMEOUT;
     let context: Uint8Array;
     try {
+      if (!Number.isFinite(timeout) || timeout < 0) throw new TlsError(ErrorCode.ERR_TLS_INVALID_OPTION, 'requestClientCertificate: timeout must be a number of ms ≥ 0');
       if (!this.isServer) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'only a server requests a client certificate');
       context = this.connection.requestClientCertificate();
     } catch (e) {
       if (callback !== undefined) process.nextTick(callback, e instanceof Error ? e : new Error(String(e)));
       return false;
     }
-    if (callback !== undefined) (this.phaCallbacks ??= new Map()).set(Buffer.from(context).toString('hex'), callback);
+    if (callback !== undefined) {
+      const key = Buffer.from(context).toString('hex');
+      const pending = (this.phaCallbacks ??= new Map<string, PendingClientCertificate>());
+      const timer =
+        timeout === 0
+          ? undefined
+          : setTimeout(() => {
+              if (pending.get(key)?.callback !== callback) return;
+              pending.delete(key);
+              callback(new TlsError(ErrorCode.ERR_TLS_CLIENT_CERTIFICATE_TIMEOUT, `the client did not answer the post-handshake CertificateRequest within ${timeout} ms`));
+            }, timeout);
+      // the socket keeps the process alive while it is open; the timer alone does not
+      timer?.unref();
+      pending.set(key, { callback, timer });
+    }
     this.flush();
     return true;
   }
@@ -865,8 +907,10 @@ export class TLSSocket extends Duplex {
       this.authorizationError = neg.peerCertificates.length === 0 ? 'UNABLE_TO_GET_ISSUER_CERT' : this.authorizationError;
     }
     const key = Buffer.from(r.context).toString('hex');
-    const callback = this.phaCallbacks?.get(key);
+    const pending = this.phaCallbacks?.get(key);
     this.phaCallbacks?.delete(key);
+    clearTimeout(pending?.timer);
+    const callback = pending?.callback;
     const info = { authorized: this.authorized, authorizationError: this.authorizationError, certificates: r.certificates.map((c) => Buffer.from(c)) };
     // outside the core's receive(): listeners may write
     process.nextTick(() => {

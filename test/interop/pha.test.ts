@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { connect as tcpConnect, createServer as createTcpServer, type Socket as NetSocket } from 'node:net';
 import { connect, createServer, type TLSSocket } from '../../src/node/index.js';
 import { createTestPki } from '../helpers/pki.js';
 import { startOpensslServer } from '../helpers/openssl.js';
@@ -107,6 +108,93 @@ test('a client that did not offer post_handshake_auth: requestClientCertificate(
   await waitFor(() => text.includes('ping'), 5000, 'echo');
   client.end();
   await closeServer(server);
+});
+
+test('requestClientCertificate({ timeout }): a client whose answer never arrives → ERR_TLS_CLIENT_CERTIFICATE_TIMEOUT; the connection stays open and a late answer still authenticates', async () => {
+  // a TCP relay that holds the client's bytes once the server has the handshake (its answer is held)
+  let hold = false;
+  const held: Buffer[] = [];
+  let upstream: NetSocket | undefined;
+  const results: { err: Error | null; authorized: boolean | undefined; at: number }[] = [];
+  const events: boolean[] = [];
+  let serverSocket: TLSSocket | undefined;
+  const server = createServer(
+    { key: serverLeaf.key.pem, cert: serverLeaf.chain.pem, ca: pki.caFile.pem, postHandshakeAuth: true, minVersion: 'TLSv1.3' },
+    (s: TLSSocket) => {
+      serverSocket = s;
+      s.on('error', () => {});
+      s.on('clientCertificate', (info: { authorized: boolean }) => events.push(info.authorized));
+      hold = true;
+      const t0 = Date.now();
+      assert.equal(s.requestClientCertificate({ timeout: 300 }, (err, authorized) => results.push({ err, authorized, at: Date.now() - t0 })), true);
+      s.pipe(s);
+    },
+  );
+  const port = await listenLocal(server);
+  const relay = createTcpServer((c) => {
+    const up = tcpConnect(port, '127.0.0.1');
+    upstream = up;
+    c.on('data', (d: Buffer) => { if (hold) held.push(d); else up.write(d); });
+    up.on('data', (d: Buffer) => c.write(d));
+    c.on('error', () => {});
+    up.on('error', () => {});
+    c.on('close', () => up.destroy());
+    up.on('close', () => c.destroy());
+  });
+  const relayPort = await listenLocal(relay);
+  const client = connect({ port: relayPort, host: '127.0.0.1', servername: 'localhost', ca: pki.caFile.pem, cert: clientLeaf.chain.pem, key: clientLeaf.key.pem });
+  client.on('data', () => {});
+  client.on('error', () => {});
+  try {
+    await withTimeout(once(client, 'secureConnect'), 5000, 'secureConnect');
+    await waitFor(() => results.length > 0, 3000, 'the timeout');
+    assert.equal(results.length, 1);
+    const r = results[0];
+    assert.equal((r?.err as { code?: string } | null)?.code, 'ERR_TLS_CLIENT_CERTIFICATE_TIMEOUT', String(r?.err));
+    assert.ok((r?.at ?? 0) >= 250, `called back after ${r?.at ?? 0} ms`);
+    assert.ok(held.length > 0, 'the client did answer (held by the relay)');
+    assert.equal(serverSocket?.destroyed, false, 'the connection stays open');
+    assert.deepEqual(events, []);
+    // the late answer: still checked, 'clientCertificate' fires; the callback is not called again
+    hold = false;
+    for (const d of held.splice(0)) upstream?.write(d);
+    await waitFor(() => events.length > 0, 3000, 'the late answer');
+    assert.deepEqual(events, [true]);
+    assert.equal(serverSocket?.authorized, true);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(results.length, 1);
+  } finally {
+    client.destroy();
+    relay.close();
+    await closeServer(server);
+  }
+});
+
+test('requestClientCertificate: an answer in time clears the timer; a bad timeout is refused through the callback', async () => {
+  const outcomes: { err: Error | null; authorized: boolean | undefined }[] = [];
+  const server = createServer(
+    { key: serverLeaf.key.pem, cert: serverLeaf.chain.pem, ca: pki.caFile.pem, postHandshakeAuth: true, minVersion: 'TLSv1.3' },
+    (s: TLSSocket) => {
+      s.on('error', () => {});
+      assert.equal(s.requestClientCertificate({ timeout: -1 }, (err, authorized) => outcomes.push({ err, authorized })), false);
+      s.requestClientCertificate({ timeout: 150 }, (err, authorized) => outcomes.push({ err, authorized }));
+      s.pipe(s);
+    },
+  );
+  const port = await listenLocal(server);
+  const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.caFile.pem, cert: clientLeaf.chain.pem, key: clientLeaf.key.pem });
+  client.on('data', () => {});
+  try {
+    await withTimeout(once(client, 'secureConnect'), 5000, 'secureConnect');
+    await waitFor(() => outcomes.length >= 2, 3000, 'both callbacks');
+    await new Promise((r) => setTimeout(r, 300)); // past the timeout: no second call
+    assert.equal(outcomes.length, 2);
+    assert.match(String(outcomes[0]?.err?.message), /timeout must be/);
+    assert.deepEqual(outcomes[1], { err: null, authorized: true });
+  } finally {
+    client.end();
+    await closeServer(server);
+  }
 });
 
 /** openssl s_client as a long-lived peer: its output, and lines written to it. */
