@@ -138,6 +138,29 @@ test('tlskit verify --fetch-crls: the CRL at the distribution point is fetched; 
   }
 });
 
+test('tlskit verify --ct-logs / --ct-min / --ct-operators: the policy (a certificate without SCTs fails --ct-min 1); flag errors exit 2', () => {
+  const logKey = provider.publicKeyOf(provider.generateSigningKey('p256'));
+  const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+  const logs = file('logs.json', JSON.stringify({ operators: [{ name: 'op', logs: [{ description: 'test log', log_id: b64(provider.hash('sha256', logKey)), key: b64(logKey), state: { usable: {} } }] }] }));
+  const base = [leafPem, '--chain', chainPem, '--cafile', caPem, '--ct-logs', logs];
+  assert.equal(tlskit(...base).status, 0, 'report only');
+  const strict = tlskit(...base, '--ct-min', '1', '--ct-operators', '1', '--json');
+  assert.equal(strict.status, 1, strict.stdout + strict.stderr);
+  assert.equal((JSON.parse(strict.stdout) as { error: { code: string } }).error.code, 'CT_POLICY_NOT_MET');
+  assert.match(strict.stdout, /the policy requires 1 from 1 distinct operator/);
+  assert.equal(tlskit(...base, '--ct-min', '0').status, 0);
+  for (const [args, message] of [
+    [['--ct-operators', '1'], /--ct-operators needs --ct-logs/],
+    [['--ct-logs', logs, '--ct-operators', '1'], /--ct-operators needs --ct-min/],
+    [['--ct-logs', logs, '--ct-min=1.5'], /--ct-min must be a non-negative integer/],
+    [['--ct-logs', caPem], /cannot read --ct-logs/],
+  ] as const) {
+    const r = tlskit(leafPem, '--chain', chainPem, '--cafile', caPem, ...args);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, message);
+  }
+});
+
 test('cleanup', () => {
   rmSync(dir, { recursive: true, force: true });
 });
