@@ -31,6 +31,8 @@ interface Cache {
   /** Every event in order: `new:<id hex>`, `resume:<id hex>:hit|miss`, `newDone`, `secure:<reused>`. */
   readonly log: string[];
   readonly clientErrors: Error[];
+  /** For each client 'session' event: how many entries `log` had then. */
+  readonly clientSessionsAt: number[];
 }
 
 /**
@@ -70,7 +72,7 @@ async function cachingServer(
   server.listen(0, '127.0.0.1');
   await bounded(once(server, 'listening'));
   await Promise.resolve(); // the listeners took effect (the config is rebuilt in a microtask)
-  return { server, port: (server.address() as AddressInfo).port, entries, log, clientErrors };
+  return { server, port: (server.address() as AddressInfo).port, entries, log, clientErrors, clientSessionsAt: [] };
 }
 
 interface Round {
@@ -87,7 +89,10 @@ async function round(cache: Cache, options: ConnectionOptions & { session?: Buff
   const base = { host: '127.0.0.1', port: cache.port, servername: 'localhost', ca: pki.root.certPem };
   const s = impl === 'tlskit' ? connect({ ...base, ...options }) : tls.connect({ ...base, ...(options as tls.ConnectionOptions) });
   const sessions: Buffer[] = [];
-  s.on('session', (b: Buffer) => sessions.push(b));
+  s.on('session', (b: Buffer) => {
+    sessions.push(b);
+    cache.clientSessionsAt.push(cache.log.length);
+  });
   let reply = '';
   s.on('data', (d: Buffer) => (reply += d.toString()));
   let logAtSecure: string[] = [];
@@ -177,6 +182,11 @@ describe("server 'newSession' / 'resumeSession' (node:tls): TLS 1.2 session IDs 
     const second = await round(cache, { session: first.sessions[0] }, 'node');
     assert.equal(second.reused, true);
     assert.equal(cache.log.filter((e) => e.endsWith(':hit')).length, 1);
+    cache.entries.clear();
+    const miss = await round(cache, { session: second.sessions[0] ?? first.sessions[0] }, 'node');
+    assert.equal(miss.reused, false, 'a miss: full handshake');
+    assert.equal(cache.log.filter((e) => e.endsWith(':miss')).length, 2, 'the first ClientHello (TLS 1.3 legacy_session_id) and the forgotten session');
+    assert.equal(cache.entries.size, 1, 'the new session is cached again');
 
     const ticketed = await cachingServer({ ...V12 });
     const t1 = await round(ticketed, {}, 'node');
@@ -209,6 +219,7 @@ describe("server 'newSession' for TLS 1.3 tickets (as node)", () => {
       const news = cache.log.filter((e) => e.startsWith('new:'));
       assert.equal(news.length, 2);
       assert.equal(cache.log.filter((e) => e === 'newDone').length, 2);
+      assert.ok((cache.clientSessionsAt[0] ?? 0) > cache.log.lastIndexOf('newDone'), `the tickets left after the callbacks: ${cache.log.join(' ')}`);
       assert.ok(news.every((e) => idOf(e).length === 64));
       const second = await round(cache, { session: first.sessions[1] }, impl);
       assert.equal(second.reused, true);
