@@ -207,6 +207,12 @@ export interface RunOptions {
   readonly timeoutMs: number;
   /** Connections per scenario run: the first is full, later ones resume (when the scenario resumes). */
   readonly connections: number;
+  /**
+   * Clients at once after the first connection (default 1): each round runs this many exchanges
+   * concurrently, all offering the same session. Single-use tickets (0-RTT, slow store) resume at
+   * most once per round then, so resumption is only checked with one client at a time.
+   */
+  readonly parallel?: number;
 }
 
 /**
@@ -219,28 +225,35 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<{ handsha
   try {
     proxy = await startChunkingProxy(server.port, o.chunking);
     let session: Buffer | undefined;
+    let handshakes = 0;
     for (let i = 0; i < o.connections; i++) {
-      const request = `request ${i} ${'x'.repeat(i * 37)}`;
-      const log: string[] = [];
+      const width = i === 0 ? 1 : (o.parallel ?? 1);
       const resuming = s.resume === true && session !== undefined;
-      let r: ClientResult;
-      try {
-        r = await runClient(s, proxy.port, request, resuming ? session : undefined, o.timeoutMs, log);
-      } catch (e) {
-        const c = proxy.connections[proxy.connections.length - 1];
-        const detail = `${scenarioName(s)} seed ${o.chunking.seed} connection ${i}: ${e instanceof Error ? e.message : String(e)}; server saw: ${JSON.stringify(server.seen[server.seen.length - 1] ?? [])} (${server.seen.length} secure/failed); proxy: ${JSON.stringify(c)}`;
-        throw new Error(detail, { cause: e });
-      }
-      if (r.reply !== `ok:${request}`) throw new Error(`${scenarioName(s)} seed ${o.chunking.seed} connection ${i}: reply ${JSON.stringify(r.reply)}`);
-      if (resuming && !r.reused) throw new Error(`${scenarioName(s)} seed ${o.chunking.seed} connection ${i}: the session was not resumed`);
-      if (resuming && s.earlyData === true && !r.earlyAccepted) throw new Error(`${scenarioName(s)} seed ${o.chunking.seed} connection ${i}: 0-RTT not accepted`);
+      const round = Array.from({ length: width }, async (_, k) => {
+        const request = `request ${i}.${k} ${'x'.repeat(i * 37)}`;
+        const log: string[] = [];
+        let r: ClientResult;
+        try {
+          r = await runClient(s, proxy!.port, request, resuming ? session : undefined, o.timeoutMs, log);
+        } catch (e) {
+          const c = proxy!.connections[proxy!.connections.length - 1];
+          const detail = `${scenarioName(s)} seed ${o.chunking.seed} connection ${i}.${k}: ${e instanceof Error ? e.message : String(e)}; server saw: ${JSON.stringify(server.seen[server.seen.length - 1] ?? [])} (${server.seen.length} secure/failed); proxy: ${JSON.stringify(c)}`;
+          throw new Error(detail, { cause: e });
+        }
+        if (r.reply !== `ok:${request}`) throw new Error(`${scenarioName(s)} seed ${o.chunking.seed} connection ${i}.${k}: reply ${JSON.stringify(r.reply)}`);
+        if (width === 1 && resuming && !r.reused) throw new Error(`${scenarioName(s)} seed ${o.chunking.seed} connection ${i}: the session was not resumed`);
+        if (width === 1 && resuming && s.earlyData === true && !r.earlyAccepted) throw new Error(`${scenarioName(s)} seed ${o.chunking.seed} connection ${i}: 0-RTT not accepted`);
+        return r;
+      });
+      const results = await Promise.all(round);
+      handshakes += width;
       if (s.resume === true) {
         // a resumed connection may bring no new session (TLS 1.2; node:tls in TLS 1.3): keep the old one
-        session = r.session ?? session;
+        session = results[results.length - 1]?.session ?? session;
         if (session === undefined) throw new Error(`${scenarioName(s)} seed ${o.chunking.seed} connection ${i}: no session`);
       }
     }
-    return { handshakes: o.connections };
+    return { handshakes };
   } finally {
     await proxy?.close();
     await server.close();

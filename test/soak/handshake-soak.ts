@@ -4,12 +4,15 @@
 // replay it with SOAK_SEED=<seed> SOAK_ROUNDS=1 SOAK_ONLY="<part of the scenario name>".
 //   npm run soak                          # 5 minutes
 //   SOAK_SECONDS=3600 npm run soak        # an hour
+// Odd seeds run SOAK_PARALLEL (default 8) clients at once after each scenario's first connection.
 import { allScenarios, runScenario, scenarioName } from '../helpers/handshake-scenarios.js';
 
 const seconds = Number(process.env['SOAK_SECONDS'] ?? 300);
 const only = process.env['SOAK_ONLY'];
 const firstSeed = Number(process.env['SOAK_SEED'] ?? 1000);
 const rounds = Number(process.env['SOAK_ROUNDS'] ?? Infinity);
+// clients at once after each scenario's first connection (every other seed; SOAK_PARALLEL, default 8)
+const parallel = Number(process.env['SOAK_PARALLEL'] ?? 8);
 const scenarios = allScenarios().filter((s) => only === undefined || scenarioName(s).includes(only));
 const deadline = Date.now() + seconds * 1000;
 let handshakes = 0;
@@ -30,7 +33,7 @@ for (let seed = firstSeed; Date.now() < deadline && seed < firstSeed + rounds; s
   for (const s of scenarios) {
     if (Date.now() >= deadline) break;
     try {
-      const r = await runScenario(s, { chunking: chunking(seed), connections: 4, timeoutMs: 20_000 });
+      const r = await runScenario(s, { chunking: chunking(seed), connections: 4, timeoutMs: 20_000, parallel: seed % 2 === 0 ? 1 : parallel });
       handshakes += r.handshakes;
     } catch (e) {
       failures++;
