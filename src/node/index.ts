@@ -30,7 +30,7 @@
 import { rootCertificates } from 'node:tls';
 
 export { rootCertificates };
-export { TLSSocket, DEFAULT_HANDSHAKE_TIMEOUT, type TLSSocketOptions, type CipherInfo, type EphemeralKeyInfo } from './socket.js';
+export { TLSSocket, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_CLIENT_CERTIFICATE_TIMEOUT, type TLSSocketOptions, type CipherInfo, type EphemeralKeyInfo, type ClientCertificateCallback } from './socket.js';
 export { connect, type ConnectionOptions } from './connect.js';
 export { Server, createServer, type TlsServerCreateOptions } from './server.js';
 export { OcspStapler, httpOcspFetch, type OcspStaplerOptions, type OcspFetch } from './ocsp-stapler.js';
