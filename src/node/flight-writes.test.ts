@@ -35,7 +35,7 @@ after(() => {
   for (const s of servers) s.close();
 });
 
-async function start(options: TlsServerCreateOptions): Promise<{ port: number; serverCounts: Counts[] }> {
+async function start(options: TlsServerCreateOptions): Promise<{ port: number; serverCounts: Counts[]; server: Server }> {
   const serverCounts: Counts[] = [];
   const server = createServer(options, (s: TLSSocket) => {
     s.on('data', () => undefined);
@@ -49,7 +49,7 @@ async function start(options: TlsServerCreateOptions): Promise<{ port: number; s
   await new Promise((r) => server.once('listening', r));
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return { port: addr.port, serverCounts };
+  return { port: addr.port, serverCounts, server };
 }
 
 interface Result {
@@ -81,7 +81,7 @@ function handshake(port: number, extra: Record<string, unknown>): Promise<Result
   });
 }
 
-/** Waits until the server side of connection `i` closed its write side (its counts are final). */
+/** Lets the server side finish its writes (its counts are final once the client closed). */
 async function settled(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
 }
@@ -109,6 +109,25 @@ describe('one write per flight (TCP on 127.0.0.1)', () => {
     await settled();
     assert.ok(r.session !== undefined);
     assert.deepEqual([serverCounts.at(-1)?.writes, r.client.writes, r.client.reads], [2, 2, 2]);
+  });
+
+  it('a client that destroys its socket on \'session\' (the ticket came with the server Finished) still sends its Finished: the server completes', async () => {
+    const { port, server } = await start({ key, cert });
+    const secure = new Promise<void>((resolve) => server.once('secureConnection', () => resolve()));
+    const failed: Error[] = [];
+    server.on('tlsClientError', (e: Error) => failed.push(e));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no session')), 5000);
+      const s = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.root.certPem });
+      s.once('session', () => {
+        clearTimeout(t);
+        s.destroy();
+        resolve();
+      });
+      s.on('error', reject);
+    });
+    await Promise.race([secure, new Promise((_, reject) => setTimeout(() => reject(new Error(`the server did not complete: ${failed.map((e) => e.message).join()}`)), 5000))]);
+    assert.deepEqual(failed, []);
   });
 
   it('TLS 1.3 with a client certificate: the tickets follow the client Finished and leave with the close_notify the server sends on \'end\' (one write)', async () => {

@@ -654,6 +654,9 @@ export class TLSSocket extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    // what the core produced in this pass (a Finished, an alert) still goes out, as it would have
+    // without the end-of-pass flush (before clearIdle: a write touches the idle timer)
+    if (this.connection.hasOutput) this.flush();
     this.clearHandshakeTimer();
     this.clearIdle();
     const pha = this.phaCallbacks;
@@ -678,9 +681,6 @@ export class TLSSocket extends Duplex {
     this.underlying.removeListener('drain', this.onRawDrain);
     const raw = this.underlying;
     if (!raw.destroyed) {
-      // what the core produced in this pass (a Finished, an alert) still goes out, as it would have
-      // without the end-of-pass flush
-      this.flush();
       if (raw.writable && raw.writableLength > 0) {
         // let a queued alert reach the peer, but do not wait long for it
         raw.end();
