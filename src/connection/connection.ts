@@ -37,7 +37,9 @@ import { CHANGE_CIPHER_SPEC_MESSAGE, type Exporter12, type MacKeys12 } from '../
 import type { Tls12Suite } from '../handshake/suites12.js';
 import { HandshakeReassembler } from '../record/reassembler.js';
 import { AlertDescription, AlertLevel } from '../registry/alerts.js';
-import { ContentType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
+import { ContentType, ExtensionType, HandshakeType, ProtocolVersion } from '../registry/codepoints.js';
+import { decodeEarlyDataTicket } from '../extensions/early-data.js';
+import { findExtension } from '../extensions/extension.js';
 import { concat, toHex } from '../wire/bytes.js';
 
 /** A handshake message as it crossed the wire, with its decoded fields. */
@@ -140,6 +142,15 @@ export const LIMITS = {
   keyUpdateAfterRecords: 2 ** 24,
 } as const;
 
+/** Client: a NewSessionTicket kept as it came, with what its session needs (RFC 8446 §4.6.1). */
+interface PendingTicket {
+  readonly nst: NewSessionTicket13;
+  readonly suite: Tls13Suite;
+  readonly secret: Uint8Array;
+  readonly context: { readonly serverName: string | undefined; readonly alpn: string | undefined; readonly peerCertificates: readonly Uint8Array[] };
+  readonly receivedAt: number;
+}
+
 /** Records sealed into one output buffer (about 1 MiB of full-size records). */
 const RECORDS_PER_BUFFER = 64;
 const EMPTY_BYTES = new Uint8Array(0);
@@ -187,6 +198,9 @@ export class Connection {
   private exporterSecret: (() => Uint8Array) | null = null;
   /** Client, TLS 1.3: the base of the PSKs of NewSessionTickets (RFC 8446 §4.6.1). */
   private resumptionSecret: Uint8Array | null = null;
+  /** Client: the latest session (see `latestSession`), or the ticket it is derived from when asked. */
+  private lastSession: ClientSession | null = null;
+  private lastTicket: PendingTicket | null = null;
 
   private writeClosed = false;
   private peerClosed = false;
@@ -652,7 +666,7 @@ export class Connection {
       complete: (secrets): void => {
         this.exporterSecret = secrets.exporterMasterSecret;
         this.preparePostHandshakeAuth(secrets.transcript, secrets.ticketAfterAuth);
-        if (this.side === 'client' && this.events.session !== undefined) this.resumptionSecret = secrets.resumptionMasterSecret;
+        if (this.side === 'client') this.resumptionSecret = secrets.resumptionMasterSecret;
         this.state = 'connected';
         this.flushHandshake();
         this.settleEarlyData();
@@ -701,6 +715,8 @@ export class Connection {
         this.earlyRead = { mode, limit, count: 0 };
       },
       newSession12: (session): void => {
+        this.lastSession = session;
+        this.lastTicket = null;
         this.events.session?.(session);
       },
     };
@@ -744,15 +760,17 @@ export class Connection {
   }
 
   private postHandshakeAuthHandler(): PostHandshakeAuthHandler | undefined {
-    const host: PostHandshakeAuthHost = {
-      ...this.host(),
+    // most connections have no post-handshake authentication: nothing to build then
+    if (this.phaClient === null && this.phaServer === null) return undefined;
+    // Object.assign: a literal starting with a spread gets a map of its own per call in V8
+    const host: PostHandshakeAuthHost = Object.assign(this.host(), {
       // RFC 8446 §4.4: the base key is the client's current application traffic secret.
       clientTrafficSecret: (): Uint8Array => {
         const secret = this.side === 'client' ? this.writeSecret : this.readSecret;
         if (secret === null) throw new TlsError(ErrorCode.ERR_TLS_INVALID_STATE, 'no application traffic secret');
         return secret;
       },
-    };
+    });
     const client = this.phaClient;
     if (client !== null) {
       // eslint-disable-next-line require-yield -- the client answers at once; the handler shape is a generator
@@ -785,20 +803,51 @@ export class Connection {
     }
   }
 
-  /** Client: turns a NewSessionTicket into a resumable session for the `session` listener. */
+  /**
+   * Client: a NewSessionTicket becomes a resumable session (RFC 8446 §4.6.1) for the `session`
+   * listener. Without a listener (node's TLSSocket sets one only when the application listens
+   * for 'session') the ticket is kept as it came and the session derived only if `latestSession`
+   * is read: most connections never resume from their tickets.
+   */
   private ticketReceived(nst: NewSessionTicket13): void {
-    const listener = this.events.session;
-    if (listener === undefined || this.resumptionSecret === null || this.readSuite === null) return;
+    if (this.resumptionSecret === null || this.readSuite === null) return;
+    // RFC 8446 §4.2.10: a malformed early_data (max_early_data_size) fails now, not when the session is read
+    const ed = findExtension(nst.extensions, ExtensionType.early_data);
+    if (ed !== undefined) decodeEarlyDataTicket(ed.data);
     const n = this.negotiated;
-    const session = clientSessionFromTicket(
-      this.config.provider,
-      this.readSuite,
-      this.resumptionSecret,
+    const ticket = {
       nst,
-      { serverName: n.serverName, alpn: n.alpnProtocol, peerCertificates: n.peerCertificates },
-      this.config.now().getTime(),
-    );
+      suite: this.readSuite,
+      secret: this.resumptionSecret,
+      context: { serverName: n.serverName, alpn: n.alpnProtocol, peerCertificates: n.peerCertificates },
+      receivedAt: this.config.now().getTime(),
+    };
+    const listener = this.events.session;
+    if (listener === undefined) {
+      this.lastTicket = ticket;
+      this.lastSession = null;
+      return;
+    }
+    this.lastTicket = null;
+    const session = this.sessionFromTicket(ticket);
+    this.lastSession = session;
     listener(session);
+  }
+
+  private sessionFromTicket(t: PendingTicket): ClientSession {
+    return clientSessionFromTicket(this.config.provider, t.suite, t.secret, t.nst, t.context, t.receivedAt);
+  }
+
+  /**
+   * Client: the most recent resumable session of this connection (TLS 1.3: from the last
+   * NewSessionTicket; TLS 1.2: from the handshake), also when no `session` listener was set; undefined: none yet.
+   */
+  get latestSession(): ClientSession | undefined {
+    if (this.lastSession === null && this.lastTicket !== null) {
+      this.lastSession = this.sessionFromTicket(this.lastTicket);
+      this.lastTicket = null;
+    }
+    return this.lastSession ?? undefined;
   }
 
   private keyUpdateReceived(updateRequested: boolean): void {

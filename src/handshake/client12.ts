@@ -431,11 +431,16 @@ function* resumeClient12(
 
   // RFC 5077 §3.3/§3.4: a new ticket replaces the old one (an empty one: keep the old); the session stays the same.
   const renewed = nst !== undefined && nst.message.ticket.length > 0 ? nst.message : undefined;
-  host.newSession12?.({
-    ...offered,
-    ...(renewed === undefined ? {} : { ticket: renewed.ticket, sessionId: EMPTY, lifetimeS: lifetimeOf(renewed), receivedAt: config.now().getTime() }),
-    alpn: neg.alpnProtocol,
-  });
+  // (Object.assign: a literal starting with a spread gets a map of its own per call in V8)
+  host.newSession12?.(
+    Object.assign(
+      {},
+      offered,
+      renewed === undefined
+        ? { alpn: neg.alpnProtocol }
+        : { ticket: renewed.ticket, sessionId: EMPTY, lifetimeS: lifetimeOf(renewed), receivedAt: config.now().getTime(), alpn: neg.alpnProtocol },
+    ),
+  );
   yield* ignoreHelloRequests12(host);
 }
 

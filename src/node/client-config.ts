@@ -9,7 +9,7 @@ import { rootCertificates } from 'node:tls';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
-import { clientConfig, type ClientConfig } from '../handshake/config.js';
+import { clientConfig, clientConfigFor, type ClientConfig } from '../handshake/config.js';
 import type { ClientHelloProfile } from '../handshake/hello-profile.js';
 import { decodeAnyClientSession, type ClientSession } from '../handshake/resumption12.js';
 import type { Certificate } from '../x509/certificate.js';
@@ -182,7 +182,112 @@ export function hostnameOf(o: TlsClientOptions): string {
   return o.servername !== undefined && o.servername !== '' ? o.servername : (o.host ?? 'localhost');
 }
 
-export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; verify: VerifyState } {
+/**
+ * What a client config takes from the options that are the same for every connection made with
+ * them (protocol settings, certificates, the base verifier), built once per distinct set of
+ * options (`templateFor`): node rebuilds a SecureContext on every connect(); tlskit parses the
+ * options, imports keys and indexes trust anchors once.
+ */
+interface ClientTemplate {
+  /** The option values this template was built from (private copies of arrays), in TEMPLATE_FIELDS order. */
+  readonly inputs: readonly unknown[];
+  /** A complete config; serverName, verifier, session and early data are per connection. */
+  readonly config: ClientConfig;
+  /** The verifier before node's checkServerIdentity / rejectUnauthorized semantics. */
+  readonly base: CertificateVerifier;
+  readonly provider: CryptoProvider;
+}
+
+/** The options a template depends on (everything in buildClientTemplate but the per-connection ones). */
+const TEMPLATE_FIELDS = [
+  'provider',
+  'secureContext',
+  'ciphers',
+  'ecdhCurve',
+  'minVersion',
+  'maxVersion',
+  'ALPNProtocols',
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'helloProfile',
+  'recordSizeLimit',
+  'postHandshakeAuth',
+  'requestOCSP',
+  'ocsp',
+  'ctLogs',
+  'ctPolicy',
+  'crl',
+  'fetchCrls',
+  'revocation',
+] as const satisfies readonly (keyof TlsClientOptions)[];
+const TEMPLATE_CACHE_SIZE = 16;
+const templates: ClientTemplate[] = [];
+
+/** Option values a template may be keyed by: immutable ones (strings, numbers, ...; arrays of strings are compared element by element). */
+function cacheableValue(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean') return true;
+  if (Array.isArray(v)) return (v as readonly unknown[]).every((x) => typeof x === 'string');
+  return false;
+}
+
+/** Fields whose objects are taken by identity (immutable by contract, or our own). */
+function identityField(field: (typeof TEMPLATE_FIELDS)[number]): boolean {
+  return field === 'provider' || field === 'secureContext' || field === 'helloProfile';
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The template for these options: a cached one when every option it depends on has the same
+ * value (strings, numbers, booleans and arrays of strings by value; the provider, secure context
+ * and hello profile by identity); options holding Buffers or other objects (which the caller may
+ * change in place) are built afresh each time.
+ */
+function templateFor(o: TlsClientOptions): ClientTemplate {
+  const opts = o as Readonly<Record<string, unknown>>;
+  let cacheable = true;
+  for (const f of TEMPLATE_FIELDS) {
+    if (!identityField(f) && !cacheableValue(opts[f])) {
+      cacheable = false;
+      break;
+    }
+  }
+  if (!cacheable) return buildClientTemplate(o, []);
+  search: for (let i = 0; i < templates.length; i++) {
+    const t = templates[i]!;
+    for (let k = 0; k < TEMPLATE_FIELDS.length; k++) if (!sameValue(t.inputs[k], opts[TEMPLATE_FIELDS[k]!])) continue search;
+    if (i > 0) {
+      // most recently used first
+      templates.splice(i, 1);
+      templates.unshift(t);
+    }
+    return t;
+  }
+  const inputs = TEMPLATE_FIELDS.map((f) => {
+    const v = opts[f];
+    return Array.isArray(v) ? [...(v as readonly unknown[])] : v;
+  });
+  const t = buildClientTemplate(o, inputs);
+  templates.unshift(t);
+  if (templates.length > TEMPLATE_CACHE_SIZE) templates.pop();
+  return t;
+}
+
+/** Test hook: forget the cached templates. */
+export function clearClientTemplates(): void {
+  templates.length = 0;
+}
+
+function buildClientTemplate(o: TlsClientOptions, inputs: readonly unknown[]): ClientTemplate {
   const provider = o.provider ?? o.secureContext?.provider ?? nodeCryptoProvider;
   const cipherSuites = o.ciphers !== undefined ? parseCiphers(o.ciphers) : (o.secureContext?.cipherSuites ?? parseCiphers(undefined));
   const groups = o.ecdhCurve !== undefined ? parseEcdhCurve(o.ecdhCurve, provider) : (o.secureContext?.groups ?? parseEcdhCurve(undefined, provider));
@@ -204,6 +309,26 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
           ? createDefaultVerifier({ provider, trustAnchors: ca })
           : rootsVerifier(provider);
   const certificates = [...(o.secureContext?.certificates ?? []), ...certifiedKeysFrom(provider, o)];
+  const config = clientConfig({
+    provider,
+    verifier: null,
+    cipherSuites,
+    ...versionOptions(o, cipherSuites),
+    groups,
+    alpnProtocols: parseAlpn(o.ALPNProtocols),
+    certificates,
+    ...(o.helloProfile !== undefined ? { helloProfile: o.helloProfile } : {}),
+    ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
+    ...(o.postHandshakeAuth !== undefined ? { postHandshakeAuth: o.postHandshakeAuth } : {}),
+    requestOcsp: o.requestOCSP === true || hardOcsp,
+    requestScts: o.ctLogs !== undefined,
+  });
+  return { inputs, config, base, provider };
+}
+
+export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; verify: VerifyState } {
+  const template = templateFor(o);
+  const { base, provider } = template;
   const hostname = hostnameOf(o);
   const reject = o.rejectUnauthorized !== false;
   const state: VerifyState = { ran: false, error: undefined, userError: undefined, path: undefined };
@@ -259,23 +384,12 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
       : {}),
   };
 
-  const config = clientConfig({
-    provider,
-    verifier,
+  const config = clientConfigFor(template.config, {
     serverName: hostname,
-    cipherSuites,
-    ...versionOptions(o, cipherSuites),
-    groups,
-    alpnProtocols: parseAlpn(o.ALPNProtocols),
-    certificates,
-    ...(o.helloProfile !== undefined ? { helloProfile: o.helloProfile } : {}),
-    ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
-    ...(o.postHandshakeAuth !== undefined ? { postHandshakeAuth: o.postHandshakeAuth } : {}),
+    verifier,
     session: sessionFrom(o.session),
-    ...(o.earlyData === undefined ? {} : { earlyData: typeof o.earlyData === 'string' ? Buffer.from(o.earlyData, 'utf8') : o.earlyData }),
-    ...(o.resendEarlyData === undefined ? {} : { resendEarlyData: o.resendEarlyData }),
-    requestOcsp: o.requestOCSP === true || hardOcsp,
-    requestScts: o.ctLogs !== undefined,
+    earlyData: o.earlyData === undefined ? undefined : typeof o.earlyData === 'string' ? Buffer.from(o.earlyData, 'utf8') : o.earlyData,
+    resendEarlyData: o.resendEarlyData ?? true,
   });
   return { config, verify: state };
 }

@@ -2,7 +2,7 @@
  * `connect()`: node's `tls.connect` signatures over a TLSSocket. Over TCP (`host`/`port`, or a
  * Unix `path`), or over any Duplex you already have (`socket`).
  */
-import { connect as netConnect, type Socket as NetSocket, type LookupFunction, type NetConnectOpts } from 'node:net';
+import { connect as netConnect, type Socket as NetSocket, type LookupFunction, type NetConnectOpts, type TcpNetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TLSSocket, type TLSSocketOptions } from './socket.js';
 import { buildClientConfig } from './client-config.js';
@@ -39,7 +39,7 @@ function normalize(args: readonly unknown[]): { options: ConnectionOptions; call
   for (; i < args.length; i++) {
     const a = args[i];
     if (typeof a === 'function') callback = a as () => void;
-    else if (typeof a === 'object' && a !== null) options = { ...(a as ConnectionOptions), ...options };
+    else if (typeof a === 'object' && a !== null) options = Object.assign({}, a as ConnectionOptions, options);
   }
   return { options, callback };
 }
@@ -64,21 +64,22 @@ export function connect(...args: unknown[]): TLSSocket {
   if (options.socket !== undefined) {
     raw = options.socket;
   } else {
-    const netOptions: NetConnectOpts = {
-      ...(options.path !== undefined ? { path: options.path } : { host: options.host ?? 'localhost', port: options.port ?? 443 }),
-      ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
-      ...(options.localPort !== undefined ? { localPort: options.localPort } : {}),
-      ...(options.family !== undefined ? { family: options.family } : {}),
-      ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-      ...(options.noDelay !== undefined ? { noDelay: options.noDelay } : {}),
-      ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
-      ...(options.keepAliveInitialDelay !== undefined ? { keepAliveInitialDelay: options.keepAliveInitialDelay } : {}),
-      allowHalfOpen: true,
-    };
-    const net: NetSocket = netConnect(netOptions);
+    const netOptions: Partial<TcpNetConnectOpts> & { path?: string; allowHalfOpen: boolean } =
+      options.path !== undefined ? { path: options.path, allowHalfOpen: true } : { host: options.host ?? 'localhost', port: options.port ?? 443, allowHalfOpen: true };
+    if (options.localAddress !== undefined) netOptions.localAddress = options.localAddress;
+    if (options.localPort !== undefined) netOptions.localPort = options.localPort;
+    if (options.family !== undefined) netOptions.family = options.family;
+    if (options.lookup !== undefined) netOptions.lookup = options.lookup;
+    if (options.noDelay !== undefined) netOptions.noDelay = options.noDelay;
+    if (options.keepAlive !== undefined) netOptions.keepAlive = options.keepAlive;
+    if (options.keepAliveInitialDelay !== undefined) netOptions.keepAliveInitialDelay = options.keepAliveInitialDelay;
+    const net: NetSocket = netConnect(netOptions as NetConnectOpts);
     raw = net;
   }
-  const socket = new TLSSocket(raw, { ...options, isServer: false, ...(built !== undefined ? { prebuilt: built } : {}) });
+  // Object.assign, not `{ ...options, isServer: false }`: V8 gives a literal that starts with a
+  // spread a map of its own per call, and every property after it a slow transition
+  const socketOptions: TLSSocketOptions = Object.assign({}, options, built !== undefined ? { isServer: false, prebuilt: built } : { isServer: false });
+  const socket = new TLSSocket(raw, socketOptions);
   if (callback !== undefined) socket.once('secureConnect', callback);
   if (options.timeout !== undefined && options.timeout > 0) socket.setTimeout(options.timeout);
   return socket;

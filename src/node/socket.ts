@@ -140,6 +140,8 @@ export class TLSSocket extends Duplex {
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
   private lastSession: Buffer | undefined;
+  /** The core session `lastSession` encodes. */
+  private lastSessionFrom: ClientSession | undefined;
   private earlyChunks: Buffer[] | undefined;
   /** Callbacks of requestClientCertificate() by request context (hex), with their timeout timers. */
   private phaCallbacks: Map<string, PendingClientCertificate> | undefined;
@@ -184,12 +186,9 @@ export class TLSSocket extends Duplex {
       output: () => { this.pump(); },
     };
     if (!this.isServer) {
-      // node:tls 'session': one per NewSessionTicket (TLS 1.3) or per handshake (TLS 1.2), a Buffer to
-      // pass back as `connect({ session })`
-      this.coreEvents.session = (s): void => {
-        if (this.secureDelivered) this.emitSession(s);
-        else (this.pendingSessions ??= []).push(s);
-      };
+      // node:tls 'session' (one per NewSessionTicket in TLS 1.3, per handshake in TLS 1.2): the core
+      // reports sessions once a 'session' listener is added (enableSessionEvents), as node enables
+      // its session callbacks; without one getSession() derives the latest session when asked.
       // 0-RTT early data that was not accepted: handed back (and said whether it was resent)
       if ((config as ClientConfig).earlyData !== undefined) {
         this.coreEvents.earlyDataOutcome = (o): void => {
@@ -273,6 +272,7 @@ export class TLSSocket extends Duplex {
 
   private static readonly onNewListener = function (this: TLSSocket, event: string | symbol): void {
     if (event === 'keylog') this.enableKeylog(undefined);
+    else if (event === 'session') this.enableSessionEvents();
     else if (typeof event === 'string' && CORE_EVENTS.has(event)) this.enableCoreEvent(event);
   };
 
@@ -283,6 +283,14 @@ export class TLSSocket extends Duplex {
   private static readonly startHandshakeOf = (s: TLSSocket): void => {
     s.startHandshake();
   };
+
+  private enableSessionEvents(): void {
+    if (this.isServer || this.coreEvents.session !== undefined) return;
+    this.coreEvents.session = (s): void => {
+      if (this.secureDelivered) this.emitSession(s);
+      else (this.pendingSessions ??= []).push(s);
+    };
+  }
 
   private enableCoreEvent(event: string): void {
     const ev = this.coreEvents;
@@ -786,9 +794,14 @@ export class TLSSocket extends Duplex {
   }
 
   private emitSession(s: ClientSession): void {
-    // node keeps the verification result in the session: a resumed connection inherits `authorized`
-    this.lastSession = Buffer.from(encodeAnyClientSession({ ...s, verified: this.authorized }));
+    this.lastSession = this.encodeSession(s);
+    this.lastSessionFrom = s;
     this.emit('session', this.lastSession);
+  }
+
+  /** node keeps the verification result in the session: a resumed connection inherits `authorized`. */
+  private encodeSession(s: ClientSession): Buffer {
+    return Buffer.from(encodeAnyClientSession(Object.assign({}, s, { verified: this.authorized })));
   }
 
   isSessionReused(): boolean {
@@ -816,6 +829,13 @@ export class TLSSocket extends Duplex {
 
   /** The latest resumable session (client, TLS 1.3: from the last NewSessionTicket). */
   getSession(): Buffer | undefined {
+    // without a 'session' listener the core keeps the latest ticket; its session is made here
+    if (this.isServer || !this.secureDelivered) return this.lastSession;
+    const s = this.connection.latestSession;
+    if (s !== undefined && s !== this.lastSessionFrom) {
+      this.lastSession = this.encodeSession(s);
+      this.lastSessionFrom = s;
+    }
     return this.lastSession;
   }
 

@@ -1,0 +1,131 @@
+// Client configs built once per set of options (templates), and sessions made only when asked.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import { NamedGroup } from '../registry/codepoints.js';
+import { generateTestPki } from '../x509/generate.js';
+import { buildClientConfig, clearClientTemplates, type TlsClientOptions } from './client-config.js';
+import { connect, type ConnectionOptions } from './connect.js';
+import { createServer, type Server } from './server.js';
+
+const pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
+const other = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
+const leaf = pki.leaves.p256!;
+const servers: Server[] = [];
+after(() => {
+  for (const s of servers) s.close();
+});
+
+function bounded<T>(p: Promise<T>, ms = 5000): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timeout ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
+}
+
+async function server(): Promise<number> {
+  const srv = createServer({ key: leaf.keyPem, cert: pki.chainPem('p256') }, (socket) => {
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+    socket.on('end', () => socket.end());
+  });
+  servers.push(srv);
+  srv.listen(0, '127.0.0.1');
+  await bounded(once(srv, 'listening'));
+  return (srv.address() as AddressInfo).port;
+}
+
+/** Connects, waits for the handshake (or its failure), reads until the server's tickets arrived, then closes. */
+async function handshake(port: number, extra: ConnectionOptions, onSocket?: (s: ReturnType<typeof connect>) => void): Promise<{ authorized: boolean; error: string | undefined; reused: boolean; session: Buffer | undefined; events: Buffer[] }> {
+  const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ...extra });
+  onSocket?.(s);
+  const events: Buffer[] = [];
+  if (onSocket === undefined) s.on('session', (b: Buffer) => events.push(b));
+  s.on('data', () => {});
+  try {
+    await bounded(new Promise((r, j) => { s.once('secureConnect', r); s.once('error', j); }));
+  } catch (e) {
+    s.destroy();
+    return { authorized: false, error: (e as { code?: string }).code ?? String(e), reused: false, session: undefined, events };
+  }
+  s.end();
+  await bounded(once(s, 'close'));
+  return { authorized: s.authorized, error: undefined, reused: s.isSessionReused(), session: s.getSession(), events };
+}
+
+describe('client configs from options', () => {
+  const base: TlsClientOptions = { host: '127.0.0.1', servername: 'localhost', ca: pki.root.certPem, ecdhCurve: 'X25519', ALPNProtocols: ['h2', 'http/1.1'] };
+
+  it('the same option values share one template (parsed lists, certificates, verifier); per-connection values stay per connection', () => {
+    clearClientTemplates();
+    const a = buildClientConfig({ ...base });
+    const b = buildClientConfig({ ...base, ALPNProtocols: ['h2', 'http/1.1'], servername: 'example.com', rejectUnauthorized: false });
+    assert.equal(a.config.groups, b.config.groups);
+    assert.equal(a.config.cipherSuites12, b.config.cipherSuites12);
+    assert.equal(a.config.alpnProtocols, b.config.alpnProtocols);
+    assert.deepEqual(a.config.groups, [NamedGroup.x25519]);
+    // per connection: the name, the verifier (its state), the session
+    assert.equal(a.config.serverName, 'localhost');
+    assert.equal(b.config.serverName, 'example.com');
+    assert.notEqual(a.config.verifier, b.config.verifier);
+    assert.notEqual(a.verify, b.verify);
+  });
+
+  it('a different value of any option it depends on builds another template', () => {
+    clearClientTemplates();
+    const a = buildClientConfig({ ...base });
+    assert.notEqual(buildClientConfig({ ...base, ecdhCurve: 'P-256' }).config.groups, a.config.groups);
+    assert.deepEqual(buildClientConfig({ ...base, ecdhCurve: 'P-256' }).config.groups, [NamedGroup.secp256r1]);
+    assert.deepEqual(buildClientConfig({ ...base, ALPNProtocols: ['http/1.1'] }).config.alpnProtocols, ['http/1.1']);
+    assert.notEqual(buildClientConfig({ ...base, ca: other.root.certPem }).config.groups, a.config.groups);
+    // an array changed in place is a different value
+    const alpn = ['h2'];
+    assert.deepEqual(buildClientConfig({ ...base, ALPNProtocols: alpn }).config.alpnProtocols, ['h2']);
+    alpn[0] = 'h3';
+    assert.deepEqual(buildClientConfig({ ...base, ALPNProtocols: alpn }).config.alpnProtocols, ['h3']);
+  });
+
+  it('options holding Buffers are not cached by identity: a Buffer changed in place is honoured', () => {
+    clearClientTemplates();
+    const alpn = Buffer.from('\x02h2', 'latin1');
+    assert.deepEqual(buildClientConfig({ ...base, ALPNProtocols: alpn }).config.alpnProtocols, ['h2']);
+    alpn.write('h3', 1, 'latin1');
+    assert.deepEqual(buildClientConfig({ ...base, ALPNProtocols: alpn }).config.alpnProtocols, ['h3']);
+  });
+
+  it('handshakes: the right ca verifies and another ca does not, whichever came first', async () => {
+    clearClientTemplates();
+    const port = await server();
+    const good = await handshake(port, { ca: pki.root.certPem });
+    assert.equal(good.error, undefined);
+    assert.equal(good.authorized, true);
+    const bad = await handshake(port, { ca: other.root.certPem });
+    assert.equal(bad.error, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    const lax = await handshake(port, { ca: other.root.certPem, rejectUnauthorized: false });
+    assert.equal(lax.error, undefined);
+    assert.equal(lax.authorized, false);
+    const again = await handshake(port, { ca: pki.root.certPem });
+    assert.equal(again.authorized, true);
+    // a Buffer ca changed in place between connections: the new anchors are used
+    const ca = Buffer.from(other.root.certPem);
+    assert.equal((await handshake(port, { ca })).error, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    ca.fill(0);
+    ca.write(pki.root.certPem);
+    assert.equal((await handshake(port, { ca: ca.subarray(0, Buffer.byteLength(pki.root.certPem)) })).authorized, true);
+  });
+});
+
+describe('client sessions without a session listener', () => {
+  it('getSession() makes the latest session on demand; it resumes and keeps `authorized`', async () => {
+    const port = await server();
+    const first = await handshake(port, { ca: pki.root.certPem }, () => undefined);
+    assert.equal(first.events.length, 0);
+    assert.ok(first.session !== undefined, 'getSession() without a listener');
+    const resumed = await handshake(port, { ca: pki.root.certPem, session: first.session });
+    assert.equal(resumed.reused, true);
+    assert.equal(resumed.authorized, true);
+    // with a listener: one 'session' per NewSessionTicket (the server sends 2), getSession() the last
+    assert.equal(resumed.events.length, 2);
+    assert.deepEqual(resumed.session, resumed.events[1]);
+  });
+});
