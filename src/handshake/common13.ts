@@ -70,6 +70,28 @@ export function chooseSignatureScheme(
 /** Whether a certificate name covers the requested server name (RFC 6125 §6.4.3, shared with the verifier). */
 export const nameMatches = matchesHostName;
 
+/** Server names looked up per certificate list (then the cache of that list starts over). */
+const NAME_CACHE_SIZE = 256;
+const byNameCache = new WeakMap<readonly CertifiedKey[], Map<string, readonly CertifiedKey[]>>();
+const NO_CERTIFICATES: readonly CertifiedKey[] = [];
+
+/**
+ * The certificates whose names cover `serverName` (RFC 6125 §6.4.3), in order. The answer only
+ * depends on the (immutable) list and the name, so it is kept per list: a server answering the
+ * same SNI again matches no names.
+ */
+export function certificatesForName(certificates: readonly CertifiedKey[], serverName: string | undefined): readonly CertifiedKey[] {
+  if (serverName === undefined) return NO_CERTIFICATES;
+  let names = byNameCache.get(certificates);
+  if (names === undefined) byNameCache.set(certificates, (names = new Map<string, readonly CertifiedKey[]>()));
+  const hit = names.get(serverName);
+  if (hit !== undefined) return hit;
+  const found = certificates.filter((c) => c.names.some((pattern) => nameMatches(pattern, serverName)));
+  if (names.size >= NAME_CACHE_SIZE) names.clear();
+  names.set(serverName, found.length === 0 ? NO_CERTIFICATES : found);
+  return found;
+}
+
 /**
  * Chooses the server certificate: among the certificates whose names cover the SNI (all of
  * them when there is no SNI or none match), the first whose key can sign with a scheme the
@@ -81,13 +103,13 @@ export function chooseCertificate(
   preference: readonly number[],
   clientSchemes: readonly number[],
 ): { certificate: CertifiedKey; scheme: number } | undefined {
-  const byName =
-    serverName === undefined ? [] : certificates.filter((c) => c.names.some((pattern) => nameMatches(pattern, serverName)));
-  for (const pool of [byName, certificates]) {
-    for (const certificate of pool) {
-      const scheme = chooseSignatureScheme(preference, clientSchemes, certificate.key.info);
-      if (scheme !== undefined) return { certificate, scheme };
-    }
+  for (const certificate of certificatesForName(certificates, serverName)) {
+    const scheme = chooseSignatureScheme(preference, clientSchemes, certificate.key.info);
+    if (scheme !== undefined) return { certificate, scheme };
+  }
+  for (const certificate of certificates) {
+    const scheme = chooseSignatureScheme(preference, clientSchemes, certificate.key.info);
+    if (scheme !== undefined) return { certificate, scheme };
   }
   return undefined;
 }

@@ -23,7 +23,7 @@ import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../extensions/
 import { AlertDescription } from '../registry/alerts.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import type { CertifiedKey, ServerConfig } from './config.js';
-import { nameMatches } from './common13.js';
+import { certificatesForName } from './common13.js';
 import { deriveSession12, resumeSession12, receiveFinished12, sendFinished12, dhePreMasterSecret12, dhPublic12, isEcdheGroup12, isFfdheGroup, MAX_RECORD_SIZE_LIMIT_12, rsaPreMasterSecret12, serverParamsSignedContent } from './common12.js';
 import { awaitValue, CHANGE_CIPHER_SPEC_MESSAGE, expect, type HandshakeGenerator, type HandshakeHost } from './host.js';
 import { chooseSignatureScheme12, keyFitsAuth, tls12Suite, type Tls12Suite } from './suites12.js';
@@ -114,7 +114,7 @@ interface Choice12 {
 /** Server preference: the first of our suites the client offered for which a certificate and a signature scheme fit. */
 function chooseSuite12(config: ServerConfig, hello: ClientHello, offer: Offer12, certificates: readonly CertifiedKey[]): Choice12 {
   const name = offer.serverName;
-  const byName = name === undefined ? [] : certificates.filter((c) => c.names.some((pattern) => nameMatches(pattern, name)));
+  const byName = certificatesForName(certificates, name);
   for (const code of config.cipherSuites12) {
     const suite = hello.cipherSuites.includes(code) ? tls12Suite(code) : undefined;
     if (suite === undefined) continue;

@@ -244,10 +244,11 @@ export class TLSSocket extends Duplex {
         this.emit('connect');
         this.startHandshake();
       });
-    } else {
+    } else if (!this.isServer) {
       // next tick: let the caller attach listeners ('handshakeMessage', 'keylog') first
       process.nextTick(TLSSocket.startHandshakeOf, this);
     }
+    // a server speaks second: its core starts with the first bytes received (Connection.receive)
   }
 
   // ------------------------------------------------------------------ core wiring

@@ -8,6 +8,13 @@ function checkUint(v: number, max: number, what: string): void {
   if (!(v >= 0 && v <= max) || Math.floor(v) !== v) throw internalError(`${what} value ${v} out of range`);
 }
 
+/** The largest typed array V8 keeps on its heap (flag typed_array_max_size_in_heap). */
+const ON_HEAP_MAX = 64;
+/** Scratch buffers for writers of up to this initial size; a few are kept for reuse. */
+const SCRATCH_SIZE = 4096;
+const SCRATCH_KEEP = 8;
+const SCRATCH: Uint8Array[] = [];
+
 /**
  * A growable writer. Length-prefixed vectors are written with `vec8/16/24(fn)`, which reserve
  * the prefix and patch it afterwards, so a length can never disagree with its contents.
@@ -21,9 +28,20 @@ function checkUint(v: number, max: number, what: string): void {
 export class Writer {
   private buf: Uint8Array;
   private pos = 0;
+  /** Whether `buf` is a scratch buffer borrowed from SCRATCH (given back by finish() or when it grows). */
+  private scratch: boolean;
 
   constructor(initialSize = 256) {
-    this.buf = new Uint8Array(initialSize);
+    // Up to 64 bytes a typed array lives on the V8 heap (cheap); a larger one has its own
+    // backing store (malloc, zero-fill, freed by the GC): messages are written into a reused
+    // scratch buffer instead and copied out once, sized exactly, by finish().
+    if (initialSize > ON_HEAP_MAX && initialSize <= SCRATCH_SIZE) {
+      this.buf = SCRATCH.pop() ?? new Uint8Array(SCRATCH_SIZE);
+      this.scratch = true;
+    } else {
+      this.buf = new Uint8Array(initialSize);
+      this.scratch = false;
+    }
   }
 
   get length(): number {
@@ -38,7 +56,15 @@ export class Writer {
     while (size < needed) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
+    this.release();
     this.buf = next;
+  }
+
+  /** Gives the scratch buffer back (its old bytes stay unread: only [0, pos) of a buffer is ever copied out). */
+  private release(): void {
+    if (!this.scratch) return;
+    this.scratch = false;
+    if (SCRATCH.length < SCRATCH_KEEP) SCRATCH.push(this.buf);
   }
 
   u8(v: number): this {
@@ -122,8 +148,14 @@ export class Writer {
     return this;
   }
 
-  /** The bytes written so far (a copy sized exactly). */
+  /** The bytes written so far (a copy sized exactly). The writer may go on writing after it. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = this.buf.slice(0, this.pos);
+    if (this.scratch) {
+      this.release();
+      // later writes (if any) continue after a copy, never in the scratch buffer given back
+      this.buf = out;
+    }
+    return out;
   }
 }
