@@ -139,6 +139,7 @@ export class Server extends NetServer {
       this.sessions = built.sessions;
     }
     this.config = this.buildConfig(options);
+    this.keylogFile = process.env['SSLKEYLOGFILE'] ?? '';
     // 'newSession'/'resumeSession' listeners: new connections use the external session cache
     watchSessionListeners(this, () => { this.config = this.buildConfig(this.options); });
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
@@ -148,6 +149,8 @@ export class Server extends NetServer {
   }
 
   private socketOptions: TLSSocketOptions | undefined;
+  /** SSLKEYLOGFILE when the config was built ('' when unset). */
+  private keylogFile: string;
   private readonly onTlsClientError = (err: Error, socket: TLSSocket): void => {
     this.emit('tlsClientError', err, socket);
   };
@@ -163,6 +166,8 @@ export class Server extends NetServer {
           handshakeTimeout: this.handshakeTimeout,
           allowHalfOpen: this.tlsAllowHalfOpen,
           onHandshakeError: this.onTlsClientError,
+          // NSS key log lines to SSLKEYLOGFILE, as set when the server (or its latest config) was made
+          keylogFile: this.keylogFile,
         };
       }
       s = new TLSSocket(raw, this.socketOptions);
@@ -180,6 +185,7 @@ export class Server extends NetServer {
   setSecureContext(options: TlsServerCreateOptions): void {
     this.options = options;
     this.config = this.buildConfig(options);
+    this.keylogFile = process.env['SSLKEYLOGFILE'] ?? '';
   }
 
   /**

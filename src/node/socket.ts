@@ -52,6 +52,8 @@ export interface TLSSocketOptions extends TlsClientOptions, TlsServerOptions {
   onHandshakeError?: ((err: Error, socket: TLSSocket) => void) | undefined;
   /** Internal (connect()): the client configuration already built from these options. */
   prebuilt?: { config: ClientConfig; verify: VerifyState } | undefined;
+  /** Internal (Server): the SSLKEYLOGFILE value read once for all its sockets (undefined: read the environment now). */
+  keylogFile?: string | undefined;
   /** Underlying stream's readable high-water mark for this socket (default 64 KiB). */
   readableHighWaterMark?: number | undefined;
 }
@@ -205,7 +207,8 @@ export class TLSSocket extends Duplex {
       // RFC 8446 §4.6.2: a post-handshake client certificate that verified (or an empty answer)
       this.coreEvents.clientCertificate = (r): void => { this.onClientCertificate(r); };
     }
-    const keylogFile = process.env['SSLKEYLOGFILE'];
+    // (process.env is slow to read: a Server reads it once, when created, and passes it on)
+    const keylogFile = options.keylogFile !== undefined ? options.keylogFile : process.env['SSLKEYLOGFILE'];
     if (keylogFile !== undefined && keylogFile !== '') this.enableKeylog(keylogFile);
     this.connection = new Connection(config, this.coreEvents);
     // records are sealed over every byte of these buffers before they are written (no zero-fill)

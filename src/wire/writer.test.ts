@@ -85,3 +85,29 @@ test('bytes helpers', () => {
   );
   throwsTls(() => latin1Bytes('\u0100'), X);
 });
+
+test('Writer: u64 big-endian, both halves', () => {
+  assert.equal(toHex(new Writer().u64(0x0102030405060708n).finish()), '0102030405060708');
+  assert.equal(toHex(new Writer().u64(0xfffffffffffffffen).finish()), 'fffffffffffffffe');
+  assert.equal(toHex(new Writer().u64(0x80000000n).finish()), '0000000080000000');
+});
+
+test('Writer: scratch buffers are never shared between live writers, and writing after finish() is safe', () => {
+  // nested writers (as encoders inside vec bodies) each hold their own buffer
+  const outer = new Writer(512);
+  outer.vec16(() => {
+    const inner = new Writer(512);
+    inner.u32(0xdeadbeef);
+    const a = inner.finish();
+    outer.bytes(a);
+    const again = new Writer(512).u16(0x0102).finish();
+    outer.bytes(again);
+  });
+  const first = outer.finish();
+  assert.equal(toHex(first), '0006deadbeef0102');
+  // the returned bytes stay as they were when later writers reuse the scratch buffer
+  for (let i = 0; i < 20; i++) new Writer(512).u32(0xffffffff).finish();
+  outer.u8(0x7f);
+  assert.equal(toHex(first), '0006deadbeef0102');
+  assert.equal(toHex(outer.finish()), '0006deadbeef01027f');
+});

@@ -103,7 +103,18 @@ export class Writer {
   u64(v: bigint): this {
     if (v < 0n || v > 0xffffffffffffffffn) throw internalError(`u64 value out of range`);
     this.ensure(8);
-    for (let i = 7; i >= 0; i--) this.buf[this.pos++] = Number((v >> BigInt(i * 8)) & 0xffn);
+    // two 32-bit halves: two BigInt operations instead of three per byte
+    const hi = Number(v >> 32n);
+    const lo = Number(v & 0xffffffffn);
+    const b = this.buf;
+    b[this.pos++] = hi >>> 24;
+    b[this.pos++] = hi >>> 16;
+    b[this.pos++] = hi >>> 8;
+    b[this.pos++] = hi;
+    b[this.pos++] = lo >>> 24;
+    b[this.pos++] = lo >>> 16;
+    b[this.pos++] = lo >>> 8;
+    b[this.pos++] = lo;
     return this;
   }
   bytes(data: Uint8Array): this {
