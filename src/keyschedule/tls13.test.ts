@@ -4,7 +4,7 @@ import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { fromHex, toHex, utf8 } from '../wire/bytes.js';
 import { hkdf, Label, tls13Label } from './hkdf.js';
 import { KeyLogLabel, keyLogApplication13, keyLogHandshake13, keyLogLine, keyLogLine12 } from './keylog.js';
-import { TLS13_SUITES, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, tls13Suite } from './suites.js';
+import { TLS13_SUITES, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, tls13Suite } from './suites.js';
 import {
   EarlySecrets,
   exportKeyingMaterial,
@@ -156,4 +156,27 @@ test('key log lines (NSS format)', () => {
     ['CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0', 'EXPORTER_SECRET'],
   );
   assert.throws(() => keyLogLine(KeyLogLabel.CLIENT_RANDOM, new Uint8Array(31), secret), /client_random/);
+});
+
+test('an early secret is reused, never recomputed: withSuite (same hash), memoised binder keys, lazy exporter', () => {
+  const psk = new Uint8Array(32).fill(9);
+  const early = EarlySecrets.create(provider, suite, psk);
+  const res = early.binderKey('resumption');
+  assert.equal(early.binderKey('resumption'), res, 'computed once');
+  // TLS_CHACHA20_POLY1305_SHA256 shares SHA-256: the same early secret, binder key and handshake secrets
+  const chacha = TLS_CHACHA20_POLY1305_SHA256;
+  const other = early.withSuite(chacha);
+  assert.equal(other.suite, chacha);
+  assert.equal(other.earlySecret, early.earlySecret);
+  assert.equal(other.binderKey('resumption'), res);
+  assert.deepEqual(other.handshake(ecdhe).handshakeSecret, EarlySecrets.create(provider, chacha, psk).handshake(ecdhe).handshakeSecret);
+  assert.equal(early.withSuite(suite), early);
+  // a PSK is tied to its hash (RFC 8446 §4.2.11)
+  assert.throws(() => early.withSuite(TLS_AES_256_GCM_SHA384), /hash/);
+  // the lazy exporter secret is the eager one, computed on the first call only
+  const master = early.handshake(ecdhe).master();
+  const lazy = master.lazyExporterMasterSecret(serverFinishedHash);
+  const value = lazy();
+  assert.deepEqual(value, master.exporterMasterSecret(serverFinishedHash));
+  assert.equal(lazy(), value);
 });

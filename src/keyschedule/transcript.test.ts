@@ -82,3 +82,31 @@ test('retained messages are the concatenation (TLS 1.2 CertificateVerify input)'
   assert.equal(toHex(t.hash()), toHex(sha('sha256', m1, m2)));
   assert.deepEqual(t.clone().messages(), concat(m1, m2));
 });
+
+test('hash() is computed once per point; addWithPrefixHash hashes a message once and returns its prefix hash', () => {
+  const t = new Transcript(provider, 'sha256');
+  t.add(m1);
+  const h1 = t.hash();
+  assert.equal(t.hash(), h1, 'the same digest until the next message');
+  // RFC 8446 §4.2.11.2: the binder hash covers the transcript before the ClientHello and its truncated part
+  const prefixHash = t.addWithPrefixHash(m2, 5);
+  assert.deepEqual(prefixHash, sha('sha256', m1, m2.subarray(0, 5)));
+  assert.deepEqual(t.hash(), sha('sha256', m1, m2));
+  assert.notEqual(t.hash(), h1);
+  assert.equal(t.messageCount, 2);
+  assert.deepEqual(new Transcript(provider, 'sha256').addWithPrefixHash(m3, m3.length), sha('sha256', m3));
+  assert.throws(() => t.addWithPrefixHash(m3, m3.length + 1), /prefix/);
+  assert.throws(() => new Transcript(provider).addWithPrefixHash(m3, 0), /cipher suite/);
+  // a clone keeps the digest of its point; the original's next message does not change it
+  const c = t.clone();
+  const h2 = t.hash();
+  t.add(m3);
+  assert.deepEqual(c.hash(), h2);
+  // message_hash replaces the point's digest
+  const r = new Transcript(provider, 'sha256');
+  r.add(m1);
+  const before = r.hash();
+  r.replaceWithMessageHash();
+  assert.notDeepEqual(r.hash(), before);
+  assert.deepEqual(r.hash(), sha('sha256', messageHash(provider, 'sha256', m1)));
+});

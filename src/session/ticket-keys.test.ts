@@ -98,3 +98,21 @@ test('options are validated', () => {
   assert.throws(() => new TicketKeyring({ provider, rotationPeriodMs: HOUR, lifetimeMs: HOUR - 1 }), TlsError);
   assert.throws(() => new TicketKeyring({ provider, secret: new Uint8Array(32), ticketKeys: new Uint8Array(48) }), TlsError);
 });
+
+test('find() with many opening keys (derived mode, short period): old and current tickets open, unknown names do not', () => {
+  const c = clock();
+  const secret = new Uint8Array(32).fill(3);
+  // 20 epochs of keys still open: beyond the few keys find() compares by name
+  const keys = new TicketKeyring({ provider, secret, rotationPeriodMs: 1000, lifetimeMs: 20_000, now: c.now });
+  const first = seal(keys);
+  c.advance(15_000);
+  const later = seal(keys);
+  assert.ok(opens(keys, first), 'a ticket from 15 epochs ago');
+  assert.ok(keys.keys().length > 8, 'every epoch key that may still open was derived');
+  assert.ok(opens(keys, later));
+  const unknown = later.slice();
+  unknown[0]! ^= 1;
+  assert.equal(opens(keys, unknown), false);
+  c.advance(6_000);
+  assert.equal(opens(keys, first), false, 'past its key lifetime');
+});

@@ -28,7 +28,7 @@
 import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { hkdf } from '../keyschedule/hkdf.js';
-import { concat, toHex, utf8 } from '../wire/bytes.js';
+import { concat, equalBytes, toHex, utf8 } from '../wire/bytes.js';
 
 /** RFC 5077 §4: `opaque key_name[16]`. */
 export const TICKET_KEY_NAME_LENGTH = 16;
@@ -81,6 +81,9 @@ interface KeyEntry extends TicketKey {
   /** derived mode: the epoch number. */
   readonly epoch: number;
 }
+
+/** Up to this many keys, `find` compares names instead of looking up their hex. */
+const LINEAR_LOOKUP_MAX = 8;
 
 const DERIVE_SALT = utf8('tlskit ticket keys');
 const DERIVE_INFO = utf8('tlskit ticket key v1');
@@ -159,7 +162,19 @@ export class TicketKeyring {
     const now = this.now();
     this.currentEntry(now); // rotates and prunes
     if (this.modeValue === 'derived') this.deriveOpeningKeys(now);
-    const entry = this.byName.get(toHex(name));
+    let entry: KeyEntry | undefined;
+    if (this.byName.size <= LINEAR_LOOKUP_MAX) {
+      // usually a few keys (the current one and those in their grace period): comparing names
+      // costs less than hex-encoding the name for the map lookup, once per resumption
+      for (const e of this.byName.values()) {
+        if (equalBytes(e.name, name)) {
+          entry = e;
+          break;
+        }
+      }
+    } else {
+      entry = this.byName.get(toHex(name));
+    }
     if (entry === undefined || now >= entry.openUntil) return undefined;
     return entry;
   }
