@@ -1,7 +1,7 @@
 // GnuTLS interop on 127.0.0.1 (issue 3): `gnutls-cli` → tlskit server and tlskit client →
 // `gnutls-serv --echo`, TLS 1.2 for every ECDHE suite × group × certificate type both support
 // (RSA-2048 for ECDHE_RSA; P-256, P-384, Ed25519 for ECDHE_ECDSA), and TLS 1.3 for every suite ×
-// group (P-256 certificate) plus every certificate type. Each peer process is bounded and killed.
+// group (P-256 certificate) plus every certificate type, and TLS 1.3 resumption (gnutls-cli --resume). Each peer process is bounded and killed.
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestPki, removeTestPki, type LeafType, type TestPki } from '../helpers/pki.js';
@@ -193,6 +193,24 @@ describe('GnuTLS interop: gnutls-cli / gnutls-serv ↔ tlskit (TLS 1.2 and 1.3)'
       } finally {
         await srv.close();
       }
+    }
+  });
+
+  it('gnutls-cli --resume TLS 1.3 → tlskit server: the tickets sent with the server Finished (RFC 8446 §4.6.1) resume', { timeout: CASE_TIMEOUT }, async () => {
+    const srv = await startImplServer(impl, serverOptions('p256'), 'tlskit');
+    try {
+      const r = await runGnutlsClient({
+        port: srv.port,
+        caFile: pki.caFile.path,
+        priority: gnutlsPriority({ versions: ['TLS1.3'] }),
+        extraArgs: ['--resume'],
+        timeoutMs: CASE_TIMEOUT - 1000,
+      });
+      assert.ok(r.handshakeOk, `handshake failed:\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /^- Resume Handshake was completed$/m, r.stdout);
+      assert.match(r.stdout, /^\*\*\* This is a resumed session$/m, r.stdout);
+    } finally {
+      await srv.close();
     }
   });
 
