@@ -131,6 +131,14 @@ describe('client sessions without a session listener', () => {
     const resumed = await handshake(port, { ca: pki.root.certPem, session: first.session });
     assert.equal(resumed.reused, true);
     assert.equal(resumed.authorized, true);
+    // the same session bytes decode once; a buffer changed in place is read again
+    const copy = Buffer.from(first.session);
+    const again = await handshake(port, { ca: pki.root.certPem, session: first.session });
+    assert.equal(again.reused, true);
+    first.session.fill(0);
+    assert.equal((await handshake(port, { ca: pki.root.certPem, session: first.session })).reused, false);
+    copy.copy(first.session);
+    assert.equal((await handshake(port, { ca: pki.root.certPem, session: first.session })).reused, true);
     // with a listener: one 'session' per NewSessionTicket, getSession() the last
     assert.ok(resumed.events.length >= 1);
     assert.deepEqual(resumed.session, resumed.events[resumed.events.length - 1]);

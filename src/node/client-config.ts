@@ -254,6 +254,10 @@ function sameValue(a: unknown, b: unknown): boolean {
  */
 function templateFor(o: TlsClientOptions): ClientTemplate {
   const opts = o as Readonly<Record<string, unknown>>;
+  // the usual case, connect() after connect() with the same options: the most recent template
+  // (values equal to cacheable ones are cacheable themselves)
+  const recent = templates[0];
+  if (recent !== undefined && sameOptions(recent, o)) return recent;
   let cacheable = true;
   for (const f of TEMPLATE_FIELDS) {
     if (!identityField(f) && !cacheableValue(opts[f])) {
@@ -280,6 +284,34 @@ function templateFor(o: TlsClientOptions): ClientTemplate {
   templates.unshift(t);
   if (templates.length > TEMPLATE_CACHE_SIZE) templates.pop();
   return t;
+}
+
+/** Whether `o` has the values `t` was built from (TEMPLATE_FIELDS, named: no keyed loads). */
+function sameOptions(t: ClientTemplate, o: TlsClientOptions): boolean {
+  const i = t.inputs;
+  return (
+    i[0] === o.provider &&
+    i[1] === o.secureContext &&
+    i[2] === o.ciphers &&
+    i[3] === o.ecdhCurve &&
+    i[4] === o.minVersion &&
+    i[5] === o.maxVersion &&
+    sameValue(i[6], o.ALPNProtocols) &&
+    sameValue(i[7], o.ca) &&
+    sameValue(i[8], o.cert) &&
+    sameValue(i[9], o.key) &&
+    i[10] === o.passphrase &&
+    i[11] === o.helloProfile &&
+    i[12] === o.recordSizeLimit &&
+    i[13] === o.postHandshakeAuth &&
+    i[14] === o.requestOCSP &&
+    i[15] === o.ocsp &&
+    i[16] === o.ctLogs &&
+    i[17] === o.ctPolicy &&
+    sameValue(i[18], o.crl) &&
+    i[19] === o.fetchCrls &&
+    i[20] === o.revocation
+  );
 }
 
 /** Test hook: forget the cached templates. */
@@ -397,12 +429,21 @@ export function buildClientConfig(o: TlsClientOptions): { config: ClientConfig; 
 /** node's `session` option: a session tlskit encoded; anything else (e.g. node's own format) is ignored, as node ignores a bad one. */
 function sessionFrom(session: Buffer | Uint8Array | undefined): ClientSession | undefined {
   if (session === undefined) return undefined;
+  // the same session bytes again (a client resuming one session many times): decoded once. The
+  // cached session is decoded from a private copy, so changing the caller's buffer changes nothing.
+  const last = lastSession;
+  if (last !== undefined && last.bytes.length === session.length && Buffer.compare(last.bytes, session) === 0) return last.session;
   try {
-    return decodeAnyClientSession(session);
+    const bytes = Buffer.from(session);
+    const decoded = decodeAnyClientSession(bytes);
+    lastSession = { bytes, session: decoded };
+    return decoded;
   } catch {
     return undefined;
   }
 }
+/** The last session decoded by sessionFrom, with its bytes. */
+let lastSession: { readonly bytes: Buffer; readonly session: ClientSession } | undefined;
 
 /** SNI is not sent for IP addresses (RFC 6066 §3); node's `servername` default follows. */
 export function defaultServername(host: string | undefined): string | undefined {
