@@ -89,8 +89,11 @@ export const TLSKIT_DEFAULT_PROFILE: ClientHelloProfile = {
 
 /**
  * A deterministic choice of GREASE values for one ClientHello: `pick(i)` returns one of the 16
- * values, different indices giving different values (RFC 8701 §3 asks for distinct values).
+ * values, indices 0..15 giving 16 different values (one random offset from the seed, plus the
+ * index): two GREASE extensions must not share a type (RFC 8446 §4.2: no duplicate extensions;
+ * RFC 8701 §3).
  */
 export function greasePicker(seed: Uint8Array): (index: number) => number {
-  return (index) => GREASE_VALUES[((seed[index % seed.length] ?? 0) + index) & 0x0f] ?? 0x0a0a;
+  const offset = seed[0] ?? 0;
+  return (index) => GREASE_VALUES[(offset + index) & 0x0f] ?? 0x0a0a;
 }
