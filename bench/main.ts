@@ -3,6 +3,9 @@
 //   BENCH_QUICK=1 npm run bench   smoke run (small counts, 1 run)
 //   BENCH_IMPLS=node:tls          only some implementations (comma separated)
 //   BENCH_RUNS, BENCH_HANDSHAKES, BENCH_WARMUP, BENCH_BULK_MIB, BENCH_CONNECTIONS override the counts
+//   Handshake scenarios measure two windows per process: handshakes WARMUP+1 … WARMUP+HANDSHAKES of
+//   a fresh process (V8 still compiling: rows without a tag), then, after BENCH_STEADY_WARMUP more
+//   (default 1000; 0 = skip), HANDSHAKES more: the steady state of a long-running process ([steady]).
 //   BENCH_SCENARIOS=handshake,bulk  only the scenarios whose name contains one of these (comma separated)
 //   BENCH_TLSKIT_MODULE=path      load "tlskit" from another module (to test the bench itself)
 //   BENCH_PROF=DIR                each client/server child writes a V8 CPU profile (--cpu-prof) into DIR
@@ -41,6 +44,8 @@ const config = {
   runs: envInt('BENCH_RUNS', quick ? 1 : 5),
   handshakes: envInt('BENCH_HANDSHAKES', quick ? 50 : 300),
   warmup: envInt('BENCH_WARMUP', quick ? 10 : 50),
+  // handshakes between the fresh-process window and the steady-state window (0: no steady window)
+  steadyWarmup: process.env.BENCH_STEADY_WARMUP === '0' ? 0 : envInt('BENCH_STEADY_WARMUP', quick ? 0 : 1000),
   bulkBytes: envInt('BENCH_BULK_MIB', quick ? 16 : 256) * 1024 * 1024,
   connections: envInt('BENCH_CONNECTIONS', quick ? 100 : 1000),
 };
@@ -140,10 +145,19 @@ async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: Ce
   return withPair(impl, async (server, client) => {
     const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType, files, tls12 }, 15_000);
     const perHs = 10_000;
+    const measure = async (): Promise<{ r: HandshakeResult; serverUs: number }> => {
+      await server.request({ cmd: 'cpuStart' }, 5000);
+      const r = await client.request<HandshakeResult>({ cmd: 'handshakes', port, files, n: config.handshakes, measure: true, tls12, resume }, config.handshakes * perHs);
+      const s = await server.request<{ cpuUs: number }>({ cmd: 'cpuStop' }, 5000);
+      return { r, serverUs: s.cpuUs };
+    };
     await client.request({ cmd: 'handshakes', port, files, n: config.warmup, measure: false, tls12, resume }, config.warmup * perHs);
-    await server.request({ cmd: 'cpuStart' }, 5000);
-    const r = await client.request<HandshakeResult>({ cmd: 'handshakes', port, files, n: config.handshakes, measure: true, tls12, resume }, config.handshakes * perHs);
-    const s = await server.request<{ cpuUs: number }>({ cmd: 'cpuStop' }, 5000);
+    const fresh = await measure();
+    let steady: { r: HandshakeResult; serverUs: number } | undefined;
+    if (config.steadyWarmup > 0) {
+      await client.request({ cmd: 'handshakes', port, files, n: config.steadyWarmup, measure: false, tls12, resume }, config.steadyWarmup * perHs);
+      steady = await measure();
+    }
     const session = certType === 'p256' ? '(ECDSA P-256 session)' : '(RSA-2048 session)';
     const key = resume
       ? tls12
@@ -152,11 +166,14 @@ async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: Ce
       : tls12
       ? `handshake TLS 1.2 ${certType === 'p256' ? 'ECDHE-ECDSA P-256' : 'ECDHE-RSA 2048'}`
       : `handshake ${certType === 'p256' ? 'ECDSA P-256' : 'RSA-2048'}`;
-    return {
-      [`${key}: handshakes/s`]: r.n / r.seconds,
-      [`${key}: client CPU µs/hs`]: r.cpuUs / r.n,
-      [`${key}: server CPU µs/hs`]: s.cpuUs / r.n,
-    };
+    const rows = (label: string, m: { r: HandshakeResult; serverUs: number }): Metrics => ({
+      [`${label}: handshakes/s`]: m.r.n / m.r.seconds,
+      [`${label}: client CPU µs/hs`]: m.r.cpuUs / m.r.n,
+      [`${label}: server CPU µs/hs`]: m.serverUs / m.r.n,
+    });
+    // the fresh-process window (handshakes warmup+1 … warmup+n: V8 still compiling) and, after
+    // steadyWarmup more, the steady state a long-running process sees
+    return { ...rows(key, fresh), ...(steady === undefined ? {} : rows(`${key} [steady]`, steady)) };
   });
 }
 
@@ -246,7 +263,7 @@ async function main(): Promise<number> {
     }
   }
   console.log(
-    `bench: ${config.quick ? 'QUICK ' : ''}runs=${config.runs} handshakes=${config.handshakes} (+${config.warmup} warm-up) ` +
+    `bench: ${config.quick ? 'QUICK ' : ''}runs=${config.runs} handshakes=${config.handshakes} (+${config.warmup} warm-up; steady window after ${config.steadyWarmup} more) ` +
       `bulk=${config.bulkBytes / 1024 / 1024} MiB connections=${config.connections}; node ${process.version}, ` +
       `${cpus().length}× ${cpus()[0]?.model ?? '?'}`,
   );
