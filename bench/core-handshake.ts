@@ -3,7 +3,8 @@
 // receive, takeOutput) timed separately. No sockets, streams or kernel — what the protocol code
 // and its node:crypto calls cost; the difference to the bench's rows is the adapter and the OS.
 import { Connection } from '../src/connection/connection.js';
-import { nodeCryptoProvider as provider } from '../src/crypto/node-provider.js';
+import { nodeCryptoProvider } from '../src/crypto/node-provider.js';
+import { timingProvider, type TimeSpent } from './timing-provider.js';
 import { clientConfig, serverConfig, type CertifiedKey } from '../src/handshake/config.js';
 import type { ClientSession } from '../src/handshake/resumption12.js';
 import { NamedGroup } from '../src/registry/codepoints.js';
@@ -15,6 +16,9 @@ import { createDefaultVerifier } from '../src/x509/verify.js';
 export interface CoreCost {
   clientUs: number;
   serverUs: number;
+  /** Of which inside the CryptoProvider (node:crypto calls). */
+  clientCryptoUs: number;
+  serverCryptoUs: number;
 }
 
 /**
@@ -22,18 +26,22 @@ export interface CoreCost {
  * in a promise callback, outside the timed calls) makes the measurement fail rather than under-count.
  */
 export async function measureCoreResumed13(warmup: number, n: number): Promise<CoreCost> {
+  const provider = nodeCryptoProvider;
+  const inCrypto: Record<'client' | 'server', TimeSpent> = { client: { ms: 0 }, server: { ms: 0 } };
+  const cprov = timingProvider(provider, inCrypto.client);
+  const sprov = timingProvider(provider, inCrypto.server);
   const pki = generateTestPki(provider, { keyKinds: ['p256'] });
   const leaf = pki.leaves.p256!;
   const cert: CertifiedKey = { chain: [leaf.certDer, pki.intermediate.certDer], key: leaf.key, names: ['localhost'] };
-  const verifier = createDefaultVerifier({ provider, trustAnchors: [pki.root.certDer] });
-  const tickets = new ServerSessions({ provider, keys: new TicketKeyring({ provider }) });
-  const sconf = serverConfig({ provider, certificates: [cert], tickets, groups: [NamedGroup.x25519] });
+  const verifier = createDefaultVerifier({ provider: cprov, trustAnchors: [pki.root.certDer] });
+  const tickets = new ServerSessions({ provider: sprov, keys: new TicketKeyring({ provider: sprov }) });
+  const sconf = serverConfig({ provider: sprov, certificates: [cert], tickets, groups: [NamedGroup.x25519] });
   let session: ClientSession | undefined;
   const time = { client: 0, server: 0 };
 
   const one = async (measure: boolean): Promise<void> => {
     let asyncSteps = 0;
-    const cconf = clientConfig({ provider, verifier, serverName: 'localhost', groups: [NamedGroup.x25519], session });
+    const cconf = clientConfig({ provider: cprov, verifier, serverName: 'localhost', groups: [NamedGroup.x25519], session });
     let secure = 0;
     const fail = (e: Error): never => {
       throw e;
@@ -74,6 +82,13 @@ export async function measureCoreResumed13(warmup: number, n: number): Promise<C
   await one(false); // the full handshake that yields the session
   if (session === undefined) throw new Error('no session from the full handshake');
   for (let i = 0; i < warmup; i++) await one(false);
+  inCrypto.client.ms = 0;
+  inCrypto.server.ms = 0;
   for (let i = 0; i < n; i++) await one(true);
-  return { clientUs: (time.client * 1000) / n, serverUs: (time.server * 1000) / n };
+  return {
+    clientUs: (time.client * 1000) / n,
+    serverUs: (time.server * 1000) / n,
+    clientCryptoUs: (inCrypto.client.ms * 1000) / n,
+    serverCryptoUs: (inCrypto.server.ms * 1000) / n,
+  };
 }
