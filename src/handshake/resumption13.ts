@@ -13,7 +13,7 @@ import { tls13Suite, type Tls13Suite } from '../keyschedule/suites.js';
 import { EarlySecrets, finishedVerifyData, resumptionPsk } from '../keyschedule/tls13.js';
 import type { NewSessionTicket13 } from '../messages/new-session-ticket13.js';
 import { ExtensionType, ProtocolVersion } from '../registry/codepoints.js';
-import { utf8 } from '../wire/bytes.js';
+import { concat, utf8 } from '../wire/bytes.js';
 import { Reader, readOptionalUtf8 } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 
@@ -187,11 +187,10 @@ export function patchBinder(
   if (suite === undefined) throw internalError('session with an unknown suite');
   const strip = bindersLength([new Uint8Array(suite.hashLength)]);
   const truncated = helloRaw.subarray(0, helloRaw.length - strip);
-  const ctx = provider.createHash(suite.hash);
-  for (const m of transcriptBefore) ctx.update(m);
-  ctx.update(truncated);
+  // a one-shot digest (no hash object); the transcript before is empty or message_hash + HRR
+  const binderHash = provider.hash(suite.hash, transcriptBefore.length === 0 ? truncated : concat(...transcriptBefore, truncated));
   const binderKey = (early ?? EarlySecrets.create(provider, suite, session.psk)).binderKey('resumption');
-  const binder = finishedVerifyData(provider, suite, binderKey, ctx.digest());
+  const binder = finishedVerifyData(provider, suite, binderKey, binderHash);
   const out = helloRaw.slice(4);
   out.set(binder, out.length - binder.length);
   return { body: out, binder };

@@ -110,3 +110,40 @@ test('hash() is computed once per point; addWithPrefixHash hashes a message once
   assert.notDeepEqual(r.hash(), before);
   assert.deepEqual(r.hash(), sha('sha256', messageHash(provider, 'sha256', m1)));
 });
+
+test('short transcripts are kept as bytes, long ones switch to a running hash: the same digests either way', () => {
+  // message sizes around the switch-over point (1 KiB), with and without retained messages,
+  // the hash known from the start or only after the first messages
+  const msgs = [300, 500, 250, 36, 1200, 40, 3000, 36].map((n, i) => new Uint8Array(n).fill(i + 1));
+  for (const retain of [false, true]) {
+    for (const late of [false, true]) {
+      const t = new Transcript(provider, late ? undefined : 'sha384', { retainMessages: retain });
+      const seen: Uint8Array[] = [];
+      for (const [i, m] of msgs.entries()) {
+        if (late && i === 2) t.setHash('sha384');
+        if (i === 1 && !late) {
+          assert.deepEqual(t.addWithPrefixHash(m, 100), sha('sha384', ...seen, m.subarray(0, 100)));
+        } else {
+          t.add(m);
+        }
+        seen.push(m);
+        if (t.algorithm === null) continue;
+        const c = t.clone();
+        assert.deepEqual(t.hashWith(m3), sha('sha384', ...seen, m3), `hashWith after ${i}`);
+        assert.deepEqual(t.hash(), sha('sha384', ...seen), `hash after ${i}`);
+        assert.deepEqual(c.hash(), t.hash(), `clone after ${i}`);
+        if (retain) assert.deepEqual(t.messages(), concat(...seen));
+      }
+      assert.equal(t.messageCount, msgs.length);
+    }
+  }
+  // a long ClientHello1 replaced by its message_hash: back to a short transcript
+  const big = new Uint8Array(5000).fill(9);
+  const r = new Transcript(provider, 'sha256', { retainMessages: true });
+  r.add(big);
+  r.replaceWithMessageHash();
+  r.add(m2);
+  const mh = messageHash(provider, 'sha256', big);
+  assert.deepEqual(r.hash(), sha('sha256', mh, m2));
+  assert.deepEqual(r.messages(), concat(mh, m2));
+});
