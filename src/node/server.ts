@@ -155,6 +155,10 @@ export class Server extends NetServer {
     this.emit('tlsClientError', err, socket);
   };
 
+  private readonly onTlsSecure = (socket: TLSSocket): void => {
+    this.emit('secureConnection', socket);
+  };
+
   private onTcpConnection(raw: NetSocket): void {
     let s: TLSSocket;
     try {
@@ -166,6 +170,8 @@ export class Server extends NetServer {
           handshakeTimeout: this.handshakeTimeout,
           allowHalfOpen: this.tlsAllowHalfOpen,
           onHandshakeError: this.onTlsClientError,
+          // 'secureConnection' from the socket itself: no listener or closure per connection
+          onSecure: this.onTlsSecure,
           // NSS key log lines to SSLKEYLOGFILE, as set when the server (or its latest config) was made
           keylogFile: this.keylogFile,
         };
@@ -178,7 +184,6 @@ export class Server extends NetServer {
     }
     if (this.listenerCount('keylog') > 0) s.on('keylog', (line: Buffer) => this.emit('keylog', line, s));
     if (this.listenerCount('earlyData') > 0) s.on('earlyData', (chunk: Buffer) => this.emit('earlyData', chunk, s));
-    s.once('secure', () => this.emit('secureConnection', s));
   }
 
   /** Replaces the server's certificates and settings for new connections (node's API). */

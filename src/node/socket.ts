@@ -54,6 +54,8 @@ export interface TLSSocketOptions extends TlsClientOptions, TlsServerOptions {
   prebuilt?: { config: ClientConfig; verify: VerifyState } | undefined;
   /** Internal (Server): the SSLKEYLOGFILE value read once for all its sockets (undefined: read the environment now). */
   keylogFile?: string | undefined;
+  /** Internal (Server): called once the handshake completed, after 'secure' (emits 'secureConnection'). */
+  onSecure?: ((socket: TLSSocket) => void) | undefined;
   /** Underlying stream's readable high-water mark for this socket (default 64 KiB). */
   readableHighWaterMark?: number | undefined;
 }
@@ -97,6 +99,10 @@ const WHEEL_TICK = 1000;
 /** Events the core produces only when asked (they cost a little on every record). */
 const CORE_EVENTS = new Set(['record', 'handshakeMessage', 'alert']);
 
+/** The TLSSocket running over an underlying stream (its listeners are shared functions). */
+const kOwner = Symbol('tlskit.TLSSocket');
+type OwnedDuplex = Duplex & { [kOwner]?: TLSSocket };
+
 /**
  * A TLS connection as a Duplex, like node's `tls.TLSSocket`.
  *
@@ -120,6 +126,7 @@ export class TLSSocket extends Duplex {
   private readonly coreEvents: ConnectionEvents;
   private readonly verifyState: VerifyState | undefined;
   private readonly onHandshakeError: ((err: Error, socket: TLSSocket) => void) | undefined;
+  private readonly onSecure: ((socket: TLSSocket) => void) | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   /** Date.now() after which the handshake times out (coarse wheel), 0 when not on the wheel. */
   private handshakeDeadline = 0;
@@ -160,6 +167,7 @@ export class TLSSocket extends Duplex {
     this.underlying = socket;
     this.isServer = options.isServer === true;
     this.onHandshakeError = options.onHandshakeError;
+    this.onSecure = options.onSecure;
 
     let config: ClientConfig | ServerConfig;
     if (options.config !== undefined) {
@@ -176,17 +184,8 @@ export class TLSSocket extends Duplex {
     }
     if (!this.isServer) this.servername = options.config !== undefined ? ((config as ClientConfig).serverName ?? null) : hostnameOf(options);
 
-    this.coreEvents = {
-      data: (d) => { this.onCoreData(d); },
-      end: () => { this.onCoreEnd(); },
-      secure: () => {
-        this.secureReady = true;
-      },
-      error: () => {
-        // handled after the core call returns (pump), once its alert is queued
-      },
-      output: () => { this.pump(); },
-    };
+    // one object with shared prototype methods, not a closure per event per connection
+    this.coreEvents = new TLSSocket.CoreEvents(this);
     if (!this.isServer) {
       // node:tls 'session' (one per NewSessionTicket in TLS 1.3, per handshake in TLS 1.2): the core
       // reports sessions once a 'session' listener is added (enableSessionEvents), as node enables
@@ -234,19 +233,23 @@ export class TLSSocket extends Duplex {
       this.handshakeTimer.unref();
     }
 
-    socket.on('data', this.onRawData);
-    socket.on('end', this.onRawEnd);
-    socket.on('close', this.onRawClose);
-    socket.on('error', this.onRawError);
+    // shared listeners (called with `this` = the underlying stream, which points back here)
+    (socket as OwnedDuplex)[kOwner] = this;
+    /* eslint-disable @typescript-eslint/unbound-method -- the stream calls them with `this` = itself */
+    socket.on('data', TLSSocket.rawDataListener);
+    socket.on('end', TLSSocket.rawEndListener);
+    socket.on('close', TLSSocket.rawCloseListener);
+    socket.on('error', TLSSocket.rawErrorListener);
+    /* eslint-enable @typescript-eslint/unbound-method */
+    // 'end' is emitted once: on(), not once() (no wrapper per connection)
     // eslint-disable-next-line @typescript-eslint/unbound-method -- an emitter calls it with `this` = this socket
-    this.once('end', TLSSocket.onSelfEnd);
+    this.on('end', TLSSocket.onSelfEnd);
 
     const connecting = socket instanceof NetSocket && socket.connecting;
     if (connecting) {
-      socket.once('connect', () => {
-        this.emit('connect');
-        this.startHandshake();
-      });
+      // 'connect' comes once: on() with a shared listener, no closure or once-wrapper per connection
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- the stream calls it with `this` = itself
+      socket.on('connect', TLSSocket.rawConnectListener);
     } else if (!this.isServer) {
       // next tick: let the caller attach listeners ('handshakeMessage', 'keylog') first
       process.nextTick(TLSSocket.startHandshakeOf, this);
@@ -273,6 +276,48 @@ export class TLSSocket extends Duplex {
       if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(`${line}\n`, 'latin1'));
     };
   }
+
+  /** The core's events for one socket: shared prototype methods (optional events are own properties). */
+  private static readonly CoreEvents = class implements ConnectionEvents {
+    constructor(private readonly s: TLSSocket) {}
+    data(d: Uint8Array): void {
+      this.s.onCoreData(d);
+    }
+    end(): void {
+      this.s.onCoreEnd();
+    }
+    secure(): void {
+      this.s.secureReady = true;
+    }
+    error(): void {
+      // handled after the core call returns (pump), once its alert is queued
+    }
+    output(): void {
+      this.s.pump();
+    }
+  };
+
+  private static readonly rawDataListener = function (this: OwnedDuplex, chunk: Buffer | string): void {
+    this[kOwner]?.onRawData(chunk);
+  };
+  private static readonly rawEndListener = function (this: OwnedDuplex): void {
+    this[kOwner]?.onRawEnd();
+  };
+  private static readonly rawCloseListener = function (this: OwnedDuplex): void {
+    this[kOwner]?.onRawClose();
+  };
+  private static readonly rawErrorListener = function (this: OwnedDuplex, err: Error): void {
+    this[kOwner]?.onRawError(err);
+  };
+  private static readonly rawConnectListener = function (this: OwnedDuplex): void {
+    const s = this[kOwner];
+    if (s === undefined) return;
+    s.emit('connect');
+    s.startHandshake();
+  };
+  private static readonly rawDrainListener = function (this: OwnedDuplex): void {
+    this[kOwner]?.onRawDrain();
+  };
 
   private static readonly onNewListener = function (this: TLSSocket, event: string | symbol): void {
     if (event === 'keylog') this.enableKeylog(undefined);
@@ -320,12 +365,12 @@ export class TLSSocket extends Duplex {
     this.pump();
   }
 
-  private readonly onRawData = (chunk: Buffer | string): void => {
+  private onRawData(chunk: Buffer | string): void {
     if (this.idleMs > 0) this.touchIdle();
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
     this.connection.receive(bytes);
     this.pump();
-  };
+  }
 
   private onCoreData(d: Uint8Array): void {
     // node order: 'secureConnect' before the first data
@@ -356,7 +401,7 @@ export class TLSSocket extends Duplex {
     this.push(null);
   }
 
-  private readonly onRawEnd = (): void => {
+  private onRawEnd(): void {
     this.rawEnded = true;
     // The peer's last bytes may still wait in the core behind an asynchronous step (the session
     // store, a verifier): its EOF comes after them, once they are processed (pump).
@@ -365,7 +410,7 @@ export class TLSSocket extends Duplex {
       return;
     }
     this.handleRawEnd();
-  };
+  }
 
   private handleRawEnd(): void {
     if (this.connection.isHandshaking) {
@@ -376,7 +421,7 @@ export class TLSSocket extends Duplex {
     this.pushEof();
   }
 
-  private readonly onRawClose = (): void => {
+  private onRawClose(): void {
     this.rawClosed = true;
     this.clearIdle();
     if (this.destroyed) return;
@@ -385,7 +430,7 @@ export class TLSSocket extends Duplex {
       return;
     }
     this.handleRawClose();
-  };
+  }
 
   private handleRawClose(): void {
     if (this.destroyed) return;
@@ -401,13 +446,13 @@ export class TLSSocket extends Duplex {
     fin?.();
   }
 
-  private readonly onRawError = (err: Error): void => {
+  private onRawError(err: Error): void {
     if (!this.secureDelivered && this.onHandshakeError !== undefined) {
       this.failWith(err);
       return;
     }
     this.destroy(err);
-  };
+  }
 
   /**
    * After every core call: deliver 'secure', act on a failure, and send what the core produced —
@@ -588,6 +633,7 @@ export class TLSSocket extends Duplex {
     // node:tls emits a TLS 1.2 'session' before 'secureConnect'
     if (sessions !== undefined) for (const s of sessions) this.emitSession(s);
     this.emit('secure');
+    if (this.onSecure !== undefined) this.onSecure(this);
     if (!this.isServer) this.emit('secureConnect');
     // writes and end() that waited for the handshake
     const w = this.pendingWrite;
@@ -641,14 +687,15 @@ export class TLSSocket extends Duplex {
       return;
     }
     this.drainCb = cb;
-    this.underlying.once('drain', this.onRawDrain);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the stream calls it with `this` = itself
+    this.underlying.once('drain', TLSSocket.rawDrainListener);
   }
 
-  private readonly onRawDrain = (): void => {
+  private onRawDrain(): void {
     const cb = this.drainCb;
     this.drainCb = undefined;
     cb?.();
-  };
+  }
 
   override _final(cb: Callback): void {
     if (!this.secureDelivered) {
@@ -690,7 +737,8 @@ export class TLSSocket extends Duplex {
       if (w !== undefined) process.nextTick(w.cb, failure);
       if (d !== undefined) process.nextTick(d, failure);
     }
-    this.underlying.removeListener('drain', this.onRawDrain);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the stream calls it with `this` = itself
+    this.underlying.removeListener('drain', TLSSocket.rawDrainListener);
     const raw = this.underlying;
     if (!raw.destroyed) {
       if (raw.writable && raw.writableLength > 0) {
