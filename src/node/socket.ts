@@ -144,7 +144,9 @@ export class TLSSocket extends Duplex {
   private pendingWrite: { chunks: Buffer[]; cb: Callback } | undefined;
   private pendingFinal: Callback | undefined;
   private drainCb: Callback | undefined;
-  private peerCertCache: { plain?: PeerCertificate; detailed?: DetailedPeerCertificate } = {};
+  /** getPeerCertificate()'s answers, made when first asked. */
+  private peerCertPlain: PeerCertificate | undefined;
+  private peerCertDetailed: DetailedPeerCertificate | undefined;
   private timeoutForwarding = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
@@ -793,17 +795,17 @@ export class TLSSocket extends Duplex {
     if (chain.length === 0) return this.destroyed && !this.secureDelivered ? null : {};
     const provider = this.connection.config.provider;
     if (detailed) {
-      if (this.peerCertCache.detailed === undefined) {
+      if (this.peerCertDetailed === undefined) {
         const path = this.verifyState?.path;
         const ders = path !== undefined && path.length > 0 ? path.map((c) => c.raw) : chain;
         const d = describeChain(provider, ders);
         if (d === undefined) return {};
-        this.peerCertCache.detailed = d;
+        this.peerCertDetailed = d;
       }
-      return this.peerCertCache.detailed;
+      return this.peerCertDetailed;
     }
-    this.peerCertCache.plain ??= describeCertificate(provider, chain[0] as Uint8Array);
-    return this.peerCertCache.plain;
+    this.peerCertPlain ??= describeCertificate(provider, chain[0] as Uint8Array);
+    return this.peerCertPlain;
   }
 
   /** Our own certificate (server: the one chosen by SNI; client: the one sent, if any). */
@@ -969,7 +971,8 @@ export class TLSSocket extends Duplex {
   }
 
   private onClientCertificate(r: ClientCertificateResult): void {
-    this.peerCertCache = {};
+    this.peerCertPlain = undefined;
+    this.peerCertDetailed = undefined;
     const neg = this.connection.negotiated;
     if (r.certificates.length > 0) {
       this.authorized = r.verified;
