@@ -111,8 +111,8 @@ test('hash() is computed once per point; addWithPrefixHash hashes a message once
   assert.deepEqual(r.hash(), sha('sha256', messageHash(provider, 'sha256', m1)));
 });
 
-test('short transcripts are kept as bytes, long ones switch to a running hash: the same digests either way', () => {
-  // message sizes around the switch-over point (1 KiB), with and without retained messages,
+test('digests over short and long transcripts, retained or not, the hash known late, clones', () => {
+  // short and long messages, with and without retained messages,
   // the hash known from the start or only after the first messages
   const msgs = [300, 500, 250, 36, 1200, 40, 3000, 36].map((n, i) => new Uint8Array(n).fill(i + 1));
   for (const retain of [false, true]) {

@@ -2,13 +2,14 @@
  * The handshake transcript hash (RFC 8446 §4.4.1; RFC 5246 §7.4.9 handshake_messages).
  *
  * The hash is chosen by the cipher suite, which a client learns only from the ServerHello (or a
- * HelloRetryRequest), so messages added before `setHash` are kept and hashed once the hash is
+ * HelloRetryRequest), so messages added before `setHash` are buffered and hashed once the hash is
  * known. Messages are the full handshake messages (4-byte header + body, `HandshakeMessage.raw`);
- * their bytes are copied in.
+ * the Transcript keeps references to them until `setHash`, so callers must not modify them.
  */
 import { HASH_LENGTH, type CryptoProvider, type HashAlgorithm, type HashContext } from '../crypto/provider.js';
 import { internalError } from '../errors.js';
 import { HandshakeType } from '../registry/codepoints.js';
+import { concat } from '../wire/bytes.js';
 
 export interface TranscriptOptions {
   /**
@@ -19,15 +20,6 @@ export interface TranscriptOptions {
 }
 
 /**
- * While the transcript is at most this many bytes it is kept as bytes and each Transcript-Hash
- * is a one-shot digest of them (no hash object: on Node a Hash object, and the copy() per digest
- * point, are native objects finalised by the garbage collector); past it, a running hash context
- * takes over, so that long transcripts (certificate chains) are not rehashed at every point.
- */
-const BYTES_LIMIT = 1024;
-const EMPTY = new Uint8Array(0);
-
-/**
  * @example
  * const t = new Transcript(provider);
  * t.add(clientHello.raw);
@@ -36,16 +28,9 @@ const EMPTY = new Uint8Array(0);
  * const helloHash = t.hash(); // Transcript-Hash(ClientHello, ServerHello)
  */
 export class Transcript {
-  private alg: HashAlgorithm | null = null;
-  /** The running hash, once the transcript outgrew BYTES_LIMIT (null before). */
   private ctx: HashContext | null = null;
-  /**
-   * The messages' bytes: all of them while `ctx` is null (also before the hash is known), and
-   * always when messages are retained. Bytes from `len` on are scratch space.
-   */
-  private buf: Uint8Array = EMPTY;
-  private len = 0;
-  private readonly retain: boolean;
+  private pending: Uint8Array[] = [];
+  private readonly retained: Uint8Array[] | null;
   private count = 0;
   /** Transcript-Hash at the current point, once computed (cleared by every update). */
   private current: Uint8Array | null = null;
@@ -55,13 +40,13 @@ export class Transcript {
     hash?: HashAlgorithm,
     options: TranscriptOptions = {},
   ) {
-    this.retain = options.retainMessages === true;
+    this.retained = options.retainMessages === true ? [] : null;
     if (hash !== undefined) this.setHash(hash);
   }
 
   /** The hash algorithm, or null while it is not known yet. */
   get algorithm(): HashAlgorithm | null {
-    return this.alg;
+    return this.ctx === null ? null : this.ctx.algorithm;
   }
 
   /** Number of messages added (a message_hash counts as one). */
@@ -69,24 +54,25 @@ export class Transcript {
     return this.count;
   }
 
-  /** Fixes the hash (messages added before are hashed with it). Only once (unless the same hash again). */
+  /** Fixes the hash and hashes the buffered messages. Only once (unless the same hash again). */
   setHash(hash: HashAlgorithm): void {
-    if (this.alg !== null) {
-      if (this.alg !== hash) throw internalError('transcript hash already chosen');
+    if (this.ctx !== null) {
+      if (this.ctx.algorithm !== hash) throw internalError('transcript hash already chosen');
       return;
     }
-    if (!(hash in HASH_LENGTH)) throw internalError(`unsupported hash ${hash}`);
-    this.alg = hash;
-    this.current = null;
-    this.maybeSwitch();
+    const ctx = this.provider.createHash(hash);
+    for (const m of this.pending) ctx.update(m);
+    this.pending = [];
+    this.ctx = ctx;
   }
 
   /** Appends one handshake message (header + body). */
   add(raw: Uint8Array): void {
-    this.append(raw);
+    if (this.ctx === null) this.pending.push(raw);
+    else this.ctx.update(raw);
     this.current = null;
+    this.retained?.push(raw);
     this.count++;
-    this.maybeSwitch();
   }
 
   /**
@@ -95,23 +81,14 @@ export class Transcript {
    * its binders (RFC 8446 §4.2.11.2) as the ClientHello goes into the transcript.
    */
   addWithPrefixHash(raw: Uint8Array, prefixLength: number): Uint8Array {
-    const alg = this.hashAlgorithm();
+    const ctx = this.context();
     if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > raw.length) throw internalError('transcript: bad prefix length');
-    let prefixHash: Uint8Array;
-    const ctx = this.ctx;
-    if (ctx !== null) {
-      ctx.update(raw.subarray(0, prefixLength));
-      prefixHash = ctx.digest();
-      ctx.update(raw.subarray(prefixLength));
-      if (this.retain) this.appendBytes(raw);
-    } else {
-      const before = this.len;
-      this.appendBytes(raw);
-      prefixHash = this.provider.hash(alg, this.buf.subarray(0, before + prefixLength));
-    }
+    ctx.update(raw.subarray(0, prefixLength));
+    const prefixHash = ctx.digest();
+    ctx.update(raw.subarray(prefixLength));
     this.current = null;
+    this.retained?.push(raw);
     this.count++;
-    this.maybeSwitch();
     return prefixHash;
   }
 
@@ -121,7 +98,7 @@ export class Transcript {
    * it): do not modify the result.
    */
   hash(): Uint8Array {
-    this.current ??= this.digestNow();
+    this.current ??= this.context().digest();
     return this.current;
   }
 
@@ -131,16 +108,9 @@ export class Transcript {
    * and Finished inputs while the message itself is still being built.
    */
   hashWith(extra: Uint8Array): Uint8Array {
-    const alg = this.hashAlgorithm();
-    if (this.ctx !== null) {
-      const c = this.ctx.clone();
-      c.update(extra);
-      return c.digest();
-    }
-    // `extra` goes into the scratch space after the messages; len does not move
-    this.reserve(extra.length);
-    this.buf.set(extra, this.len);
-    return this.provider.hash(alg, this.buf.subarray(0, this.len + extra.length));
+    const c = this.context().clone();
+    c.update(extra);
+    return c.digest();
   }
 
   /**
@@ -150,79 +120,38 @@ export class Transcript {
    * must be set (it comes from the HRR's cipher_suite).
    */
   replaceWithMessageHash(): void {
-    this.hashAlgorithm();
+    const ctx = this.context();
     if (this.count !== 1) throw internalError('message_hash: the transcript must hold exactly ClientHello1');
-    const h = this.digestNow();
-    this.ctx = null;
-    this.len = 0;
+    const h = ctx.digest();
     const header = new Uint8Array([HandshakeType.message_hash, 0, 0, h.length]);
-    this.appendBytes(header);
-    this.appendBytes(h);
+    const next = this.provider.createHash(ctx.algorithm);
+    next.update(header);
+    next.update(h);
+    this.ctx = next;
     this.current = null;
+    if (this.retained !== null) this.retained.splice(0, this.retained.length, concat(header, h));
   }
 
   /** The concatenated raw messages (requires `retainMessages`). */
   messages(): Uint8Array {
-    if (!this.retain) throw internalError('transcript does not retain messages');
-    return this.buf.slice(0, this.len);
+    if (this.retained === null) throw internalError('transcript does not retain messages');
+    return concat(...this.retained);
   }
 
   /** An independent copy (e.g. to fork the transcript for a speculative computation). */
   clone(): Transcript {
-    const t = new Transcript(this.provider, undefined, { retainMessages: this.retain });
-    t.alg = this.alg;
+    const t = new Transcript(this.provider, undefined, { retainMessages: this.retained !== null });
     t.ctx = this.ctx === null ? null : this.ctx.clone();
-    t.buf = this.buf.slice(0, this.len);
-    t.len = this.len;
     t.current = this.current;
+    t.pending = [...this.pending];
+    if (this.retained !== null) t.retained?.push(...this.retained);
     t.count = this.count;
     return t;
   }
 
-  private hashAlgorithm(): HashAlgorithm {
-    if (this.alg === null) throw internalError('transcript hash used before the cipher suite is known');
-    return this.alg;
-  }
-
-  private digestNow(): Uint8Array {
-    const alg = this.hashAlgorithm();
-    return this.ctx !== null ? this.ctx.digest() : this.provider.hash(alg, this.buf.subarray(0, this.len));
-  }
-
-  private append(raw: Uint8Array): void {
-    if (this.ctx !== null) {
-      this.ctx.update(raw);
-      if (this.retain) this.appendBytes(raw);
-    } else {
-      this.appendBytes(raw);
-    }
-  }
-
-  private appendBytes(raw: Uint8Array): void {
-    this.reserve(raw.length);
-    this.buf.set(raw, this.len);
-    this.len += raw.length;
-  }
-
-  /** Room for `n` more bytes after `len` (the buffer doubles: appends stay linear). */
-  private reserve(n: number): void {
-    const need = this.len + n;
-    if (need <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(need, 2 * this.buf.length, 512));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  /** Past BYTES_LIMIT (and once the hash is known) a running hash context takes over. */
-  private maybeSwitch(): void {
-    if (this.ctx !== null || this.alg === null || this.len <= BYTES_LIMIT) return;
-    const ctx = this.provider.createHash(this.alg);
-    ctx.update(this.buf.subarray(0, this.len));
-    this.ctx = ctx;
-    if (!this.retain) {
-      this.buf = EMPTY;
-      this.len = 0;
-    }
+  private context(): HashContext {
+    if (this.ctx === null) throw internalError('transcript hash used before the cipher suite is known');
+    return this.ctx;
   }
 }
 
