@@ -9,6 +9,7 @@ import { generateTestPki } from '../x509/generate.js';
 import { buildClientConfig, clearClientTemplates, type TlsClientOptions } from './client-config.js';
 import { connect, type ConnectionOptions } from './connect.js';
 import { createServer, type Server } from './server.js';
+import { bounded } from '../../test/helpers/local-tls.js';
 
 const pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
 const other = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
@@ -17,11 +18,6 @@ const servers: Server[] = [];
 after(() => {
   for (const s of servers) s.close();
 });
-
-function bounded<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timeout ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
-}
 
 async function server(): Promise<number> {
   const srv = createServer({ key: leaf.keyPem, cert: pki.chainPem('p256') }, (socket) => {

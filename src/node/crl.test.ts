@@ -12,6 +12,7 @@ import { generateCertificate, generateCrl, type GeneratedCertificate } from '../
 import { OID } from '../x509/oids.js';
 import { connect, type ConnectionOptions } from './connect.js';
 import { createServer, type Server, type TlsServerCreateOptions } from './server.js';
+import { bounded } from '../../test/helpers/local-tls.js';
 
 const crlBodies = new Map<string, Uint8Array>();
 const hits = new Map<string, number>();
@@ -37,11 +38,6 @@ after(async () => {
   http.closeAllConnections();
   await new Promise<void>((resolve) => http.close(() => resolve()));
 });
-
-function bounded<T>(p: Promise<T>, ms = 8000): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timeout ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
-}
 
 const gen = (o: Parameters<typeof generateCertificate>[0]): GeneratedCertificate => generateCertificate(o, provider);
 const dp = (path: string): { oid: string; critical: boolean; value: Uint8Array } => ({
@@ -71,7 +67,7 @@ async function listen(options: TlsServerCreateOptions): Promise<{ port: number; 
   srv.on('tlsClientError', (e: Error) => errors.push(e));
   servers.push(srv);
   srv.listen(0, '127.0.0.1');
-  await bounded(once(srv, 'listening'));
+  await bounded(once(srv, 'listening'), 8000);
   return { port: (srv.address() as AddressInfo).port, errors, authorized };
 }
 
@@ -81,7 +77,7 @@ async function attempt(port: number, options: ConnectionOptions): Promise<{ data
   let data = '';
   s.on('data', (d: Buffer) => (data += d.toString()));
   try {
-    await bounded(Promise.race([once(s, 'end'), once(s, 'error').then(([e]) => Promise.reject(e as Error))]));
+    await bounded(Promise.race([once(s, 'end'), once(s, 'error').then(([e]) => Promise.reject(e as Error))]), 8000);
     return { data };
   } catch (e) {
     s.destroy();

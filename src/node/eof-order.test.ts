@@ -18,6 +18,7 @@ import type { CertificateVerifier, VerifyRequest, VerifyResult } from '../x509/v
 import { createServer, type Server } from './server.js';
 import { buildServerConfig } from './server-config.js';
 import { TLSSocket } from './socket.js';
+import { bounded } from '../../test/helpers/local-tls.js';
 
 const pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
 const leaf = pki.leaves.p256!;
@@ -25,11 +26,6 @@ const closers: (() => void)[] = [];
 after(() => {
   for (const c of closers.splice(0)) c();
 });
-
-function bounded<T>(p: Promise<T>, ms = 5000, what = 'wait'): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timeout ${ms} ms: ${what}`)), ms)))]).finally(() => clearTimeout(t));
-}
 
 /** A gate: `wait(v)` resolves with v once `open()` was called. */
 function gate(): { wait<T>(v: T): Promise<T>; open(): void; waiting: () => number } {

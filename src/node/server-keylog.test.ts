@@ -10,14 +10,10 @@ import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import { generateTestPki } from '../x509/generate.js';
 import { connect } from './connect.js';
 import { createServer, type Server } from './server.js';
+import { bounded } from '../../test/helpers/local-tls.js';
 
 const pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
 const leaf = pki.leaves.p256!;
-
-function bounded<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timeout ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
-}
 
 /** One connection to `srv`; the client sees SSLKEYLOGFILE as it is (`clientEnv`) or unset. */
 async function oneConnection(srv: Server, clientEnv = false): Promise<void> {

@@ -10,6 +10,7 @@ import { generateTestPki } from '../x509/generate.js';
 import { connect, type ConnectionOptions } from './connect.js';
 import { createServer, type Server, type TlsServerCreateOptions } from './server.js';
 import type { TLSSocket } from './socket.js';
+import { bounded } from '../../test/helpers/local-tls.js';
 
 const pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
 const leaf = pki.leaves.p256!;
@@ -17,11 +18,6 @@ const servers: Server[] = [];
 after(() => {
   for (const s of servers) s.close();
 });
-
-function bounded<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timeout ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
-}
 
 interface Cache {
   readonly server: Server;

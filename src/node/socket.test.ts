@@ -10,6 +10,7 @@ import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import type { TlsError } from '../errors.js';
 import { generateTestPki } from '../x509/generate.js';
 import { TLSSocket } from './socket.js';
+import { bounded } from '../../test/helpers/local-tls.js';
 
 const pki = generateTestPki(nodeCryptoProvider, { keyKinds: ['p256'] });
 const leaf = pki.leaves.p256!;
@@ -33,11 +34,6 @@ function duplexPair(): [Duplex, Duplex] {
   const a: Duplex = make(() => b);
   const b: Duplex = make(() => a);
   return [a, b];
-}
-
-function bounded<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timeout ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
 }
 
 function collect(s: Duplex): Promise<string> {

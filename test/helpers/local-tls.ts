@@ -33,9 +33,14 @@ export function writeTestPemFiles(prefix: string): PemFiles {
   return files;
 }
 
-/** `p`, or a rejection `${what}: timed out after ${ms} ms`. */
-export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms).unref())]);
+/** `p`, or a rejection `${what}: timed out after ${ms} ms` (the timer is cleared when `p` settles). */
+export function bounded<T>(p: Promise<T>, ms = 5000, what = 'wait'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    // not unref'd: a wait on in-memory streams has nothing else keeping the event loop alive
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Listens on an ephemeral port of 127.0.0.1 (bounded: 5 s); `closers` gets the server's close. */
