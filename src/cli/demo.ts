@@ -276,7 +276,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
         '   server Finished comes first here, and the client verifies it before it answers.\n\n',
     );
   } else if (full !== undefined) {
-    out.push('1. Full handshake (certificate, CertificateVerify; then the server sends a NewSessionTicket)\n\n');
+    out.push('1. Full handshake (certificate, CertificateVerify; the server sends its NewSessionTicket with its Finished)\n\n');
     out.push(renderLadder(full.client.trace.entries, { color }));
     out.push(
       '\n2. Resumed handshake with the ticket (RFC 8446 §2.2): the ClientHello carries pre_shared_key\n' +

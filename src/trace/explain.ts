@@ -580,8 +580,10 @@ function explainNewSessionTicket(t: NewSessionTicket13): Explanation {
   return make(
     'NewSessionTicket',
     fields,
-    `After the handshake the server hands the client a ticket, valid for ${t.ticketLifetime} s, that lets it resume later with a ` +
-      'pre-shared key instead of a full handshake.',
+    `The server hands the client a ticket, valid for ${t.ticketLifetime} s, that lets it resume later with a ` +
+      'pre-shared key instead of a full handshake. It is sent under the application keys once the server knows the whole ' +
+      "transcript: right behind its own Finished when it asked for no client certificate (it can compute the client's " +
+      'Finished itself, RFC 8446 §4.6.1), else after the client Finished.',
   );
 }
 
