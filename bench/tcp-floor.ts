@@ -9,6 +9,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { cpuSinceUs } from './common.js';
 
 /** Bytes per message, as in a resumed TLS 1.3 handshake (P-256 session, one ticket). */
 const SIZES = { hello: 512, flight: 400, finished: 80, close: 24 } as const;
@@ -16,11 +17,6 @@ const SIZES = { hello: 512, flight: 400, finished: 80, close: 24 } as const;
 export interface TcpFloor {
   clientUs: number;
   serverUs: number;
-}
-
-function cpuUs(start: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(start);
-  return d.user + d.system;
 }
 
 function runServer(): void {
@@ -40,7 +36,7 @@ function runServer(): void {
   });
   process.on('message', (m: unknown) => {
     if (m === 'start') start = process.cpuUsage();
-    else if (m === 'stop') process.send?.({ serverUs: start === undefined ? NaN : cpuUs(start) }, () => process.exit(0));
+    else if (m === 'stop') process.send?.({ serverUs: start === undefined ? NaN : cpuSinceUs(start) }, () => process.exit(0));
   });
   server.listen(0, '127.0.0.1', () => {
     const a = server.address();
@@ -71,7 +67,7 @@ async function runClient(port: number, warmup: number, n: number): Promise<void>
   await new Promise<void>((r) => process.once('message', () => r()));
   const start = process.cpuUsage();
   for (let i = 0; i < n; i++) await oneConnection(port);
-  process.send?.({ clientUs: cpuUs(start) }, () => process.exit(0));
+  process.send?.({ clientUs: cpuSinceUs(start) }, () => process.exit(0));
 }
 
 function nextMessage<T>(child: ChildProcess, timeoutMs: number): Promise<T> {
