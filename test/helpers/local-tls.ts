@@ -2,7 +2,8 @@
 // the test process: the test PKI as PEM files, bounded waits, listening, an echo handler, and an
 // openssl s_client that stays long enough for the server's session tickets.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { after } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,25 @@ export function writeTestPemFiles(prefix: string): PemFiles {
   writeFileSync(files.caFile, pki.root.certPem);
   writeFileSync(files.interFile, pki.intermediate.certPem);
   return files;
+}
+
+/**
+ * A test file's local-TLS set-up: the PEM files (written now), the list of things to close, and
+ * an `after` hook that closes them and removes the folder; `listen` is listenLocal with that list.
+ */
+export interface LocalTlsFixture extends PemFiles {
+  readonly closers: (() => void)[];
+  readonly listen: (server: net.Server) => Promise<number>;
+}
+
+export function localTlsFixture(prefix: string): LocalTlsFixture {
+  const files = writeTestPemFiles(prefix);
+  const closers: (() => void)[] = [];
+  after(() => {
+    for (const c of closers.splice(0)) c();
+    rmSync(files.dir, { recursive: true, force: true });
+  });
+  return { ...files, closers, listen: (server) => listenLocal(server, closers) };
 }
 
 /** `p`, or a rejection `${what}: timed out after ${ms} ms` (the timer is cleared when `p` settles). */

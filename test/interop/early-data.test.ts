@@ -8,39 +8,23 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
-import { type TestPki } from '../../src/x509/generate.js';
 import { ServerSessions } from '../../src/session/server-sessions.js';
 import { TicketKeyring } from '../../src/session/ticket-keys.js';
 import { cleanupPeersAfter, freePort, runCommand, sleep, spawnPeer, withTimeout, type Peer } from '../helpers/process.js';
 import { findCli, startTlskitServe } from '../helpers/cli.js';
-import { writeTestPemFiles } from '../helpers/local-tls.js';
+import { localTlsFixture } from '../helpers/local-tls.js';
 
 const HOST = '127.0.0.1';
 const EARLY = 'GET /early HTTP/1.0\r\n\r\n';
-let pki: TestPki;
-let dir: string;
-let certFile: string;
-let keyFile: string;
-let caFile: string;
-let earlyFile: string;
-let interFile: string;
-const closers: (() => void)[] = [];
-
 cleanupPeersAfter(after);
-before(() => {
-  ({ pki, dir, certFile, keyFile, caFile, interFile } = writeTestPemFiles('tlskit-0rtt-'));
-  earlyFile = join(dir, 'early.txt');
-  writeFileSync(earlyFile, EARLY);
-});
-after(() => {
-  for (const c of closers.splice(0)) c();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { pki, dir, certFile, keyFile, caFile, interFile, closers } = localTlsFixture('tlskit-0rtt-');
+const earlyFile = join(dir, 'early.txt');
+writeFileSync(earlyFile, EARLY);
 
 /**
  * openssl s_client -tls1_3 with `extra` options; stdin is closed shortly after the handshake, once

@@ -6,33 +6,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as tlskit from '../../src/node/index.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
-import { generateTestPki, type TestPki } from '../../src/x509/generate.js';
+import { generateTestPki } from '../../src/x509/generate.js';
 import { cleanupPeersAfter, runCommand, type Peer } from '../helpers/process.js';
 import { findCli, startTlskitServe } from '../helpers/cli.js';
-import { bounded, echoOnce, HOST, listenLocal, opensslClient, writeTestPemFiles } from '../helpers/local-tls.js';
+import { bounded, echoOnce, HOST, opensslClient, localTlsFixture } from '../helpers/local-tls.js';
 
-let pki: TestPki;
-let dir: string;
-let certFile: string;
-let keyFile: string;
-let caFile: string;
-const closers: (() => void)[] = [];
-
-before(() => {
-  ({ pki, dir, certFile, keyFile, caFile } = writeTestPemFiles('tlskit-resume-'));
-});
-after(() => {
-  for (const c of closers.splice(0)) c();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const listen = (server: net.Server): Promise<number> => listenLocal(server, closers);
+const { pki, dir, certFile, keyFile, caFile, closers, listen } = localTlsFixture('tlskit-resume-');
 
 function serverOptions(): { key: string; cert: string } {
   return { key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256') };

@@ -3,26 +3,13 @@
  * -no_ticket -sess_out / -sess_in against a tlskit server that keeps its TLS 1.2 sessions in an
  * external cache through 'newSession' / 'resumeSession' (a hit resumes, a miss is a full handshake).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tlskit from '../../src/node/index.js';
-import { type TestPki } from '../../src/x509/generate.js';
-import { listenLocal, opensslClient, writeTestPemFiles } from '../helpers/local-tls.js';
+import { listenLocal, opensslClient, localTlsFixture } from '../helpers/local-tls.js';
 
-let pki: TestPki;
-let dir: string;
-let caFile: string;
-const closers: (() => void)[] = [];
-
-before(() => {
-  ({ pki, dir, caFile } = writeTestPemFiles('tlskit-session-events-'));
-});
-after(() => {
-  for (const c of closers.splice(0)) c();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { pki, dir, caFile, closers } = localTlsFixture('tlskit-session-events-');
 
 describe("openssl s_client -no_ticket → tlskit server with 'newSession' / 'resumeSession'", () => {
   it('the session ID goes to the external cache; -sess_in resumes from it (Reused); after the cache forgets it, a full handshake (New)', async () => {

@@ -5,37 +5,20 @@
  * both ways (maxVersion TLSv1.2), and the CLI (connect --sess-out/--sess-in, serve --no-tickets,
  * demo --tls1.2 --resume).
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { constants as cryptoConstants } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as tlskit from '../../src/node/index.js';
-import { type TestPki } from '../../src/x509/generate.js';
 import { cleanupPeersAfter, freePort, runCommand, type Peer } from '../helpers/process.js';
 import { findCli, startTlskitServe } from '../helpers/cli.js';
-import { bounded, echoOnce, HOST, listenLocal, opensslClient, writeTestPemFiles } from '../helpers/local-tls.js';
+import { bounded, echoOnce, HOST, opensslClient, localTlsFixture } from '../helpers/local-tls.js';
 
 const V12 = { maxVersion: 'TLSv1.2' as const };
-let pki: TestPki;
-let dir: string;
-let certFile: string;
-let keyFile: string;
-let caFile: string;
-const closers: (() => void)[] = [];
-
-before(() => {
-  ({ pki, dir, certFile, keyFile, caFile } = writeTestPemFiles('tlskit-resume12-'));
-});
-after(() => {
-  for (const c of closers.splice(0)) c();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const listen = (server: net.Server): Promise<number> => listenLocal(server, closers);
+const { pki, dir, certFile, keyFile, caFile, closers, listen } = localTlsFixture('tlskit-resume12-');
 
 const serverOptions = (): { key: string; cert: string } => ({ key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256') });
 
