@@ -9,6 +9,7 @@
 //   BENCH_SCENARIOS=handshake,bulk  only the scenarios whose name contains one of these (comma separated)
 //   BENCH_TLSKIT_MODULE=path      load "tlskit" from another module (to test the bench itself)
 //   BENCH_PROF=DIR                each client/server child writes a V8 CPU profile (--cpu-prof) into DIR
+//   BENCH_NODE_FLAGS="--a --b"    extra node/V8 flags for the client/server children (e.g. --log-deopt)
 // With handshake scenarios, each run also measures the plain-TCP floor (bench/tcp-floor.ts): the
 // CPU per connection of node:net alone with a resumed handshake's byte pattern, printed under the table.
 // Results: a table on stdout and JSON in dist/bench-results.json.
@@ -62,7 +63,9 @@ class Child {
     readonly role: 'server' | 'client',
     readonly impl: ImplName,
   ) {
-    this.peer = spawnPeer(process.execPath, [...(process.env.BENCH_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), '--expose-gc', join(here, `${role}.js`), impl], {
+    const prof = process.env.BENCH_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    this.peer = spawnPeer(process.execPath, [...prof, ...flags, '--expose-gc', join(here, `${role}.js`), impl], {
       ipc: true,
       timeoutMs: 20 * 60_000,
       name: `bench ${role} (${impl})`,
