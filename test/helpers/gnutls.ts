@@ -112,6 +112,8 @@ export interface GnutlsServerOptions {
   readonly priority: string;
   readonly dhparams?: string;
   readonly timeoutMs?: number;
+  /** more gnutls-serv options, e.g. --earlydata, --noticket */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface GnutlsServer {
@@ -131,6 +133,7 @@ export async function startGnutlsServer(o: GnutlsServerOptions): Promise<GnutlsS
     const port = await freePort();
     const args = ['--echo', '-p', String(port), '--x509certfile', o.certChain, '--x509keyfile', o.key, '--priority', o.priority];
     if (o.dhparams !== undefined) args.push('--dhparams', o.dhparams);
+    args.push(...(o.extraArgs ?? []));
     const peer = spawnPeer('gnutls-serv', args, { timeoutMs: o.timeoutMs ?? 60_000, name: `gnutls-serv :${port}` });
     try {
       await peer.waitFor(/listening on IPv4 .* port \d+\.\.\.done/, 10_000);
