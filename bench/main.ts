@@ -32,6 +32,7 @@ import {
   type RequestBody,
 } from './common.js';
 import { measureTcpFloor } from './tcp-floor.js';
+import { measureCoreResumed13 } from './core-handshake.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -296,6 +297,8 @@ async function main(): Promise<number> {
   const metricOrder: string[] = [];
   const failed = new Set<string>(); // impl|scenario that failed once: not retried in later runs
   const floors = { client: [] as number[], server: [] as number[] };
+  // node:crypto CPU of one resumed TLS 1.3 core handshake per side (calls at the protocol minimum)
+  const coreCrypto = { client: [] as number[], server: [] as number[] };
   for (let run = 1; run <= config.runs; run++) {
     for (const [scenario, fn] of scenarios) {
       // impls interleaved within each run, so drift on the machine hits both alike
@@ -329,6 +332,17 @@ async function main(): Promise<number> {
         console.log(`  run ${run}/${config.runs} plain TCP floor       client ${fmt(f.clientUs)} | server ${fmt(f.serverUs)} µs/conn`);
       } catch (e) {
         console.error(`  run ${run}/${config.runs} plain TCP floor FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (impls.includes('tlskit') && scenarios.some(([name]) => name.startsWith('resumed 1.3'))) {
+      try {
+        // in this (otherwise idle) process, after every child has exited
+        const c = await measureCoreResumed13(config.warmup + config.steadyWarmup, config.handshakes);
+        coreCrypto.client.push(c.clientCryptoUs);
+        coreCrypto.server.push(c.serverCryptoUs);
+        console.log(`  run ${run}/${config.runs} node:crypto calls of a resumed TLS 1.3 core handshake  client ${fmt(c.clientCryptoUs)} | server ${fmt(c.serverCryptoUs)} µs`);
+      } catch (e) {
+        console.error(`  run ${run}/${config.runs} core crypto FAILED: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }
@@ -367,6 +381,28 @@ async function main(): Promise<number> {
       console.log(`  ${k}: the floor alone is ${(floor[side] / a).toFixed(2)}x node:tls`);
     }
   }
+  // The least any TLS on node:net + node:crypto can spend on a resumed TLS 1.3 handshake: the TCP
+  // floor plus the node:crypto calls the protocol needs at the minimum (pinned by
+  // src/connection/crypto-ops.test.ts), before any protocol code, streams or GC.
+  const crypto13 = coreCrypto.client.length > 0 ? { clientUs: median(coreCrypto.client), serverUs: median(coreCrypto.server) } : null;
+  let lowerBound: Record<string, { us: number; ratio: number }> | null = null;
+  if (floor !== null && crypto13 !== null) {
+    lowerBound = {};
+    console.log(
+      `\nlower bound, resumed TLS 1.3 (TCP floor + node:crypto calls at the protocol minimum: client ${fmt(crypto13.clientUs)}, server ${fmt(crypto13.serverUs)} µs):`,
+    );
+    for (const k of metricOrder) {
+      const side = k.includes('client CPU') ? 'clientUs' : k.includes('server CPU') ? 'serverUs' : undefined;
+      const a = medians['node:tls']?.[k];
+      if (side === undefined || a === undefined || !k.startsWith('resumed handshake TLS 1.3')) continue;
+      const us = floor[side] + crypto13[side];
+      const ratio = us / a;
+      lowerBound[k] = { us, ratio };
+      const bar = barFor(k);
+      const verdict = bar === undefined ? '' : bar.test(ratio) ? ' (the bar is within reach)' : ` (above the bar ${bar.text}: out of reach on node:net + node:crypto)`;
+      console.log(`  ${k}: ${fmt(us)} µs = ${ratio.toFixed(2)}x node:tls${verdict}`);
+    }
+  }
   if (!impls.includes('tlskit')) console.log('\ntlskit: not available');
   for (const [impl, errs] of Object.entries(errors)) for (const e of errs) console.log(`\n${impl} error: ${e}`);
 
@@ -383,6 +419,8 @@ async function main(): Promise<number> {
         medians,
         verdicts,
         tcpFloor: floor,
+        coreCrypto13: crypto13,
+        lowerBound,
         errors,
       },
       null,
