@@ -5,11 +5,16 @@
 //   BENCH_RUNS, BENCH_HANDSHAKES, BENCH_WARMUP, BENCH_BULK_MIB, BENCH_CONNECTIONS override the counts
 //   Handshake scenarios measure two windows per process: handshakes WARMUP+1 … WARMUP+HANDSHAKES of
 //   a fresh process (V8 still compiling: rows without a tag), then, after BENCH_STEADY_WARMUP more
-//   (default 1000; 0 = skip), HANDSHAKES more: the steady state of a long-running process ([steady]).
+//   (default 3000; 0 = skip), HANDSHAKES more: the steady state of a long-running process ([steady]).
+//   (3000: `npm run bench:curve` shows V8 optimising the once-per-handshake code for 1500–3000
+//   handshakes; after 1000 the tlskit rows were still falling, node:tls's were flat.)
 //   BENCH_SCENARIOS=handshake,bulk  only the scenarios whose name contains one of these (comma separated)
 //   BENCH_TLSKIT_MODULE=path      load "tlskit" from another module (to test the bench itself)
 //   BENCH_PROF=DIR                each client/server child writes a V8 CPU profile (--cpu-prof) into DIR
 //   BENCH_NODE_FLAGS="--a --b"    extra node/V8 flags for the client/server children (e.g. --log-deopt)
+//   npm run bench:curve           the warm-up curve instead of the table: CPU per handshake on each side in
+//                                 consecutive windows of one process (BENCH_CURVE=SIZExCOUNT, default 500x12;
+//                                 scenarios: BENCH_SCENARIOS, default "resumed 1.3")
 // With handshake scenarios, each run also measures the plain-TCP floor (bench/tcp-floor.ts): the
 // CPU per connection of node:net alone with a resumed handshake's byte pattern, printed under the table.
 // Results: a table on stdout and JSON in dist/bench-results.json.
@@ -47,7 +52,7 @@ const config = {
   handshakes: envInt('BENCH_HANDSHAKES', quick ? 50 : 300),
   warmup: envInt('BENCH_WARMUP', quick ? 10 : 50),
   // handshakes between the fresh-process window and the steady-state window (0: no steady window)
-  steadyWarmup: process.env.BENCH_STEADY_WARMUP === '0' ? 0 : envInt('BENCH_STEADY_WARMUP', quick ? 0 : 1000),
+  steadyWarmup: process.env.BENCH_STEADY_WARMUP === '0' ? 0 : envInt('BENCH_STEADY_WARMUP', quick ? 0 : 3000),
   bulkBytes: envInt('BENCH_BULK_MIB', quick ? 16 : 256) * 1024 * 1024,
   connections: envInt('BENCH_CONNECTIONS', quick ? 100 : 1000),
 };
@@ -181,6 +186,59 @@ async function handshakeScenario(impl: ImplName, files: BenchFiles, certType: Ce
   });
 }
 
+/**
+ * The warm-up curve of a handshake scenario: after the usual warm-up, `count` consecutive windows of
+ * `size` handshakes in the same pair of processes, CPU µs per handshake on each side per window —
+ * how long V8 takes to compile the per-handshake code (a function called once per handshake is
+ * optimised only after a thousand or more calls).
+ */
+async function curveScenario(impl: ImplName, files: BenchFiles, certType: CertType, tls12: boolean, resume: boolean, size: number, count: number): Promise<{ client: number[]; server: number[] }> {
+  return withPair(impl, async (server, client) => {
+    const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType, files, tls12 }, 15_000);
+    const perHs = 10_000;
+    await client.request({ cmd: 'handshakes', port, files, n: config.warmup, measure: false, tls12, resume }, config.warmup * perHs);
+    const out = { client: [] as number[], server: [] as number[] };
+    for (let i = 0; i < count; i++) {
+      await server.request({ cmd: 'cpuStart' }, 5000);
+      const r = await client.request<HandshakeResult>({ cmd: 'handshakes', port, files, n: size, measure: true, tls12, resume }, size * perHs);
+      const sv = await server.request<{ cpuUs: number }>({ cmd: 'cpuStop' }, 5000);
+      out.client.push(r.cpuUs / r.n);
+      out.server.push(sv.cpuUs / r.n);
+    }
+    return out;
+  });
+}
+
+async function curveMode(impls: readonly ImplName[], files: BenchFiles): Promise<number> {
+  const m = /^(\d+)x(\d+)$/.exec(process.env.BENCH_CURVE ?? '');
+  const size = m === null ? 500 : Number(m[1]);
+  const count = m === null ? 12 : Number(m[2]);
+  const all: [string, CertType, boolean, boolean][] = [
+    ['handshake p256', 'p256', false, false],
+    ['handshake 1.2 p256', 'p256', true, false],
+    ['resumed 1.3 p256', 'p256', false, true],
+    ['resumed 1.2 p256', 'p256', true, true],
+  ];
+  const only = (process.env.BENCH_SCENARIOS ?? 'resumed 1.3').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  console.log(`warm-up curve: ${count} windows of ${size} handshakes after ${config.warmup} warm-up ones; CPU µs per handshake per window`);
+  for (const [name, certType, tls12, resume] of all.filter(([n]) => only.some((o) => n.includes(o)))) {
+    const curves: Partial<Record<ImplName, { client: number[]; server: number[] }>> = {};
+    for (const impl of impls) {
+      curves[impl] = await curveScenario(impl, files, certType, tls12, resume, size, count);
+      await killAllPeers();
+    }
+    console.log(`\n${name} (windows of ${size}: handshakes ${config.warmup + 1}…${config.warmup + size * count})`);
+    for (const side of ['client', 'server'] as const) {
+      for (const impl of impls) console.log(`  ${pad(`${impl} ${side}`, 16)} ${curves[impl]![side].map((v) => pad(fmt(v), 6)).join(' ')}`);
+      const a = curves['node:tls']?.[side];
+      const b = curves.tlskit?.[side];
+      if (a !== undefined && b !== undefined) console.log(`  ${pad(`ratio ${side}`, 16)} ${b.map((v, i) => pad(`${(v / a[i]!).toFixed(2)}x`, 6)).join(' ')}`);
+    }
+  }
+  await removeTestPki();
+  return 0;
+}
+
 async function bulkScenario(impl: ImplName, files: BenchFiles): Promise<Metrics> {
   return withPair(impl, async (server, client) => {
     const { port } = await server.request<{ port: number }>({ cmd: 'listen', certType: 'p256', files, bulkSuite: true }, 15_000);
@@ -277,6 +335,7 @@ async function main(): Promise<number> {
     p256: { chain: pki.leaves.p256.chain.path, key: pki.leaves.p256.key.path },
     rsa2048: { chain: pki.leaves.rsa2048.chain.path, key: pki.leaves.rsa2048.key.path },
   };
+  if (process.env.BENCH_CURVE !== undefined) return curveMode(impls, files);
 
   const samples: Record<string, Record<string, number[]>> = {};
   const errors: Record<string, string[]> = {};
