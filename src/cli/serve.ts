@@ -432,7 +432,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       () => {
         const n = session.conn.negotiated;
         process.stderr.write(
-          `#${id} ${peer}: ${protocolVersionName(n.version)} ${cipherSuiteName(n.cipherSuite)} ${n.group === undefined ? '' : namedGroupName(n.group)}` +
+          `#${id} ${peer}: ${protocolVersionName(n.version)} ${cipherSuiteName(n.cipherSuite)} ${n.group === undefined ? 'no-key-exchange' : namedGroupName(n.group)}` +
             ` SNI=${n.serverName ?? '-'} ALPN=${n.alpnProtocol ?? '-'}${n.helloRetryRequest ? ' (HelloRetryRequest)' : ''}` +
             `${n.resumed ? ' resumed' : ''}${earlyDataNote(n)}${n.ocspResponse !== undefined ? ' OCSP-stapled' : ''}\n`,
         );

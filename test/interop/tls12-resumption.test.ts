@@ -233,6 +233,8 @@ describe('tlskit CLI, TLS 1.2 resumption', () => {
       const names = (json.messages ?? []).map((m) => m.name);
       assert.ok(!names.includes('Certificate'), 'no Certificate in the abbreviated handshake');
       assert.match(json.messages?.find((m) => m.name === 'ServerHello')?.explanation ?? '', /abbreviated handshake/);
+      // the server's log line: the abbreviated handshake has no key exchange, and says it resumed
+      await s.serve.waitFor(/TLS 1\.2 TLS_ECDHE_\w+ no-key-exchange SNI=localhost ALPN=- resumed\n/, 5000, 'stderr');
       // openssl reads the same server the same way
       const sess = join(dir, `cli12-openssl-${flags.length}.pem`);
       assert.match(await sClient(s.port, s.ca, ['-sess_out', sess]), /New, TLSv1\.2/);
