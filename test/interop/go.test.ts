@@ -4,7 +4,11 @@
 // X25519, P-256 and P-384 and ALPN, the second connection resuming with the first one's ticket
 // (psk_dhe_ke). TLS 1.2 both ways: ECDHE-ECDSA-AES128-GCM; Go 1.19 has no extended_master_secret
 // (RFC 7627), so neither side resumes its sessions: RFC 7627 §5.3, a session without it is not
-// offered (client) and not resumed (server). Each process is bounded and killed.
+// offered (client) and not resumed (server). HelloRetryRequest both ways (the server accepts only
+// a group whose key share the client did not send), our client resuming across it (Go checks our
+// second binder); Go 1.19.8's client gets its own second binder wrong (see that case) and is
+// refused. Mutual TLS both ways, TLS 1.3 and 1.2 (the client certificate verified by the other
+// side). Each process is bounded and killed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,14 +31,17 @@ interface GoConn {
   readonly cipher: string;
   readonly resumed: boolean;
   readonly alpn: string;
+  /** the Go server: the verified client certificate's CN, or '-' */
+  readonly client: string;
 }
 
 function parseConns(stdout: string): GoConn[] {
-  return [...stdout.matchAll(/^conn version=(\S+) cipher=(\S+) resumed=(true|false) alpn=(\S*)$/gm)].map((m) => ({
+  return [...stdout.matchAll(/^conn version=(\S+) cipher=(\S+) resumed=(true|false) alpn=(\S*) client=(\S+)$/gm)].map((m) => ({
     version: m[1]!,
     cipher: m[2]!,
     resumed: m[3] === 'true',
     alpn: m[4]!,
+    client: m[5]!,
   }));
 }
 
@@ -62,6 +69,9 @@ interface Seen {
   readonly group: string;
   readonly alpn: string | false | null;
   readonly reused: boolean;
+  readonly hrr: boolean;
+  readonly authorized: boolean;
+  readonly peerCn: string | undefined;
 }
 
 /** A tlskit server (node adapter) that echoes and records each connection. */
@@ -69,7 +79,16 @@ async function tlskitServer(options: tlskit.TlsServerCreateOptions): Promise<{ p
   const seen: Seen[] = [];
   const server = tlskit.createServer({ key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256'), ALPNProtocols: ['http/1.1'], ...options }, (s) => {
     const n = s.negotiated;
-    seen.push({ protocol: s.getProtocol(), group: n.group === undefined ? '-' : namedGroupName(n.group), alpn: s.alpnProtocol, reused: s.isSessionReused() });
+    const cn = s.getPeerCertificate()?.subject?.CN;
+    seen.push({
+      protocol: s.getProtocol(),
+      group: n.group === undefined ? '-' : namedGroupName(n.group),
+      alpn: s.alpnProtocol,
+      reused: s.isSessionReused(),
+      hrr: n.helloRetryRequest,
+      authorized: s.authorized,
+      peerCn: typeof cn === 'string' ? cn : undefined,
+    });
     s.on('data', (d: Buffer) => s.write(d));
     s.on('error', () => {});
   });
@@ -77,8 +96,12 @@ async function tlskitServer(options: tlskit.TlsServerCreateOptions): Promise<{ p
   return { port: await listen(server), seen };
 }
 
+function runGoClient(port: number, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCommand(peer, ['client', '-port', String(port), '-ca', caFile, '-name', 'localhost', ...args], { timeoutMs: 20_000, name: 'go client' });
+}
+
 async function goClient(port: number, args: readonly string[]): Promise<GoConn[]> {
-  const r = await runCommand(peer, ['client', '-port', String(port), '-ca', caFile, '-name', 'localhost', ...args], { timeoutMs: 20_000, name: 'go client' });
+  const r = await runGoClient(port, args);
   assert.equal(r.code, 0, `go client failed:\n${r.stdout}\n${r.stderr}`);
   return parseConns(r.stdout);
 }
@@ -111,6 +134,35 @@ describe('Go crypto/tls client → tlskit server', () => {
     );
     assert.deepEqual(seen.map((c) => [c.protocol, c.reused]), [['TLSv1.2', false], ['TLSv1.2', false]]);
   });
+
+  it('TLS 1.3 HelloRetryRequest: the server takes only P-384, Go\'s first ClientHello has an X25519 share; the PSK binder after it is checked', { timeout: 30_000 }, async () => {
+    const { port, seen } = await tlskitServer({ ecdhCurve: 'P-384' });
+    const r = await runGoClient(port, ['-n', '2']);
+    const conns = parseConns(r.stdout);
+    assert.deepEqual(conns[0], { ...conns[0], version: 'TLSv1.3', resumed: false }, r.stdout + r.stderr);
+    assert.deepEqual(seen[0], { ...seen[0], protocol: 'TLSv1.3', group: 'secp384r1', hrr: true });
+    // The second connection offers the ticket and meets the HelloRetryRequest again. Go 1.19.8's
+    // client leaves the HelloRetryRequest out of its second binder's transcript (it writes it into
+    // the handshake transcript instead: handshake_client_tls13.go, processHelloRetryRequest), so
+    // the binder is wrong and RFC 8446 §4.2.11.2 says abort: we send decrypt_error (GnuTLS refuses
+    // it too). A Go without that bug resumes.
+    if (r.code === 0) {
+      assert.deepEqual(conns.map((c) => [c.version, c.resumed]), [['TLSv1.3', false], ['TLSv1.3', true]]);
+      assert.deepEqual([seen[1]?.reused, seen[1]?.hrr], [true, true]);
+    } else {
+      assert.match(r.stderr, /^connection 2: remote error: tls: error decrypting message$/m, r.stderr);
+      assert.equal(seen.length, 1, 'no second connection was established');
+    }
+  });
+
+  for (const max of ['1.3', '1.2'] as const) {
+    it(`mutual TLS ${max}: Go's client certificate is asked for and verified`, { timeout: 30_000 }, async () => {
+      const { port, seen } = await tlskitServer({ requestCert: true, rejectUnauthorized: true, ca: pki.root.certPem });
+      const conns = await goClient(port, ['-n', '1', '-max', max, '-cert', certFile, '-key', keyFile]);
+      assert.deepEqual(conns.map((c) => c.version), [`TLSv${max}`]);
+      assert.deepEqual([seen[0]?.protocol, seen[0]?.authorized, seen[0]?.peerCn], [`TLSv${max}`, true, 'localhost']);
+    });
+  }
 });
 
 interface ClientResult {
@@ -118,6 +170,7 @@ interface ClientResult {
   readonly reused: boolean;
   readonly protocol: string | null;
   readonly alpn: string | false | null;
+  readonly hrr: boolean;
 }
 
 async function tlskitClient(port: number, extra: tlskit.ConnectionOptions): Promise<ClientResult> {
@@ -131,7 +184,7 @@ async function tlskitClient(port: number, extra: tlskit.ConnectionOptions): Prom
   s.write('hello go\n');
   await bounded(echoed, 5000, 'echo');
   assert.equal(reply, 'hello go\n');
-  const r = { session, reused: s.isSessionReused(), protocol: s.getProtocol(), alpn: s.alpnProtocol };
+  const r = { session, reused: s.isSessionReused(), protocol: s.getProtocol(), alpn: s.alpnProtocol, hrr: s.negotiated.helloRetryRequest };
   s.destroy();
   return r;
 }
@@ -139,8 +192,8 @@ async function tlskitClient(port: number, extra: tlskit.ConnectionOptions): Prom
 describe('tlskit client → Go crypto/tls server', () => {
   let server: Peer;
   let port = 0;
-  const start = async (max: '1.2' | '1.3'): Promise<void> => {
-    server = spawnPeer(peer, ['server', '-cert', certFile, '-key', keyFile, '-max', max], { timeoutMs: 60_000, name: `go server ${max}` });
+  const start = async (max: '1.2' | '1.3', extra: readonly string[] = []): Promise<void> => {
+    server = spawnPeer(peer, ['server', '-cert', certFile, '-key', keyFile, '-max', max, ...extra], { timeoutMs: 60_000, name: `go server ${max}` });
     const [, p] = await server.waitFor(/^ready (\d+)$/m, 10_000, 'stdout');
     port = Number(p);
   };
@@ -153,7 +206,7 @@ describe('tlskit client → Go crypto/tls server', () => {
     assert.ok(first.session !== undefined, 'a session from Go\'s NewSessionTicket');
     const second = await tlskitClient(port, { session: first.session });
     assert.deepEqual([second.protocol, second.reused, second.alpn], ['TLSv1.3', true, 'http/1.1']);
-    await server.waitFor(/^conn version=TLSv1\.3 cipher=\S+ resumed=true alpn=http\/1\.1$/m, 3000, 'stdout');
+    await server.waitFor(/^conn version=TLSv1\.3 cipher=\S+ resumed=true alpn=http\/1\.1 client=-$/m, 3000, 'stdout');
     await server.kill(500);
   });
 
@@ -164,8 +217,27 @@ describe('tlskit client → Go crypto/tls server', () => {
     const second = await tlskitClient(port, { session: first.session });
     assert.deepEqual([second.protocol, second.reused], ['TLSv1.2', false]);
     // Go's log lines reach us through a pipe: wait (bounded) until both are in
-    await server.waitFor(/(^conn version=TLSv1\.2 \S+ resumed=false alpn=\S*\n[\s\S]*){2}/m, 3000, 'stdout');
+    await server.waitFor(/(^conn version=TLSv1\.2 \S+ resumed=false alpn=\S* client=-\n[\s\S]*){2}/m, 3000, 'stdout');
     assert.deepEqual(parseConns(server.stdout()).map((c) => [c.version, c.resumed]), [['TLSv1.2', false], ['TLSv1.2', false]]);
     await server.kill(500);
   });
+  it('TLS 1.3 HelloRetryRequest: Go takes only P-256, our first ClientHello has no P-256 share; resumption across it (binder over message_hash + HRR)', { timeout: 30_000 }, async () => {
+    await start('1.3', ['-curve', 'P256']);
+    const first = await tlskitClient(port, { ecdhCurve: 'X25519:P-256' });
+    assert.deepEqual([first.protocol, first.hrr, first.reused], ['TLSv1.3', true, false]);
+    const second = await tlskitClient(port, { ecdhCurve: 'X25519:P-256', session: first.session });
+    assert.deepEqual([second.protocol, second.hrr, second.reused], ['TLSv1.3', true, true]);
+    await server.waitFor(/^conn version=TLSv1\.3 cipher=\S+ resumed=true alpn=http\/1\.1 client=-$/m, 3000, 'stdout');
+    await server.kill(500);
+  });
+
+  for (const max of ['1.3', '1.2'] as const) {
+    it(`mutual TLS ${max}: Go requires and verifies our client certificate`, { timeout: 30_000 }, async () => {
+      await start(max, ['-client-ca', caFile]);
+      const r = await tlskitClient(port, { cert: pki.chainPem('p256'), key: pki.leaves.p256?.keyPem ?? '' });
+      assert.equal(r.protocol, `TLSv${max}`);
+      await server.waitFor(/^conn version=\S+ cipher=\S+ resumed=false alpn=http\/1\.1 client=localhost$/m, 3000, 'stdout');
+      await server.kill(500);
+    });
+  }
 });

@@ -1,12 +1,15 @@
 // A Go crypto/tls peer for tlskit's interop tests (test/interop/go.test.ts), built at test time
 // with the Debian golang-go toolchain. Written for these tests; standard library only.
 //
-//	peer server -port P -cert CHAIN.pem -key KEY.pem [-max 1.2|1.3]
+//	peer server -port P -cert CHAIN.pem -key KEY.pem [-max 1.2|1.3] [-curve C] [-client-ca CA.pem]
 //	    echoes each line; prints "ready PORT", then one line per connection:
-//	    "conn version=... cipher=... resumed=true|false alpn=..."
-//	peer client -port P -ca CA.pem -name SERVERNAME [-max 1.2|1.3] [-n 2] [-curve X25519|P256|P384]
+//	    "conn version=... cipher=... resumed=true|false alpn=... client=CN|-"
+//	    (-client-ca: a client certificate is required and verified against CA.pem)
+//	peer client -port P -ca CA.pem -name SERVERNAME [-max 1.2|1.3] [-n 2] [-curve C]
+//	                [-cert CHAIN.pem -key KEY.pem]
 //	    n connections sharing one session cache; each writes "ping N\n", waits for the echo and
-//	    prints "conn version=... cipher=... resumed=... alpn=..."
+//	    prints "conn version=... cipher=... resumed=... alpn=... client=-"
+//	C is X25519, P256 or P384: the only key exchange group (default: Go's list).
 package main
 
 import (
@@ -43,8 +46,40 @@ func fail(format string, a ...any) {
 	os.Exit(1)
 }
 
-func describe(st tls.ConnectionState) string {
-	return fmt.Sprintf("conn version=%s cipher=%s resumed=%t alpn=%s", versionName(st.Version), tls.CipherSuiteName(st.CipherSuite), st.DidResume, st.NegotiatedProtocol)
+// describe: one line per connection; on the server, client= is the verified client certificate's CN.
+func describe(st tls.ConnectionState, isServer bool) string {
+	client := "-"
+	if isServer && len(st.PeerCertificates) > 0 && st.VerifiedChains != nil {
+		client = st.PeerCertificates[0].Subject.CommonName
+	}
+	return fmt.Sprintf("conn version=%s cipher=%s resumed=%t alpn=%s client=%s", versionName(st.Version), tls.CipherSuiteName(st.CipherSuite), st.DidResume, st.NegotiatedProtocol, client)
+}
+
+func curves(name string) []tls.CurveID {
+	switch strings.ToUpper(name) {
+	case "":
+		return nil
+	case "X25519":
+		return []tls.CurveID{tls.X25519}
+	case "P256":
+		return []tls.CurveID{tls.CurveP256}
+	case "P384":
+		return []tls.CurveID{tls.CurveP384}
+	}
+	fail("unknown curve %s", name)
+	return nil
+}
+
+func pool(file string) *x509.CertPool {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		fail("read CA: %v", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		fail("no CA certificate in %s", file)
+	}
+	return roots
 }
 
 func server(args []string) {
@@ -53,12 +88,18 @@ func server(args []string) {
 	certFile := fs.String("cert", "", "certificate chain (PEM)")
 	keyFile := fs.String("key", "", "private key (PEM)")
 	max := fs.String("max", "1.3", "highest version: 1.2 or 1.3")
+	curve := fs.String("curve", "", "the only key exchange group")
+	clientCA := fs.String("client-ca", "", "require a client certificate verified against this CA (PEM)")
 	fs.Parse(args)
 	cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
 	if err != nil {
 		fail("load key pair: %v", err)
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, MaxVersion: maxVersion(*max), NextProtos: []string{"http/1.1"}}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, MaxVersion: maxVersion(*max), NextProtos: []string{"http/1.1"}, CurvePreferences: curves(*curve)}
+	if *clientCA != "" {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		cfg.ClientCAs = pool(*clientCA)
+	}
 	ln, err := tls.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port), cfg)
 	if err != nil {
 		fail("listen: %v", err)
@@ -77,7 +118,7 @@ func server(args []string) {
 				fmt.Printf("handshake error: %v\n", err)
 				return
 			}
-			fmt.Println(describe(tc.ConnectionState()))
+			fmt.Println(describe(tc.ConnectionState(), true))
 			r := bufio.NewReader(c)
 			for {
 				line, err := r.ReadString('\n')
@@ -99,27 +140,17 @@ func client(args []string) {
 	name := fs.String("name", "localhost", "server name (SNI and verification)")
 	max := fs.String("max", "1.3", "highest version: 1.2 or 1.3")
 	n := fs.Int("n", 2, "connections, sharing one session cache")
-	curve := fs.String("curve", "", "the only key exchange group: X25519, P256, P384 (default: Go's list)")
+	curve := fs.String("curve", "", "the only key exchange group")
+	certFile := fs.String("cert", "", "client certificate chain (PEM), for mutual TLS")
+	keyFile := fs.String("key", "", "its private key (PEM)")
 	fs.Parse(args)
-	pem, err := os.ReadFile(*caFile)
-	if err != nil {
-		fail("read CA: %v", err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		fail("no CA certificate in %s", *caFile)
-	}
-	cfg := &tls.Config{RootCAs: roots, ServerName: *name, MinVersion: tls.VersionTLS12, MaxVersion: maxVersion(*max), ClientSessionCache: tls.NewLRUClientSessionCache(8), NextProtos: []string{"http/1.1"}}
-	switch strings.ToUpper(*curve) {
-	case "":
-	case "X25519":
-		cfg.CurvePreferences = []tls.CurveID{tls.X25519}
-	case "P256":
-		cfg.CurvePreferences = []tls.CurveID{tls.CurveP256}
-	case "P384":
-		cfg.CurvePreferences = []tls.CurveID{tls.CurveP384}
-	default:
-		fail("unknown curve %s", *curve)
+	cfg := &tls.Config{RootCAs: pool(*caFile), ServerName: *name, MinVersion: tls.VersionTLS12, MaxVersion: maxVersion(*max), ClientSessionCache: tls.NewLRUClientSessionCache(8), NextProtos: []string{"http/1.1"}, CurvePreferences: curves(*curve)}
+	if *certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			fail("load client key pair: %v", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
 	}
 	for i := 1; i <= *n; i++ {
 		d := &net.Dialer{Timeout: 5 * time.Second}
@@ -137,7 +168,7 @@ func client(args []string) {
 		if err != nil || line != msg {
 			fail("connection %d echo: %q, %v", i, line, err)
 		}
-		fmt.Println(describe(c.ConnectionState()))
+		fmt.Println(describe(c.ConnectionState(), false))
 		c.Close()
 	}
 }
