@@ -5,7 +5,8 @@
 // the first ones, and that connection resumes (RFC 8446 §2.2). Checked on our side: TLS 1.3, the
 // group Chromium chose (its X25519MLKEM768 hybrid or X25519), ALPN http/1.1, /third on a resumed
 // connection; and on Chromium's side, that the page's script ran and got both responses. The same
-// with the server capped at TLS 1.2 (ECDHE, an RFC 5077 ticket resumes). Chromium trusts the
+// with the server capped at TLS 1.2 (ECDHE, an RFC 5077 ticket resumes). And HTTP/2: ALPN h2 to
+// node's http2 server over tlskit sockets, the page and two parallel fetches as h2 streams. Chromium trusts the
 // server's key by its SPKI hash (--ignore-certificate-errors-spki-list), so the handshake's
 // CertificateVerify is still checked. The browser process is bounded and killed.
 import { after, describe, it } from 'node:test';
@@ -13,6 +14,7 @@ import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tlskit from '../../src/node/index.js';
@@ -123,4 +125,43 @@ describe('Chromium (headless) → tlskit server', () => {
       for (const c of seen) assert.deepEqual([c.protocol, c.alpn, c.paths.length <= 1], [version, 'http/1.1', true], JSON.stringify(seen));
     });
   }
+  it('HTTP/2: ALPN h2 to http2.createServer() fed our TLS sockets; the page and its fetches on one connection', { timeout: 60_000 }, async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
+    const requests: { path: string; version: string }[] = [];
+    const h2 = http2.createServer((req, res) => {
+      requests.push({ path: req.url, version: req.httpVersion });
+      if (req.url === '/') {
+        res.setHeader('Content-Type', 'text/html');
+        res.end(
+          '<!doctype html><html><body><p id="first">first</p><script>' +
+            "Promise.all([fetch('/a'), fetch('/b')].map((p) => p.then((r) => r.text())))" +
+            ".then((t) => { document.body.setAttribute('data-both', t.join('+')); }, (e) => { document.body.setAttribute('data-error', String(e)); });" +
+            '</script></body></html>',
+        );
+      } else {
+        res.setHeader('Content-Type', 'text/plain');
+        res.end(`h2${req.url}`);
+      }
+    });
+    const sockets: tlskit.TLSSocket[] = [];
+    const server = tlskit.createServer({ key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256'), ALPNProtocols: ['h2', 'http/1.1'] }, (s) => {
+      sockets.push(s);
+      s.on('error', () => {});
+      h2.emit('connection', s);
+    });
+    server.on('tlsClientError', () => {});
+    const port = await listen(server);
+    closers.push(() => h2.close());
+    closers.push(() => {
+      for (const s of sockets) s.destroy();
+    });
+
+    const dom = await chromiumDumpDom(`https://localhost:${port}/`, spkiHash(pki.leaves.p256?.certPem ?? ''));
+    assert.match(dom, /data-both="h2\/a\+h2\/b"/, dom);
+    const pages = requests.filter((r) => ['/', '/a', '/b'].includes(r.path));
+    assert.equal(pages.length, 3, JSON.stringify(requests));
+    for (const r of pages) assert.equal(r.version, '2.0');
+    // (node's plaintext http2 server calls its sessions h2c; the ALPN is on our sockets)
+    assert.ok(sockets.length >= 1 && sockets.every((s) => s.getProtocol() === 'TLSv1.3' && s.alpnProtocol === 'h2'), 'every connection TLS 1.3 with ALPN h2');
+  });
 });
