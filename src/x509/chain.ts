@@ -10,7 +10,7 @@ import { ErrorCode, TlsError } from '../errors.js';
 import { equalBytes } from '../wire/bytes.js';
 import { workCounters } from '../wire/work.js';
 import type { Certificate, DistinguishedName } from './certificate.js';
-import { checkCrl, crlCovers, type Crl, type RevocationStatus } from './crl.js';
+import { checkCrl, crlCovers, deltaCrlFor, type Crl, type RevocationStatus } from './crl.js';
 import { checkCtPolicy, embeddedScts, ocspScts, parseSctList, verifyScts, type CtLog, type CtPolicy, type Sct, type SctVerification } from './ct.js';
 import { crlDistributionUris, requiresStapling } from './ext.js';
 import { checkOcsp, type BasicOcspResponse } from './ocsp.js';
@@ -194,7 +194,9 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
       if (status?.status !== 'revoked') {
         for (const crl of o.crls ?? []) {
           if (!crlCovers(crl, cert, issuer)) continue;
-          const s = checkCrl(provider, crl, cert, i, issuer, opts);
+          // RFC 5280 §5.2.4, §6.3.3 (c): a supplied delta CRL for this complete CRL, used with it
+          const delta = deltaCrlFor(o.crls ?? [], crl);
+          const s = checkCrl(provider, crl, cert, i, issuer, opts, delta);
           if (s instanceof CertificateError) return fail(s);
           if (s.status === 'revoked' || status === undefined || status.status === 'unknown') status = s;
           if (s.status === 'revoked') break;
@@ -221,7 +223,9 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
       if (status === undefined || status.status === 'unknown') {
         for (const { url, crl } of o.fetchedCrls ?? []) {
           if (!crlCovers(crl, cert, issuer)) continue;
-          const s = checkCrl(provider, crl, cert, i, issuer, opts);
+          // a delta CRL fetched (freshestCRL) or supplied for this fetched complete CRL
+          const delta = deltaCrlFor([...(o.fetchedCrls ?? []).map((f) => f.crl), ...(o.crls ?? [])], crl);
+          const s = checkCrl(provider, crl, cert, i, issuer, opts, delta);
           if (s instanceof CertificateError) {
             unavailable.push(`the CRL fetched from ${url} cannot be used: ${s.message}`);
             continue;

@@ -14,7 +14,7 @@ import { request } from 'node:http';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { Certificate } from './certificate.js';
 import { MAX_CRL_SIZE, crlCovers, parseCrl, type Crl } from './crl.js';
-import { crlDistributionUris } from './ext.js';
+import { crlDistributionUris, freshestCrlUris } from './ext.js';
 import { certIdMatches, type BasicOcspResponse } from './ocsp.js';
 
 export interface CrlFetchLimits {
@@ -177,6 +177,13 @@ export async function fetchCrlsForPath(
   const maxFetches = o.maxFetches ?? DEFAULT_CRL_MAX_FETCHES;
   const failures = new Map<string, string>();
   const urls: string[] = [];
+  const want = (url: string): void => {
+    if (!/^http:\/\//i.test(url)) {
+      failures.set(url, 'not fetched: only http:// distribution points are fetched');
+      return;
+    }
+    if (!urls.includes(url)) urls.push(url);
+  };
   const last = o.leafOnly === true ? Math.min(1, path.length - 1) : path.length - 1;
   for (let i = 0; i < last; i++) {
     const cert = path[i] as Certificate;
@@ -189,52 +196,69 @@ export async function fetchCrlsForPath(
     } catch {
       continue; // reported by the revocation check, which reads the same extension
     }
-    for (const url of dps) {
-      if (!/^http:\/\//i.test(url)) {
-        failures.set(url, 'not fetched: only http:// distribution points are fetched');
-        continue;
-      }
-      if (!urls.includes(url)) urls.push(url);
+    for (const url of dps) want(url);
+    // RFC 5280 §4.2.1.15: the certificate's freshestCRL points name its delta CRLs
+    try {
+      for (const url of freshestCrlUris(cert)) want(url);
+    } catch {
+      // a malformed freshestCRL only costs the delta CRL
     }
   }
   const crls: FetchedCrl[] = [];
   const fetched: string[] = [];
-  await Promise.all(
-    urls.map(async (url, n) => {
-      const hit = cache.get(url, o.time);
-      if (hit !== undefined) {
-        crls.push({ url, crl: hit });
-        return;
+  let attempted = 0;
+  const fetchUrls = (batch: readonly string[]): Promise<unknown> =>
+    Promise.all(
+      batch.map(async (url) => {
+        const hit = cache.get(url, o.time);
+        if (hit !== undefined) {
+          crls.push({ url, crl: hit });
+          return;
+        }
+        if (attempted++ >= maxFetches) {
+          failures.set(url, `not fetched: more than ${maxFetches} distribution points in one verification`);
+          return;
+        }
+        let p = inflight.get(url);
+        if (p === undefined) {
+          fetched.push(url);
+          p = fetchFn(url, limits).then((der) => {
+            if (der.length > limits.maxBytes) throw new Error(`the CRL is ${der.length} bytes, more than the ${limits.maxBytes} accepted`);
+            try {
+              return parseCrl(der);
+            } catch (e) {
+              throw new Error(`the CRL is malformed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+            }
+          });
+          inflight.set(url, p);
+          void p.then(
+            () => inflight.delete(url),
+            () => inflight.delete(url),
+          );
+        }
+        try {
+          const crl = await p;
+          cache.set(url, crl);
+          crls.push({ url, crl });
+        } catch (e) {
+          failures.set(url, `fetching it failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }),
+    );
+  await fetchUrls(urls);
+  // RFC 5280 §5.2.6: a complete CRL's freshestCRL points name its delta CRLs: a second round
+  const deltas: string[] = [];
+  for (const { crl } of crls) {
+    if (crl.isDelta) continue;
+    for (const url of crl.freshestCrlUris) {
+      if (urls.includes(url) || deltas.includes(url)) continue;
+      if (!/^http:\/\//i.test(url)) {
+        failures.set(url, 'not fetched: only http:// distribution points are fetched');
+        continue;
       }
-      if (n >= maxFetches) {
-        failures.set(url, `not fetched: more than ${maxFetches} distribution points in one verification`);
-        return;
-      }
-      let p = inflight.get(url);
-      if (p === undefined) {
-        fetched.push(url);
-        p = fetchFn(url, limits).then((der) => {
-          if (der.length > limits.maxBytes) throw new Error(`the CRL is ${der.length} bytes, more than the ${limits.maxBytes} accepted`);
-          try {
-            return parseCrl(der);
-          } catch (e) {
-            throw new Error(`the CRL is malformed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-          }
-        });
-        inflight.set(url, p);
-        void p.then(
-          () => inflight.delete(url),
-          () => inflight.delete(url),
-        );
-      }
-      try {
-        const crl = await p;
-        cache.set(url, crl);
-        crls.push({ url, crl });
-      } catch (e) {
-        failures.set(url, `fetching it failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }),
-  );
+      deltas.push(url);
+    }
+  }
+  if (deltas.length > 0) await fetchUrls(deltas);
   return { crls, failures, fetched };
 }

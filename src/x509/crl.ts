@@ -1,8 +1,9 @@
 /**
  * Certificate revocation lists (RFC 5280 §5): a strict parser, the signature check against the
- * issuing CA, and the status of a certificate per §6.3.3 for complete, directly issued CRLs
- * (delta and indirect CRLs are recognised and not used). CRLs are supplied by the caller, or
- * fetched from distribution points when the caller allows it (crl-fetch.ts).
+ * issuing CA, and the status of a certificate per §6.3.3 from a complete, directly issued CRL
+ * and, when one is at hand, a delta CRL on top of it (§5.2.4; indirect CRLs are recognised and
+ * not used). CRLs are supplied by the caller, or fetched from distribution points (and a
+ * certificate's or CRL's freshestCRL points) when the caller allows it (crl-fetch.ts).
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ErrorCode } from '../errors.js';
@@ -10,7 +11,7 @@ import { equalBytes, toHex } from '../wire/bytes.js';
 import { workCounters } from '../wire/work.js';
 import { algorithmIdentifier, parseDistinguishedName, type AlgorithmIdentifier, type Certificate, type DistinguishedName, type Extension } from './certificate.js';
 import { DerReader, Tag, badCert, checkInteger, contextTag, smallIntegerValue } from './der.js';
-import { EXT_OID, crlDistributionUris, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
+import { EXT_OID, crlDistributionUris, parseCrlDistributionPoints, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
 import { OID } from './oids.js';
 import { signatureSchemeFor } from './signature.js';
 import { CertificateError, displayName, isoSeconds, who } from './validate.js';
@@ -60,7 +61,13 @@ export interface Crl {
   readonly extensions: readonly Extension[];
   readonly crlNumber: Uint8Array | undefined;
   readonly isDelta: boolean;
+  /** A delta CRL's BaseCRLNumber (§5.2.4): the oldest complete CRL it can be combined with. */
+  readonly baseCrlNumber: Uint8Array | undefined;
   readonly issuingDistributionPoint: IssuingDistributionPoint | undefined;
+  /** The issuingDistributionPoint extension's bytes: a delta CRL's scope must be its base's (§5.2.4). */
+  readonly issuingDistributionPointRaw: Uint8Array | undefined;
+  /** URIs of the freshestCRL extension (§5.2.6): where the delta CRLs for this complete CRL are. */
+  readonly freshestCrlUris: readonly string[];
   /** The authorityKeyIdentifier keyIdentifier, when present (selects the CA key). */
   readonly authorityKeyId: Uint8Array | undefined;
 }
@@ -150,16 +157,26 @@ export function parseCrl(der: Uint8Array): Crl {
   }
   tbs.end();
   let crlNumber: Uint8Array | undefined;
-  let isDelta = false;
+  let baseCrlNumber: Uint8Array | undefined;
   let idp: IssuingDistributionPoint | undefined;
+  let idpRaw: Uint8Array | undefined;
+  let freshestCrlUris: string[] = [];
   let authorityKeyId: Uint8Array | undefined;
   for (const x of extensions) {
     if (x.oid === EXT_OID.cRLNumber) {
-      const r = new DerReader(x.value, 'cRLNumber');
-      crlNumber = r.integerBytes('cRLNumber');
-      r.end();
-    } else if (x.oid === EXT_OID.deltaCRLIndicator) isDelta = true;
-    else if (x.oid === EXT_OID.issuingDistributionPoint) idp = parseIdp(x.value);
+      crlNumber = crlNumberValue(x.value, 'cRLNumber');
+    } else if (x.oid === EXT_OID.deltaCRLIndicator) {
+      // §5.2.4: BaseCRLNumber ::= CRLNumber; the extension MUST be critical.
+      if (!x.critical) throw badCert('must be critical', 'deltaCRLIndicator');
+      baseCrlNumber = crlNumberValue(x.value, 'deltaCRLIndicator');
+    } else if (x.oid === EXT_OID.issuingDistributionPoint) {
+      idp = parseIdp(x.value);
+      idpRaw = x.value;
+    } else if (x.oid === EXT_OID.freshestCRL) {
+      // §5.2.6: same syntax as cRLDistributionPoints; MUST be non-critical.
+      if (x.critical) throw badCert('must be non-critical', 'freshestCRL');
+      freshestCrlUris = parseCrlDistributionPoints(x.value).flatMap((dp) => (dp.fullName ?? []).filter((g) => g.type === 'uri').map((g) => g.value));
+    }
     else if (x.oid === OID.authorityKeyIdentifier) {
       const s = new DerReader(x.value, 'authorityKeyIdentifier').sequence('authorityKeyIdentifier');
       authorityKeyId = s.optional(contextTag(0, false), 'authorityKeyIdentifier.keyIdentifier')?.value;
@@ -179,10 +196,36 @@ export function parseCrl(der: Uint8Array): Crl {
     revoked,
     extensions,
     crlNumber,
-    isDelta,
+    isDelta: baseCrlNumber !== undefined,
+    baseCrlNumber,
     issuingDistributionPoint: idp,
+    issuingDistributionPointRaw: idpRaw,
+    freshestCrlUris,
     authorityKeyId,
   };
+}
+
+/** §5.2.3: CRLNumber ::= INTEGER (0..MAX), at most 20 octets. */
+function crlNumberValue(der: Uint8Array, field: string): Uint8Array {
+  const r = new DerReader(der, field);
+  const n = r.integerBytes(field);
+  r.end();
+  if ((n[0] ?? 0) & 0x80) throw badCert('negative', field);
+  if (n.length > 21 || (n.length === 21 && n[0] !== 0)) throw badCert('longer than 20 octets', field);
+  return n;
+}
+
+/** Compares two non-negative DER INTEGER contents: <0, 0, >0. */
+export function compareCrlNumbers(a: Uint8Array, b: Uint8Array): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length - 1 && a[i] === 0) i++;
+  while (j < b.length - 1 && b[j] === 0) j++;
+  const la = a.length - i;
+  const lb = b.length - j;
+  if (la !== lb) return la - lb;
+  for (; i < a.length; i++, j++) if (a[i] !== b[j]) return (a[i] as number) - (b[j] as number);
+  return 0;
 }
 
 /** §5.2.5 IssuingDistributionPoint. */
@@ -256,17 +299,16 @@ export function crlCovers(crl: Crl, cert: Certificate, issuer: Certificate): boo
 }
 
 /**
- * The status of `cert` (at `index` in the path) from a CRL issued by `issuer`: verifies the
- * signature (§6.3.3 (g)), the issuer's cRLSign (§6.3.3 (f)) and freshness (§6.3.3 (a)(2)), then
- * looks the serial number up. Returns an error for a CRL that cannot be relied on.
+ * Whether `crl` can be relied on for `cert` (at `index`) issued by `issuer`: the issuer's cRLSign
+ * (§6.3.3 (f)), the signature (§6.3.3 (g)) and freshness (§6.3.3 (a)(2)). Returns the error, or
+ * undefined when it can.
  */
-export function checkCrl(provider: CryptoProvider, crl: Crl, cert: Certificate, index: number, issuer: Certificate, o: CrlCheckOptions): RevocationStatus | CertificateError {
+function crlUnusable(provider: CryptoProvider, crl: Crl, cert: Certificate, index: number, issuer: Certificate, o: CrlCheckOptions, src: string): CertificateError | undefined {
   const skew = o.clockSkewMs ?? 5 * 60_000;
   const t = o.time.getTime();
   const where = { index, subject: displayName(cert) };
-  const src = `CRL from ${displayName(issuer)} (thisUpdate ${isoSeconds(crl.thisUpdate)})`;
   if (issuer.keyUsage !== undefined && !issuer.keyUsage.cRLSign) {
-    return new CertificateError(ErrorCode.CRL_SIGNATURE_FAILURE, 'revocation', `the CRL for ${who(cert, index)} is signed by ${displayName(issuer)}, whose keyUsage lacks cRLSign`, { ...where, field: 'keyUsage' });
+    return new CertificateError(ErrorCode.CRL_SIGNATURE_FAILURE, 'revocation', `the ${src} for ${who(cert, index)} is signed by ${displayName(issuer)}, whose keyUsage lacks cRLSign`, { ...where, field: 'keyUsage' });
   }
   let good: boolean;
   try {
@@ -290,13 +332,77 @@ export function checkCrl(provider: CryptoProvider, crl: Crl, cert: Certificate, 
       { ...where, field: 'nextUpdate' },
     );
   }
+  return undefined;
+}
+
+/** The entry for `cert` in `crl`, if it lists it. */
+function entryFor(crl: Crl, cert: Certificate): RevokedCertificate | undefined {
   for (const r of crl.revoked) {
     workCounters.crlEntriesScanned++;
-    if (equalBytes(r.serialRaw, cert.serialRaw) && r.reason !== 'removeFromCRL') {
-      return { status: 'revoked', source: src, reason: r.reason, revocationDate: r.revocationDate };
+    if (equalBytes(r.serialRaw, cert.serialRaw)) return r;
+  }
+  return undefined;
+}
+
+/**
+ * The status of `cert` (at `index` in the path) from a complete CRL issued by `issuer`, and from
+ * `delta`, a delta CRL for it (deltaCrlFor), when given: both must be usable (crlUnusable), then
+ * §6.3.3 (i)–(k): an entry on the delta CRL decides (removeFromCRL: not revoked, e.g. a
+ * certificateHold released since the complete CRL); otherwise the complete CRL's entry does.
+ * Returns an error for a CRL that cannot be relied on.
+ */
+export function checkCrl(
+  provider: CryptoProvider,
+  crl: Crl,
+  cert: Certificate,
+  index: number,
+  issuer: Certificate,
+  o: CrlCheckOptions,
+  delta?: Crl,
+): RevocationStatus | CertificateError {
+  const baseSrc = `CRL from ${displayName(issuer)} (thisUpdate ${isoSeconds(crl.thisUpdate)})`;
+  const unusable = crlUnusable(provider, crl, cert, index, issuer, o, baseSrc);
+  if (unusable !== undefined) return unusable;
+  let src = baseSrc;
+  if (delta !== undefined) {
+    const deltaSrc = `delta CRL from ${displayName(issuer)} (thisUpdate ${isoSeconds(delta.thisUpdate)})`;
+    const bad = crlUnusable(provider, delta, cert, index, issuer, o, deltaSrc);
+    if (bad !== undefined) return bad;
+    src = `${baseSrc} with its ${deltaSrc}`;
+    // §6.3.3 (i): the delta CRL first; (k): removeFromCRL means not revoked.
+    const d = entryFor(delta, cert);
+    if (d !== undefined) {
+      if (d.reason !== 'removeFromCRL') return { status: 'revoked', source: src, reason: d.reason, revocationDate: d.revocationDate };
+      return { status: 'good', source: src };
     }
   }
+  // §6.3.3 (j): the complete CRL (a removeFromCRL entry belongs in delta CRLs: it revokes nothing).
+  const r = entryFor(crl, cert);
+  if (r !== undefined && r.reason !== 'removeFromCRL') return { status: 'revoked', source: src, reason: r.reason, revocationDate: r.revocationDate };
   // A CRL restricted to some reasons cannot say "good" on its own (§6.3.3 (d)).
   if (crl.issuingDistributionPoint?.onlySomeReasons === true) return { status: 'unknown', source: src };
   return { status: 'good', source: src };
+}
+
+/**
+ * The delta CRL to combine with the complete CRL `base` (§5.2.4), among `candidates`: one from
+ * the same issuer and key, with the same scope (issuingDistributionPoint), whose BaseCRLNumber is
+ * at most `base`'s cRLNumber and whose own cRLNumber is greater (it is newer); the newest such.
+ */
+export function deltaCrlFor(candidates: readonly Crl[], base: Crl): Crl | undefined {
+  const baseNumber = base.crlNumber;
+  if (baseNumber === undefined || base.isDelta) return undefined;
+  let best: Crl | undefined;
+  for (const d of candidates) {
+    if (!d.isDelta || d.baseCrlNumber === undefined || d.crlNumber === undefined) continue;
+    if (!equalBytes(d.issuer.raw, base.issuer.raw)) continue;
+    if (d.authorityKeyId !== undefined && base.authorityKeyId !== undefined && !equalBytes(d.authorityKeyId, base.authorityKeyId)) continue;
+    const a = d.issuingDistributionPointRaw;
+    const b = base.issuingDistributionPointRaw;
+    if ((a === undefined) !== (b === undefined) || (a !== undefined && b !== undefined && !equalBytes(a, b))) continue;
+    if (compareCrlNumbers(d.baseCrlNumber, baseNumber) > 0) continue;
+    if (compareCrlNumbers(d.crlNumber, baseNumber) <= 0) continue;
+    if (best?.crlNumber === undefined || compareCrlNumbers(d.crlNumber, best.crlNumber) > 0) best = d;
+  }
+  return best;
 }

@@ -327,6 +327,15 @@ export function crlDistributionUris(cert: Certificate): string[] {
   return out;
 }
 
+/** The URIs of the freshestCRL extension (RFC 5280 §4.2.1.15): where the delta CRLs are. */
+export function freshestCrlUris(cert: Certificate): string[] {
+  const e = findExtension(cert, EXT_OID.freshestCRL);
+  if (e === undefined) return [];
+  const out: string[] = [];
+  for (const dp of parseCrlDistributionPoints(e.value)) for (const g of dp.fullName ?? []) if (g.type === 'uri') out.push(g.value);
+  return out;
+}
+
 export interface AuthorityInfoAccess {
   readonly ocsp: readonly string[];
   readonly caIssuers: readonly string[];

@@ -26,7 +26,7 @@ import {
   derTlv,
   derUtf8String,
 } from './der.js';
-import { EXT_OID } from './ext.js';
+import { EXT_OID, encodeCrlDistributionPoints } from './ext.js';
 import { OID } from './oids.js';
 import { encodePem } from './pem.js';
 import { signingAlgorithmFor } from './signature.js';
@@ -331,6 +331,12 @@ export interface GenerateCrlOptions {
   readonly nextUpdate?: Date | null;
   /** cRLNumber (default 1). */
   readonly crlNumber?: number;
+  /** A delta CRL (RFC 5280 §5.2.4): its critical deltaCRLIndicator names this BaseCRLNumber. */
+  readonly deltaOf?: number;
+  /** freshestCRL (§5.2.6): where the delta CRLs for this complete CRL are (URIs). */
+  readonly freshestCrl?: readonly string[];
+  /** More crlExtensions, as given (tests: encodings the options above do not make). */
+  readonly extraExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
 }
 
 export interface GeneratedCrl {
@@ -364,7 +370,16 @@ export function generateCrl(options: GenerateCrlOptions, provider: CryptoProvide
     derTime(thisUpdate),
     ...(nextUpdate !== null ? [derTime(nextUpdate)] : []),
     ...(entries.length > 0 ? [derSequence(...entries)] : []),
-    derExplicit(0, derSequence(extension(OID.authorityKeyIdentifier, false, derSequence(derImplicit(0, issuerKeyId))), extension(OID_CRL_NUMBER, false, derInteger(options.crlNumber ?? 1)))),
+    derExplicit(
+      0,
+      derSequence(
+        extension(OID.authorityKeyIdentifier, false, derSequence(derImplicit(0, issuerKeyId))),
+        extension(OID_CRL_NUMBER, false, derInteger(options.crlNumber ?? 1)),
+        ...(options.deltaOf !== undefined ? [extension(EXT_OID.deltaCRLIndicator, true, derInteger(options.deltaOf))] : []),
+        ...(options.freshestCrl !== undefined ? [extension(EXT_OID.freshestCRL, false, encodeCrlDistributionPoints(options.freshestCrl))] : []),
+        ...(options.extraExtensions ?? []).map((x) => extension(x.oid, x.critical, x.value)),
+      ),
+    ),
   );
   const der = derSequence(tbs, alg.algorithmIdentifier, derBitString(provider.sign(alg.scheme, options.issuer.key, tbs)));
   return { der, pem: encodePem('X509 CRL', der) };

@@ -195,6 +195,47 @@ describe('tlskit-made CRLs and OCSP responses, accepted by OpenSSL', () => {
   });
 });
 
+describe('delta CRLs (RFC 5280 §5.2.4): openssl verify -crl_check -use_deltas and verifyCertificateChain agree', () => {
+  const hold = [{ serial: leaf.cert.serialRaw, reason: 'certificateHold' }];
+  const cases: { name: string; crls: { crlNumber: number; deltaOf?: number; revoked?: { serial: Uint8Array; reason: string }[] }[]; revoked: boolean }[] = [
+    { name: 'revoked since the complete CRL: only the delta CRL lists it', crls: [{ crlNumber: 20 }, { crlNumber: 21, deltaOf: 20, revoked: [{ serial: leaf.cert.serialRaw, reason: 'keyCompromise' }] }], revoked: true },
+    { name: 'on hold in the complete CRL, released by the delta CRL (removeFromCRL)', crls: [{ crlNumber: 20, revoked: hold }, { crlNumber: 21, deltaOf: 20, revoked: [{ serial: leaf.cert.serialRaw, reason: 'removeFromCRL' }] }], revoked: false },
+    { name: 'on hold in the complete CRL, an empty delta CRL', crls: [{ crlNumber: 20, revoked: hold }, { crlNumber: 21, deltaOf: 20 }], revoked: true },
+    { name: 'a delta CRL for a newer complete CRL is not used', crls: [{ crlNumber: 20 }, { crlNumber: 23, deltaOf: 22, revoked: [{ serial: leaf.cert.serialRaw, reason: 'keyCompromise' }] }], revoked: false },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.revoked ? 'revoked' : 'not revoked'} for both`, async () => {
+      const tag = c.name.replace(/\W+/g, '-').slice(0, 40);
+      // OpenSSL combines a delta CRL only when the certificate or the complete CRL names a
+      // freshestCRL point (§5.2.6), so the complete CRLs here do; tlskit uses a supplied delta
+      // CRL either way (the caller handed it over)
+      const made = c.crls.map((o) => generateCrl({ issuer: inter, ...o, ...(o.deltaOf === undefined ? { freshestCrl: ['http://crl.interop.example/delta.crl'] } : {}) }, provider));
+      const crlFiles = made.map((g, i) => write(`delta-${tag}-${i}.crl`, g.pem));
+      const o = await runCommand(
+        'openssl',
+        ['verify', '-crl_check', '-use_deltas', '-CAfile', path('root.pem'), '-untrusted', path('inter.pem'), ...crlFiles.flatMap((f) => ['-CRLfile', f]), path('leaf.pem')],
+        { timeoutMs: T },
+      );
+      const ours = verifyCertificateChain({
+        leaf: leaf.certDer,
+        intermediates: [inter.certDer],
+        trustAnchors: [root.certDer],
+        crls: made.map((g) => g.der),
+        revocation: 'hard',
+        revocationScope: 'leaf',
+      });
+      if (c.revoked) {
+        assert.notEqual(o.code, 0, `openssl accepted: ${o.stdout}${o.stderr}`);
+        assert.match(o.stdout + o.stderr, /certificate revoked/);
+        assert.equal(ours.ok ? 'accepted' : ours.error.code, 'CERT_REVOKED');
+      } else {
+        assert.equal(o.code, 0, `openssl: ${o.stdout}${o.stderr}`);
+        assert.ok(ours.ok, ours.ok ? '' : ours.error.message);
+      }
+    });
+  }
+});
+
 describe('openssl verify and verifyCertificateChain agree on defective chains', () => {
   const now = Date.now();
   const DAY = 86_400_000;
