@@ -55,6 +55,8 @@ Options:
                    starts with /pha (the page then shows the certificate), else right after the
                    handshake. Only clients that offered post_handshake_auth can be asked
                    (tlskit connect --cert, openssl s_client -enable_pha); others are served without
+  --pha-timeout SECONDS  with --post-handshake-auth: how long to wait for the client's answer
+                   before going on without it (the --www page then says so; default 30, 0 = forever)
   --ocsp-fetch     staple responses fetched from each certificate's OCSP responder (its
                    authorityInfoAccess URL), checked, cached and refreshed halfway to nextUpdate
   --cafile FILE    CA certificates (PEM) trusted for client certificates; their names are sent
@@ -83,6 +85,8 @@ ${SESSION_OPTIONS_HELP}
 Prints "listening on HOST:PORT" when ready. Stops cleanly on SIGINT/SIGTERM.
 `;
 
+/** --pha-timeout default: how long a post-handshake CertificateRequest waits for its answer. */
+const DEFAULT_PHA_TIMEOUT_S = 30;
 const MAX_REQUEST = 64 * 1024;
 /** max_early_data_size in tickets with --early-data (as OpenSSL's default). */
 const EARLY_DATA_SIZE = 16_384;
@@ -246,6 +250,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
       'verify-client': { type: 'boolean', default: false },
       'require-client-cert': { type: 'boolean', default: false },
       'post-handshake-auth': { type: 'boolean', default: false },
+      'pha-timeout': { type: 'string' },
       cafile: { type: 'string' },
       ocsp: { type: 'string', multiple: true },
       'ocsp-fetch': { type: 'boolean', default: false },
@@ -276,6 +281,9 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   if (values['early-data-stateless'] && values['stateful-tickets']) throw new UsageError('--early-data-stateless and --stateful-tickets exclude each other');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port ${values.port}`);
+  const phaTimeoutS = values['pha-timeout'] === undefined ? DEFAULT_PHA_TIMEOUT_S : Number(values['pha-timeout']);
+  if (!Number.isFinite(phaTimeoutS) || phaTimeoutS < 0 || phaTimeoutS > 86_400) throw new UsageError(`invalid --pha-timeout ${String(values['pha-timeout'])} (seconds, 0 to 86400)`);
+  if (values['pha-timeout'] !== undefined && !values['post-handshake-auth']) throw new UsageError('--pha-timeout goes with --post-handshake-auth');
   const host = values.host;
   const provider = nodeCryptoProvider;
 
@@ -386,11 +394,25 @@ export async function runServe(argv: readonly string[]): Promise<number> {
     /** --post-handshake-auth: what happened to our request (for the log and the --www page). */
     let phaNote: string | undefined;
     let afterClientCertificate: (() => void) | undefined;
+    let phaTimer: NodeJS.Timeout | undefined;
     const askClientCertificate = (): boolean => {
       try {
         session.requestClientCertificate();
         phaNote = 'requested after the handshake (post-handshake, RFC 8446 §4.6.2); waiting for the answer';
         process.stderr.write(`#${id} ${peer}: post-handshake CertificateRequest sent\n`);
+        if (phaTimeoutS > 0) {
+          // a client may never answer (RFC 8446 §4.6.2 lets it send an empty Certificate, but it
+          // can also just not): go on without it after --pha-timeout
+          phaTimer = setTimeout(() => {
+            phaTimer = undefined;
+            phaNote = `requested after the handshake, but the client did not answer within ${phaTimeoutS} s`;
+            process.stderr.write(`#${id} ${peer}: post-handshake client authentication: no answer within ${phaTimeoutS} s\n`);
+            const waiting = afterClientCertificate;
+            afterClientCertificate = undefined;
+            waiting?.();
+          }, phaTimeoutS * 1000);
+          phaTimer.unref();
+        }
         return true;
       } catch (e) {
         phaNote = `not requested: ${e instanceof Error ? e.message : String(e)}`;
@@ -408,6 +430,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         for (const d of early.splice(0)) onData(d);
       },
       clientCertificate: (r) => {
+        clearTimeout(phaTimer);
+        phaTimer = undefined;
         phaNote = 'answered after the handshake (post-handshake, RFC 8446 §4.6.2)';
         process.stderr.write(`#${id} ${peer}: post-handshake client certificate: ${describeClientCertificate(r)}\n`);
         const then = afterClientCertificate;
@@ -415,6 +439,8 @@ export async function runServe(argv: readonly string[]): Promise<number> {
         then?.();
       },
       end: () => {
+        clearTimeout(phaTimer);
+        phaTimer = undefined;
         // a client that closed its side cannot answer a CertificateRequest (RFC 8446 §6.1)
         const waiting = afterClientCertificate;
         afterClientCertificate = undefined;

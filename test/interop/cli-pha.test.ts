@@ -3,6 +3,8 @@
 // in echo mode it asks right after the handshake. Every process is bounded and killed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect as tcpConnect } from 'node:net';
+import * as tlskitApi from '../../src/node/index.js';
 import { cleanupPeersAfter, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
 import { createTestPki, type TestPki } from '../helpers/pki.js';
 import { findCli, runTlskit, startTlskitServe } from '../helpers/cli.js';
@@ -76,6 +78,46 @@ describe('tlskit serve --www --post-handshake-auth', () => {
     const r = await tlskit(['connect', `localhost:${port}`, '--cafile', pki.caFile.path, '--cert', c.chain.path, '--key', c.key.path], get('/pha'));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /<th>Client authentication<\/th><td>(requested, but the client closed its side|not requested: the client closed its side)/);
+  });
+});
+
+describe('tlskit serve --www --post-handshake-auth --pha-timeout', () => {
+  it('a client whose answer does not come: after --pha-timeout the page is sent without it, and says so', async () => {
+    const { serve, port } = await startServe(['--www', '--pha-timeout', '1']);
+    try {
+      const c = pki.leaves.p256;
+      // our own TCP socket under the tlskit client: paused right after the request, so the
+      // client does not read the CertificateRequest and cannot answer it
+      const raw = tcpConnect(port, '127.0.0.1');
+      const s = tlskitApi.connect({ socket: raw, servername: 'localhost', ca: pki.caFile.pem, cert: c.chain.pem, key: c.key.pem });
+      s.on('error', () => {});
+      let page = '';
+      s.on('data', (d: Buffer) => (page += d.toString()));
+      await new Promise<void>((resolve, reject) => {
+        s.once('secureConnect', () => resolve());
+        s.once('error', reject);
+      });
+      s.write(get('/pha'));
+      raw.pause();
+      await serve.waitFor(/post-handshake client authentication: no answer within 1 s/, 5000, 'stderr');
+      raw.resume();
+      const t0 = Date.now();
+      while (!page.includes('</html>') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+      assert.match(page, /<th>Client authentication<\/th><td>requested after the handshake, but the client did not answer within 1 s/);
+      s.destroy();
+    } finally {
+      await serve.kill(500);
+    }
+  });
+
+  it('--pha-timeout needs --post-handshake-auth and takes seconds', async () => {
+    const leaf = pki.leaves.p256;
+    const without = await tlskit(['serve', '--cert', leaf.chain.path, '--key', leaf.key.path, '--port', '0', '--pha-timeout', '5']);
+    assert.notEqual(without.code, 0);
+    assert.match(without.stderr, /--pha-timeout goes with --post-handshake-auth/);
+    const bad = await tlskit(['serve', '--cert', leaf.chain.path, '--key', leaf.key.path, '--port', '0', '--post-handshake-auth', '--pha-timeout', 'soon']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid --pha-timeout soon/);
   });
 });
 
