@@ -58,6 +58,25 @@ async function chromiumDumpDom(url: string, spki: string): Promise<string> {
   return p.stdout();
 }
 
+/**
+ * A tlskit server on 127.0.0.1 (the test PKI's P-256 certificate) whose secure connections go to
+ * `onSecure` (which hands them to an HTTP server); everything is closed after the file.
+ */
+async function tlskitServer(options: tlskit.TlsServerCreateOptions, onSecure: (s: tlskit.TLSSocket) => void): Promise<number> {
+  const sockets: tlskit.TLSSocket[] = [];
+  const server = tlskit.createServer({ key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256'), ...options }, (s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    onSecure(s);
+  });
+  server.on('tlsClientError', () => {});
+  const port = await listen(server);
+  closers.push(() => {
+    for (const s of sockets) s.destroy();
+  });
+  return port;
+}
+
 describe('Chromium (headless) → tlskit server', () => {
   for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     it(`${version} with Chromium's key share and ALPN; a later request resumes the session on a new connection`, { timeout: 60_000 }, async () => {
@@ -84,7 +103,7 @@ describe('Chromium (headless) → tlskit server', () => {
           res.end();
         }
       });
-      const server = tlskit.createServer({ key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256'), ALPNProtocols: ['http/1.1'], maxVersion: version }, (s) => {
+      const port = await tlskitServer({ ALPNProtocols: ['http/1.1'], maxVersion: version }, (s) => {
         const n = s.negotiated;
         const entry: Seen = {
           protocol: s.getProtocol(),
@@ -96,11 +115,8 @@ describe('Chromium (headless) → tlskit server', () => {
         };
         (s as unknown as { paths: string[] }).paths = entry.paths;
         seen.push(entry);
-        s.on('error', () => {});
         httpServer.emit('connection', s);
       });
-      server.on('tlsClientError', () => {});
-      const port = await listen(server);
       closers.push(() => httpServer.close());
 
       const dom = await chromiumDumpDom(`https://localhost:${port}/`, spkiHash(pki.leaves.p256?.certPem ?? ''));
@@ -144,17 +160,11 @@ describe('Chromium (headless) → tlskit server', () => {
       }
     });
     const sockets: tlskit.TLSSocket[] = [];
-    const server = tlskit.createServer({ key: pki.leaves.p256?.keyPem ?? '', cert: pki.chainPem('p256'), ALPNProtocols: ['h2', 'http/1.1'] }, (s) => {
+    const port = await tlskitServer({ ALPNProtocols: ['h2', 'http/1.1'] }, (s) => {
       sockets.push(s);
-      s.on('error', () => {});
       h2.emit('connection', s);
     });
-    server.on('tlsClientError', () => {});
-    const port = await listen(server);
     closers.push(() => h2.close());
-    closers.push(() => {
-      for (const s of sockets) s.destroy();
-    });
 
     const dom = await chromiumDumpDom(`https://localhost:${port}/`, spkiHash(pki.leaves.p256?.certPem ?? ''));
     assert.match(dom, /data-both="h2\/a\+h2\/b"/, dom);
