@@ -45,11 +45,12 @@ function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return parts;
 }
 
-const arbRecord = fc.record({
-  type: fc.constantFrom(20, 21, 22, 23),
-  version: fc.constantFrom(0x0301, 0x0303, 0x0304, 0x0300),
-  body: fc.uint8Array({ maxLength: 600 }),
-});
+const arbVersion = fc.constantFrom(0x0301, 0x0303, 0x0304, 0x0300);
+const arbRecord = fc.oneof(
+  fc.record({ type: fc.constantFrom(21, 22, 23), version: arbVersion, body: fc.uint8Array({ maxLength: 600 }) }),
+  // change_cipher_spec records are one byte long (a header saying otherwise is refused)
+  fc.record({ type: fc.constant(20), version: arbVersion, body: fc.uint8Array({ minLength: 1, maxLength: 1 }) }),
+);
 
 test('any split of the same byte stream yields the same records', () => {
   fc.assert(
@@ -153,6 +154,18 @@ test('unknown content type → unexpected_message, detected from the first byte'
   const http = new RecordDeframer();
   http.push(new TextEncoder().encode('GET / HTTP/1.1\r\n'));
   assert.throws(() => http.next(), (e: unknown) => e instanceof TlsError && e.code === 'ERR_TLS_UNEXPECTED_MESSAGE' && /HTTP/.test(e.message));
+});
+
+test('a change_cipher_spec record header with a length other than 1 → unexpected_message at once, before any body', () => {
+  for (const length of [0, 2, 257, 0x4000]) {
+    const d = new RecordDeframer();
+    d.push(Uint8Array.of(20, 3, 3, length >>> 8, length & 0xff));
+    assert.equal(code(() => d.next()), 'ERR_TLS_UNEXPECTED_MESSAGE', `length ${length}`);
+    assert.equal(code(() => d.next()), 'ERR_TLS_UNEXPECTED_MESSAGE', 'sticky');
+  }
+  const ok = new RecordDeframer();
+  ok.push(record(20, Uint8Array.of(1)));
+  assert.deepEqual(drain(ok).map((r) => [r.type, r.fragment.length]), [[20, 1]]);
 });
 
 test('record version major byte must be 3 → decode_error', () => {

@@ -116,6 +116,13 @@ export class RecordDeframer {
       // RFC 8446 §5.2 / RFC 5246 §6.2.3: too long → record_overflow.
       this.fail(ErrorCode.ERR_TLS_RECORD_OVERFLOW, `record length ${length} exceeds ${this.maxLength}`);
     }
+    if (type === ContentType.change_cipher_spec && length !== 1) {
+      // RFC 8446 §5 / RFC 5246 §7.1: a change_cipher_spec record is the single byte 0x01 (we never
+      // renegotiate, so it is never protected): any other length is unexpected_message, said at
+      // the header rather than after waiting for a body that a truncated or garbled stream may
+      // never send.
+      this.fail(ErrorCode.ERR_TLS_UNEXPECTED_MESSAGE, `change_cipher_spec record of ${length} bytes (it is one byte, 0x01)`);
+    }
     if (q.length < RECORD_HEADER_LENGTH + length) return null;
     const raw = q.take(RECORD_HEADER_LENGTH + length);
     return {
