@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Connection, type ConnectionEvents, type HandshakeEvent } from './connection.js';
 import { clientConfig, serverConfig, type CertifiedKey, type ClientConfigOptions, type ServerConfigOptions } from '../handshake/config.js';
 import { decodeClientSession, encodeClientSession, type ClientSession13 } from '../handshake/resumption13.js';
@@ -8,7 +9,7 @@ import { generateTestPki } from '../x509/generate.js';
 import { createDefaultVerifier } from '../x509/verify.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, PskKeyExchangeMode } from '../registry/codepoints.js';
 import { TlsError } from '../errors.js';
-import { equalBytes, utf8 } from '../wire/bytes.js';
+import { concat, equalBytes, utf8 } from '../wire/bytes.js';
 import { ServerSessions } from '../session/server-sessions.js';
 import { TicketKeyring } from '../session/ticket-keys.js';
 import { decodeClientHello } from '../messages/client-hello.js';
@@ -256,4 +257,36 @@ test('TLS 1.3 resumption with psk_ke (by option on both sides): no key_share, no
   const both = await connect({ session, pskKeyExchangeModes: [PskKeyExchangeMode.psk_ke, PskKeyExchangeMode.psk_dhe_ke] }, { tickets, allowPskKe: true });
   assert.equal(both.c.conn.negotiated.resumed, true);
   assert.notEqual(both.c.conn.negotiated.group, undefined);
+});
+
+test('TLS 1.3 resumption with one byte changed in either side\'s flights (property): a TlsError, or a handshake whose data arrives intact; never an exception', async () => {
+  const tickets = sessions();
+  const first = await connect({}, { tickets });
+  ok(first.c, first.s);
+  const session = first.c.sessions[0];
+  assert.ok(session !== undefined);
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom<'client' | 'server'>('client', 'server'), fc.nat({ max: 3 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (who, chunkNo, where, xor) => {
+      let seen = 0;
+      const tamper: Tamper = (bytes, from) => {
+        if (from !== who || seen++ !== chunkNo || bytes.length === 0) return bytes;
+        const out = bytes.slice();
+        const at = where % out.length;
+        out[at] = (out[at] as number) ^ xor;
+        return out;
+      };
+      const { c, s } = await connect({ session }, { tickets }, tamper);
+      for (const e of [...c.errors, ...s.errors]) assert.ok(e instanceof TlsError);
+      if (c.secure && s.secure && c.errors.length === 0 && s.errors.length === 0) {
+        c.conn.write(utf8('ping'));
+        s.conn.write(utf8('pong'));
+        await pump(c, s);
+        const atServer = concat(...s.received);
+        const atClient = concat(...c.received);
+        assert.ok(atServer.length === 0 || equalBytes(atServer, utf8('ping')), 'no changed data at the server');
+        assert.ok(atClient.length === 0 || equalBytes(atClient, utf8('pong')), 'no changed data at the client');
+      }
+    }),
+    { numRuns: Number(process.env['FUZZ_RUNS'] ?? 200) },
+  );
 });

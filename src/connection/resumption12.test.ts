@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Connection, type AlertEvent, type ConnectionEvents, type HandshakeEvent } from './connection.js';
 import { clientConfig, serverConfig, type CertifiedKey, type ClientConfigOptions, type ServerConfigOptions } from '../handshake/config.js';
 import { TLSKIT_DEFAULT_PROFILE } from '../handshake/hello-profile.js';
@@ -497,5 +498,37 @@ describe('TLS 1.2 resumption in the trace', () => {
     c2.conn.start();
     await pump(c2, s2);
     assert.match(renderLadder(full.entries), /ticket_lifetime_hint: 7200 s; ticket: \d+ bytes\s+Just\s+before\s+its\s+ChangeCipherSpec/);
+  });
+});
+
+describe('TLS 1.2 abbreviated handshake with one byte changed (property)', () => {
+  it('a byte changed anywhere in either side\'s flights: a TlsError on some side, or a handshake whose data arrives intact; never an exception', async () => {
+    const sessions = sessionLayer();
+    const first = await connect({}, { sessions12: sessions });
+    ok(first.c, first.s);
+    const session = only12(first.c.sessions);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<'client' | 'server'>('client', 'server'), fc.nat({ max: 3 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (who, flightNo, where, xor) => {
+        // change one byte of the `flightNo`-th chunk `who` sends
+        let seen = 0;
+        const tamper: Tamper = (bytes, from) => {
+          if (from !== who || seen++ !== flightNo || bytes.length === 0) return bytes;
+          const out = bytes.slice();
+          const at = where % out.length;
+          out[at] = (out[at] as number) ^ xor;
+          return out;
+        };
+        const { c, s } = await connect({ session }, { sessions12: sessions }, tamper);
+        for (const e of [...c.errors, ...s.errors]) assert.ok(e instanceof TlsError);
+        if (c.secure && s.secure && c.errors.length === 0 && s.errors.length === 0) {
+          // the change hit nothing that matters (e.g. an ignored field) or a later chunk: the data must still arrive intact
+          c.conn.write(utf8('ping'));
+          await pump(c, s);
+          const got = concat(...s.received);
+          assert.ok(got.length === 0 || equalBytes(got, utf8('ping')) || s.errors.length > 0, 'no changed application data is delivered');
+        }
+      }),
+      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 200) },
+    );
   });
 });
