@@ -197,7 +197,7 @@ export function wwwPage(session: Pick<Session, 'conn' | 'trace'>, requestLine: s
     ['SNI (server_name)', neg.serverName ?? '(none)'],
     ['ALPN', neg.alpnProtocol ?? '(none)'],
     ['HelloRetryRequest', neg.helloRetryRequest ? 'yes' : 'no'],
-    ['Resumed (PSK)', neg.resumed ? 'yes' : 'no'],
+    ['Resumed', !neg.resumed ? 'no' : neg.version === ProtocolVersion.TLS1_3 ? 'yes: a PSK from an earlier ticket (RFC 8446 §2.2)' : 'yes: the abbreviated handshake (RFC 5246 §7.3)'],
     [
       'Early data (0-RTT)',
       neg.earlyData === 'accepted'

@@ -89,6 +89,23 @@ describe('tlskit serve --www', () => {
     assert.match(r.stdout, /<th>cipher_suites<\/th><td>TLS_AES_256_GCM_SHA384/);
   });
 
+  for (const version of ['1.3', '1.2'] as const) {
+    it(`curl TLS ${version}, two URLs in one run: the second connection resumes the session (Connection: close between them)`, async () => {
+      const r = await runCommand(
+        'curl',
+        ['-sS', '--cacert', caFile, '--resolve', `localhost:${port}:127.0.0.1`, `--tlsv${version}`, '--tls-max', version, '--max-time', '10', '--noproxy', '*', `https://localhost:${port}/one`, `https://localhost:${port}/two`],
+        { timeoutMs: 15_000 },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const pages = r.stdout.split('</html>').filter((p) => p.includes('<html'));
+      assert.equal(pages.length, 2, r.stdout.slice(0, 500));
+      assert.match(pages[0] ?? '', new RegExp(`<th>Protocol</th><td>TLS ${version.replace('.', '\\.')}</td>`));
+      assert.match(pages[0] ?? '', /<th>Resumed<\/th><td>no<\/td>/);
+      const how = version === '1.3' ? 'a PSK from an earlier ticket' : 'the abbreviated handshake';
+      assert.match(pages[1] ?? '', new RegExp(`<th>Resumed</th><td>yes: ${how}`), 'curl resumed the session on its second connection');
+    });
+  }
+
   it('lets openssl s_client -tls1_3 through, and verifies with the printed CA', async () => {
     const r = await runCommand('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-servername', 'localhost', '-CAfile', caFile, '-verify_return_error'], {
       timeoutMs: 15_000,
