@@ -87,6 +87,19 @@ describe('client configs from options', () => {
     assert.deepEqual(buildClientConfig({ ...base, ALPNProtocols: alpn }).config.alpnProtocols, ['h3']);
   });
 
+  it('explicit `certificates` pairs are part of the options: each connect gets its own (never the previous one\'s)', () => {
+    clearClientTemplates();
+    const second = other.leaves.p256!;
+    const pair = (l: typeof leaf, ocsp: number): { cert: string; key: string; ocspResponse: Uint8Array }[] => [{ cert: l.certPem, key: l.keyPem, ocspResponse: Uint8Array.of(ocsp) }];
+    const a = buildClientConfig({ ...base, certificates: pair(leaf, 1) });
+    const b = buildClientConfig({ ...base, certificates: pair(second, 2) });
+    const c = buildClientConfig({ ...base, certificates: pair(leaf, 3) });
+    assert.deepEqual(a.config.certificates.map((x) => [x.chain[0], x.ocspResponse]), [[leaf.certDer, Uint8Array.of(1)]]);
+    assert.deepEqual(b.config.certificates.map((x) => [x.chain[0], x.ocspResponse]), [[second.certDer, Uint8Array.of(2)]]);
+    assert.deepEqual(c.config.certificates.map((x) => x.ocspResponse), [Uint8Array.of(3)]);
+    assert.deepEqual(buildClientConfig({ ...base }).config.certificates, [], 'and none without them');
+  });
+
   it('options holding Buffers are not cached by identity: a Buffer changed in place is honoured', () => {
     clearClientTemplates();
     const alpn = Buffer.from('\x02h2', 'latin1');

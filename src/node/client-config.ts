@@ -25,6 +25,7 @@ import {
   parseCiphers,
   parseEcdhCurve,
   type BinaryLike,
+  type KeyCertOptions,
   type KeyInput,
 } from './options.js';
 import type { SecureContext } from './secure-context.js';
@@ -40,6 +41,12 @@ export interface TlsClientOptions {
   cert?: BinaryLike | readonly BinaryLike[] | undefined;
   key?: KeyInput | readonly KeyInput[] | undefined;
   passphrase?: string | undefined;
+  /**
+   * tlskit extra: explicit client certificate pairs (besides `cert`/`key`); the one that fits the
+   * server's CertificateRequest is sent, and in TLS 1.3 its `ocspResponse` is stapled when the
+   * server asks (RFC 8446 §4.4.2.1).
+   */
+  certificates?: KeyCertOptions['certificates'] | undefined;
   ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array | undefined;
   minVersion?: string | undefined;
   maxVersion?: string | undefined;
@@ -221,6 +228,8 @@ const TEMPLATE_FIELDS = [
   'crl',
   'fetchCrls',
   'revocation',
+  // tlskit's explicit key/cert pairs: objects, so options holding them are never cached
+  'certificates',
 ] as const satisfies readonly (keyof TlsClientOptions)[];
 const TEMPLATE_CACHE_SIZE = 16;
 const templates: ClientTemplate[] = [];
@@ -310,7 +319,8 @@ function sameOptions(t: ClientTemplate, o: TlsClientOptions): boolean {
     i[17] === o.ctPolicy &&
     sameValue(i[18], o.crl) &&
     i[19] === o.fetchCrls &&
-    i[20] === o.revocation
+    i[20] === o.revocation &&
+    i[21] === o.certificates
   );
 }
 
