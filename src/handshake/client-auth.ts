@@ -22,6 +22,12 @@ import type { CertifiedKey, ClientAuthConfig, ClientConfig, ServerConfig } from 
 import { certificateVerifyContent, chooseSignatureScheme, verifyPeerSignature } from './common13.js';
 import { awaitValue, expect, type HandshakeHost, type HandshakeInput, type HandshakeStep } from './host.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
+import { leafEntryExtensions13, readCertificateEntries13, type StapledData } from './stapling.js';
+
+const EMPTY = new Uint8Array(0);
+/** The extensions a client CertificateEntry may carry: those our CertificateRequest asked for (RFC 8446 §4.4.2). */
+const OCSP_REQUESTED: ReadonlySet<number> = new Set([ExtensionType.status_request]);
+const NOTHING_REQUESTED: ReadonlySet<number> = new Set();
 
 /** RFC 8446 §4.3.2: sends a CertificateRequest (signature_algorithms, certificate_authorities when configured). */
 export function sendCertificateRequest13(
@@ -37,6 +43,8 @@ export function sendCertificateRequest13(
   if (auth.certificateAuthorities.length > 0) {
     extensions.push({ type: ExtensionType.certificate_authorities, data: encodeCertificateAuthorities(auth.certificateAuthorities) });
   }
+  // §4.4.2.1: an empty status_request asks the client to staple an OCSP response.
+  if (auth.requestOcsp === true) extensions.push({ type: ExtensionType.status_request, data: EMPTY });
   const cr: CertificateRequest13 = { certificateRequestContext: context, extensions };
   transcript.add(host.send(HandshakeType.certificate_request, encodeCertificateRequest13(cr), cr).raw);
 }
@@ -61,13 +69,9 @@ export function* receiveClientCertificate13(
   if (!equalBytes(cert.certificateRequestContext, context)) {
     throw illegalParameter('client Certificate has the wrong request context', 'Certificate.certificate_request_context');
   }
-  // §4.4.2: a client's entry extensions answer ones in our CertificateRequest, and we asked for none.
-  for (const entry of cert.certificateList) {
-    const ext = entry.extensions[0];
-    if (ext !== undefined) {
-      throw new TlsError(ErrorCode.ERR_TLS_UNSUPPORTED_EXTENSION, `client CertificateEntry has extension ${ext.type}, which we did not request`);
-    }
-  }
+  // §4.4.2: a client's entry extensions answer ones in our CertificateRequest: status_request
+  // when we asked for a staple (§4.4.2.1), nothing else.
+  const stapled = readCertificateEntries13(cert.certificateList, auth.requestOcsp === true ? OCSP_REQUESTED : NOTHING_REQUESTED);
   transcript.add(certMsg.raw);
   if (cert.certificateList.length === 0) {
     // §4.4.2.4: the server may abort with certificate_required, or continue without client authentication.
@@ -76,7 +80,8 @@ export function* receiveClientCertificate13(
   }
   const chain = cert.certificateList.map((e) => e.certData);
   host.negotiated.peerCertificates = chain;
-  const key = yield* verifyClientChain(host, config, auth, chain);
+  host.negotiated.clientOcspResponse = stapled.leafOcspResponse;
+  const key = yield* verifyClientChain(host, config, auth, chain, auth.requestOcsp === true ? stapled : undefined);
 
   const cvMsg = yield* expect(HandshakeType.certificate_verify);
   const cv = decodeCertificateVerify(cvMsg.body);
@@ -102,11 +107,18 @@ export function* verifyClientChain(
   config: ServerConfig,
   auth: ClientAuthConfig,
   chain: readonly Uint8Array[],
+  stapled?: StapledData,
 ): Generator<HandshakeStep, PublicKey, HandshakeInput> {
   const leaf = chain[0] as Uint8Array;
   let parsed: Certificate | undefined;
   if (auth.verifier !== null) {
-    const req = { chain, purpose: 'clientAuth' as const, time: config.now() };
+    // a staple we asked for is checked with the chain (RFC 8446 §4.4.2.1, RFC 6960)
+    const req = {
+      chain,
+      purpose: 'clientAuth' as const,
+      time: config.now(),
+      ...(stapled !== undefined ? { ocspResponses: stapled.ocspResponses, statusRequested: true } : {}),
+    };
     // a verifier that may fetch (CRLs from distribution points) is waited for
     const result = auth.verifier.verifyAsync !== undefined ? yield* awaitValue(auth.verifier.verifyAsync(req)) : auth.verifier.verify(req);
     if (result.ok) {
@@ -147,9 +159,14 @@ export function sendClientCertificate13(
   const chosen = chooseClientCertificate(config.certificates, schemes, authorities, (info, peer) =>
     chooseSignatureScheme(config.signatureAlgorithms, peer, info),
   );
+  // §4.4.2.1: a server that sent status_request gets our OCSP response for the leaf, if we have one.
+  const staple = findExtension(request.extensions, ExtensionType.status_request) !== undefined ? chosen?.certificate.ocspResponse : undefined;
   const certMsg = {
     certificateRequestContext: request.certificateRequestContext,
-    certificateList: chosen === undefined ? [] : chosen.certificate.chain.map((certData) => ({ certData, extensions: [] })),
+    certificateList:
+      chosen === undefined
+        ? []
+        : chosen.certificate.chain.map((certData, i) => ({ certData, extensions: i === 0 && staple !== undefined ? leafEntryExtensions13({ ocspResponse: staple, sctList: undefined }) : [] })),
   };
   transcript.add(host.send(HandshakeType.certificate, encodeCertificate13(certMsg), certMsg).raw);
   if (chosen === undefined) return;

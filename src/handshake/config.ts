@@ -180,6 +180,12 @@ export interface ClientAuthConfig {
   readonly certificateAuthorities: readonly Uint8Array[];
   /** TLS 1.2 certificate_types (RFC 5246 §7.4.4, RFC 8422 §5.5). Default [rsa_sign, ecdsa_sign]. */
   readonly certificateTypes12?: readonly number[] | undefined;
+  /**
+   * TLS 1.3: ask the client to staple an OCSP response for its certificate (RFC 8446 §4.4.2.1: an
+   * empty status_request in the CertificateRequest); one it sends is checked with its chain
+   * (revoked: certificate_revoked; unusable: bad_certificate_status_response).
+   */
+  readonly requestOcsp?: boolean | undefined;
 }
 
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [

@@ -70,6 +70,8 @@ export interface Negotiated {
   earlyDataRejectReason: string | undefined;
   /** The stapled DER OCSPResponse for the leaf: received (client) or sent (server). */
   ocspResponse: Uint8Array | undefined;
+  /** Server: the DER OCSPResponse the client stapled for its certificate (RFC 8446 §4.4.2.1), when asked for. */
+  clientOcspResponse: Uint8Array | undefined;
   /** The TLS-encoded SCT list (RFC 6962 §3.3.1): received (client) or sent (server). */
   sctList: Uint8Array | undefined;
   /** Client: what the verifier found in the stapled response (undefined: none, or not verified). */
@@ -103,6 +105,7 @@ export function emptyNegotiated(): Negotiated {
     earlyData: 'not-offered',
     earlyDataRejectReason: undefined,
     ocspResponse: undefined,
+    clientOcspResponse: undefined,
     sctList: undefined,
     ocspStatus: undefined,
     postHandshakeAuth: false,

@@ -145,6 +145,7 @@ export class PostHandshakeAuthServer {
       neg.peerVerified = scratch.peerVerified;
       neg.verifyError = scratch.verifyError;
       neg.peerSignatureScheme = scratch.peerSignatureScheme;
+      neg.clientOcspResponse = scratch.clientOcspResponse;
     }
     const result = { context, certificates: scratch.peerCertificates, verified: scratch.peerVerified, verifyError: scratch.verifyError };
     // RFC 8446 §4.6.1: a new ticket encapsulates the additional client authentication state

@@ -42,6 +42,13 @@ export interface TlsServerOptions {
    * Independent of requestCert, which asks during the handshake.
    */
   postHandshakeAuth?: boolean | undefined;
+  /**
+   * tlskit extra: with requestCert / postHandshakeAuth in TLS 1.3, ask the client to staple an OCSP
+   * response for its certificate (RFC 8446 §4.4.2.1); one it sends is checked with its chain
+   * (`socket.negotiated.clientOcspResponse` holds it). The client staples what its
+   * `certificates: [{ cert, key, ocspResponse }]` give.
+   */
+  requestClientOCSP?: boolean | undefined;
   /** CRLs (PEM or DER) client certificates are checked against (node:tls `crl`). */
   crl?: BinaryLike | readonly BinaryLike[] | undefined;
   /** tlskit: fetch CRLs from the distribution points of client chains (http only, bounded, cached). Off by default. */
@@ -132,5 +139,5 @@ function clientAuthFrom(provider: CryptoProvider, o: TlsServerOptions): ClientAu
   const verifier = createDefaultVerifier({ provider, trustAnchors: anchors ?? [...rootCertificates], ...revocationOptions(o) });
   const certificateAuthorities: Uint8Array[] = [];
   for (const der of anchors ?? []) certificateAuthorities.push(parseCertificate(der).subject.raw);
-  return { verifier, requireCertificate: reject, rejectUnverified: reject, certificateAuthorities };
+  return { verifier, requireCertificate: reject, rejectUnverified: reject, certificateAuthorities, ...(o.requestClientOCSP === true ? { requestOcsp: true } : {}) };
 }
