@@ -64,6 +64,16 @@ for (const v of VERSIONS) {
     await closeServer(server);
   });
 
+  test(`${v.name}: a server that also asks for a client OCSP staple (requestClientOCSP) still authenticates openssl s_client, which has none to send`, async () => {
+    const seen: Seen[] = [];
+    const server = mtlsServer({ requestClientOCSP: true }, v.name, seen);
+    const port = await listenLocal(server);
+    const r = await runOpensslClient({ port, servername: 'localhost', caFile: pki.caFile.path, ...v.only, cert: clientLeaf.cert.path, key: clientLeaf.key.path, extraArgs: ['-cert_chain', pki.intermediate.cert.path], input: 'hi\n', expect: /hi/ });
+    assert.equal(r.handshakeOk, true, r.stdout + r.stderr);
+    assert.deepEqual(seen, [{ authorized: true, authorizationError: null, subject: 'localhost' }]);
+    await closeServer(server);
+  });
+
   test(`${v.name}: openssl s_client without a certificate → tlskit server (rejectUnauthorized) → ${v.name === 'TLSv1.3' ? 'certificate_required' : 'handshake_failure'}`, async () => {
     const seen: Seen[] = [];
     const server = mtlsServer({}, v.name, seen);
