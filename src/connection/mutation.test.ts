@@ -15,7 +15,7 @@ import { createDefaultVerifier } from '../x509/verify.js';
 import { NamedGroup, ProtocolVersion } from '../registry/codepoints.js';
 import { TlsError } from '../errors.js';
 import { concat, equalBytes, utf8 } from '../wire/bytes.js';
-import { certifiedLeaf, pumpAsync, requireClientAuth, type Tamper } from '../../test/helpers/connection-pair.js';
+import { certifiedLeaf, changeOneByte, pumpAsync, requireClientAuth, type ByteChange } from '../../test/helpers/connection-pair.js';
 
 const pki = generateTestPki(provider, { keyKinds: ['p256', 'rsa2048'] });
 const verifier = createDefaultVerifier({ provider, trustAnchors: [pki.root.certDer] });
@@ -43,19 +43,11 @@ const arbChange = fc.record({
   xor: fc.integer({ min: 1, max: 255 }),
 });
 
-async function mutated(client: Partial<ClientConfigOptions>, server: Partial<ServerConfigOptions>, change: { readonly who: 'client' | 'server'; readonly chunk: number; readonly where: number; readonly xor: number }): Promise<void> {
+async function mutated(client: Partial<ClientConfigOptions>, server: Partial<ServerConfigOptions>, change: ByteChange): Promise<void> {
   const c = side((events) => new Connection(clientConfig({ provider, verifier, serverName: 'localhost', ...client }), events));
   const s = side((events) => new Connection(serverConfig({ provider, certificates: [serverCert], ...server }), events));
-  let seen = 0;
-  const tamper: Tamper = (bytes, from) => {
-    if (from !== change.who || seen++ !== change.chunk || bytes.length === 0) return bytes;
-    const out = bytes.slice();
-    const at = change.where % out.length;
-    out[at] = (out[at] as number) ^ change.xor;
-    return out;
-  };
   c.conn.start();
-  await pumpAsync(c, s, { tamper });
+  await pumpAsync(c, s, { tamper: changeOneByte(change) });
   for (const e of [...c.errors, ...s.errors]) assert.ok(e instanceof TlsError, `not a TlsError: ${String(e)}`);
   if (c.secure && s.secure && c.errors.length === 0 && s.errors.length === 0) {
     c.conn.write(utf8('ping'));

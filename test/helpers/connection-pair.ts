@@ -13,6 +13,26 @@ export interface End {
 /** Rewrites (or records) the bytes one side sent before the other receives them. */
 export type Tamper = (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array;
 
+/** One byte to change in transit: in the `chunk`-th chunk `who` sends, at `where` (modulo its length), XORed with `xor`. */
+export interface ByteChange {
+  readonly who: 'client' | 'server';
+  readonly chunk: number;
+  readonly where: number;
+  readonly xor: number;
+}
+
+/** A Tamper that makes `change` and passes everything else through (property tests of handshakes). */
+export function changeOneByte(change: ByteChange): Tamper {
+  let seen = 0;
+  return (bytes, from) => {
+    if (from !== change.who || seen++ !== change.chunk || bytes.length === 0) return bytes;
+    const out = bytes.slice();
+    const at = change.where % out.length;
+    out[at] = (out[at] as number) ^ change.xor;
+    return out;
+  };
+}
+
 function exchange(client: End, server: End, tamper: Tamper | undefined): boolean {
   const cs = client.conn.takeOutput();
   const sc = server.conn.takeOutput();
