@@ -11,7 +11,7 @@ import { equalBytes, toHex } from '../wire/bytes.js';
 import { workCounters } from '../wire/work.js';
 import { algorithmIdentifier, parseDistinguishedName, type AlgorithmIdentifier, type Certificate, type DistinguishedName, type Extension } from './certificate.js';
 import { DerReader, Tag, badCert, checkInteger, contextTag, smallIntegerValue } from './der.js';
-import { EXT_OID, crlDistributionUris, parseCrlDistributionPoints, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
+import { EXT_OID, crlDistributionUris, distributionPointUris, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
 import { OID } from './oids.js';
 import { signatureSchemeFor } from './signature.js';
 import { CertificateError, displayName, isoSeconds, who } from './validate.js';
@@ -175,9 +175,8 @@ export function parseCrl(der: Uint8Array): Crl {
     } else if (x.oid === EXT_OID.freshestCRL) {
       // §5.2.6: same syntax as cRLDistributionPoints; MUST be non-critical.
       if (x.critical) throw badCert('must be non-critical', 'freshestCRL');
-      freshestCrlUris = parseCrlDistributionPoints(x.value).flatMap((dp) => (dp.fullName ?? []).filter((g) => g.type === 'uri').map((g) => g.value));
-    }
-    else if (x.oid === OID.authorityKeyIdentifier) {
+      freshestCrlUris = distributionPointUris(x.value);
+    } else if (x.oid === OID.authorityKeyIdentifier) {
       const s = new DerReader(x.value, 'authorityKeyIdentifier').sequence('authorityKeyIdentifier');
       authorityKeyId = s.optional(contextTag(0, false), 'authorityKeyIdentifier.keyIdentifier')?.value;
     } else if (x.critical && !CRL_EXTENSIONS_HANDLED.has(x.oid)) {

@@ -318,20 +318,23 @@ export function parseCrlDistributionPoints(der: Uint8Array): DistributionPoint[]
 export const encodeCrlDistributionPoints = (uris: readonly string[]): Uint8Array =>
   derSequence(...uris.map((u) => derSequence(derExplicit(0, derExplicit(0, encodeGeneralName({ type: 'uri', value: u }))))));
 
-/** The fullName URIs of a DistributionPoints extension of `cert` (cRLDistributionPoints or freshestCRL). */
-function distributionPointUris(cert: Certificate, oid: string): string[] {
-  const e = findExtension(cert, oid);
-  if (e === undefined) return [];
+/** The fullName URIs of a DER CRLDistributionPoints value (cRLDistributionPoints, freshestCRL). */
+export function distributionPointUris(der: Uint8Array): string[] {
   const out: string[] = [];
-  for (const dp of parseCrlDistributionPoints(e.value)) for (const g of dp.fullName ?? []) if (g.type === 'uri') out.push(g.value);
+  for (const dp of parseCrlDistributionPoints(der)) for (const g of dp.fullName ?? []) if (g.type === 'uri') out.push(g.value);
   return out;
 }
 
+function certificateDistributionPointUris(cert: Certificate, oid: string): string[] {
+  const e = findExtension(cert, oid);
+  return e === undefined ? [] : distributionPointUris(e.value);
+}
+
 /** The URIs of the CRL distribution points (for messages and a later fetch hook). */
-export const crlDistributionUris = (cert: Certificate): string[] => distributionPointUris(cert, OID.crlDistributionPoints);
+export const crlDistributionUris = (cert: Certificate): string[] => certificateDistributionPointUris(cert, OID.crlDistributionPoints);
 
 /** The URIs of the freshestCRL extension (RFC 5280 §4.2.1.15): where the delta CRLs are. */
-export const freshestCrlUris = (cert: Certificate): string[] => distributionPointUris(cert, EXT_OID.freshestCRL);
+export const freshestCrlUris = (cert: Certificate): string[] => certificateDistributionPointUris(cert, EXT_OID.freshestCRL);
 
 export interface AuthorityInfoAccess {
   readonly ocsp: readonly string[];
