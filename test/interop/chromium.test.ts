@@ -18,7 +18,9 @@ import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tlskit from '../../src/node/index.js';
-import { namedGroupName } from '../../src/registry/names.js';
+import { namedGroupName, signatureSchemeName } from '../../src/registry/names.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { generateCertificate } from '../../src/x509/generate.js';
 import { killAllPeers, spawnPeer } from '../helpers/process.js';
 import { localTlsFixture } from '../helpers/local-tls.js';
 
@@ -173,5 +175,30 @@ describe('Chromium (headless) → tlskit server', () => {
     for (const r of pages) assert.equal(r.version, '2.0');
     // (node's plaintext http2 server calls its sessions h2c; the ALPN is on our sockets)
     assert.ok(sockets.length >= 1 && sockets.every((s) => s.getProtocol() === 'TLSv1.3' && s.alpnProtocol === 'h2'), 'every connection TLS 1.3 with ALPN h2');
+  });
+  it('an RSA-2048 certificate: Chromium checks our RSA-PSS CertificateVerify (TLS 1.3) and our ECDHE-RSA ServerKeyExchange signature (TLS 1.2)', { timeout: 60_000 }, async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
+    const rsa = generateCertificate({ subject: { CN: 'localhost' }, keyKind: 'rsa2048', issuer: pki.intermediate, dnsNames: ['localhost'] }, nodeCryptoProvider);
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const seen: { protocol: string | null; scheme: string }[] = [];
+      const httpServer = http.createServer((_req, res) => {
+        res.setHeader('Connection', 'close');
+        res.setHeader('Content-Type', 'text/html');
+        res.end('<!doctype html><html><body><p id="rsa">rsa</p></body></html>');
+      });
+      closers.push(() => httpServer.close());
+      const port = await tlskitServer({ key: rsa.keyPem, cert: rsa.certPem + pki.intermediate.certPem, ALPNProtocols: ['http/1.1'], maxVersion: version }, (s) => {
+        const scheme = s.negotiated.localSignatureScheme;
+        seen.push({ protocol: s.getProtocol(), scheme: scheme === undefined ? '-' : signatureSchemeName(scheme) });
+        httpServer.emit('connection', s);
+      });
+      const dom = await chromiumDumpDom(`https://localhost:${port}/`, spkiHash(rsa.certPem));
+      assert.match(dom, /<p id="rsa">rsa<\/p>/, `${version}: ${dom}`);
+      const first = seen[0];
+      assert.ok(first !== undefined, version);
+      assert.equal(first.protocol, version);
+      // RFC 8446 §4.2.3: TLS 1.3 signs with RSA-PSS only; BoringSSL prefers PSS in TLS 1.2 as well
+      assert.match(first.scheme, version === 'TLSv1.3' ? /^rsa_pss_rsae_sha(256|384|512)$/ : /^rsa_(pss_rsae|pkcs1)_sha(256|384|512)$/, `${version}: ${first.scheme}`);
+    }
   });
 });

@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tlskit from '../../src/node/index.js';
-import { namedGroupName } from '../../src/registry/names.js';
+import { namedGroupName, signatureSchemeName } from '../../src/registry/names.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { generateCertificate } from '../../src/x509/generate.js';
 import { findExecutable, killAllPeers, runCommand, spawnPeer, type Peer } from '../helpers/process.js';
 import { bounded, localTlsFixture } from '../helpers/local-tls.js';
 
@@ -121,6 +123,28 @@ describe('Go crypto/tls client → tlskit server', () => {
       );
     });
   }
+
+  it('RSA-2048 and Ed25519 server certificates: Go verifies our RSA-PSS / Ed25519 CertificateVerify (TLS 1.3) and our ECDHE-RSA signature (TLS 1.2)', { timeout: 30_000 }, async () => {
+    const cases = [
+      { kind: 'rsa2048', max: '1.3', scheme: /^rsa_pss_rsae_sha256$/ },
+      { kind: 'ed25519', max: '1.3', scheme: /^ed25519$/ },
+      { kind: 'rsa2048', max: '1.2', scheme: /^rsa_(pss_rsae|pkcs1)_sha256$/ },
+    ] as const;
+    for (const c of cases) {
+      const leaf = generateCertificate({ subject: { CN: 'localhost' }, keyKind: c.kind, issuer: pki.intermediate, dnsNames: ['localhost'] }, nodeCryptoProvider);
+      const schemes: string[] = [];
+      const server = tlskit.createServer({ key: leaf.keyPem, cert: leaf.certPem + pki.intermediate.certPem }, (s) => {
+        const sc = s.negotiated.localSignatureScheme;
+        schemes.push(sc === undefined ? '-' : signatureSchemeName(sc));
+        s.on('data', (d: Buffer) => s.write(d));
+        s.on('error', () => {});
+      });
+      const port = await listen(server);
+      const conns = await goClient(port, ['-n', '1', '-max', c.max]);
+      assert.deepEqual(conns.map((x) => x.version), [`TLSv${c.max}`], `${c.kind} ${c.max}`);
+      assert.match(schemes[0] ?? '', c.scheme, `${c.kind} ${c.max}`);
+    }
+  });
 
   it('TLS 1.2: ECDHE-ECDSA-AES128-GCM; a session without extended_master_secret is not resumed (RFC 7627 §5.3)', { timeout: 30_000 }, async () => {
     const { port, seen } = await tlskitServer({});
