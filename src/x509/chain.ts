@@ -10,7 +10,7 @@ import { ErrorCode, TlsError } from '../errors.js';
 import { equalBytes } from '../wire/bytes.js';
 import { workCounters } from '../wire/work.js';
 import type { Certificate, DistinguishedName } from './certificate.js';
-import { checkCrl, crlCovers, deltaCrlFor, type Crl, type RevocationStatus } from './crl.js';
+import { checkCrl, crlScope, deltaCrlFor, type Crl, type RevocationStatus } from './crl.js';
 import { checkCtPolicy, embeddedScts, ocspScts, parseSctList, verifyScts, type CtLog, type CtPolicy, type Sct, type SctVerification } from './ct.js';
 import { crlDistributionUris, requiresStapling } from './ext.js';
 import { checkOcsp, type BasicOcspResponse } from './ocsp.js';
@@ -171,6 +171,35 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
     return { ok: true, chain: path, checks, policies: v.policies, revocation: rev, scts: ct };
   }
 
+  /**
+   * RFC 5280 §6.3.3 (f): the certificate of an indirect CRL's issuer, with a valid path to the
+   * target path's own trust anchor (among the supplied certificates, or that anchor itself); the
+   * CRL's signature is then checked with it (checkCrl). Its own revocation is not checked.
+   */
+  function indirectCrlSigner(crl: Crl, cert: Certificate, index: number, anchor: Certificate): Certificate | CertificateError {
+    const onlyAnchor: AnchorSource = {
+      bySubject: (name) => store.bySubject(name).filter((a) => equalBytes(a.raw, anchor.raw)),
+      isAnchor: (c) => equalBytes(c.raw, anchor.raw) && store.isAnchor(c),
+      publicKey: (c) => store.publicKey(c),
+    };
+    if (equalBytes(anchor.subject.raw, crl.issuer.raw)) return anchor;
+    let why = 'no certificate of that name was supplied';
+    for (const c of candidates) {
+      if (!equalBytes(c.subject.raw, crl.issuer.raw)) continue;
+      if (crl.authorityKeyId !== undefined && c.subjectKeyIdentifier !== undefined && !equalBytes(crl.authorityKeyId, c.subjectKeyIdentifier)) continue;
+      const { hostname: _h, ip: _i, crls: _c, fetchedCrls: _f, ocspResponses: _r, ct: _t, ...rest } = o;
+      const r = buildAndValidate(provider, onlyAnchor, c, candidates, { ...rest, purpose: 'any', allowCaAsLeaf: true, revocation: 'none', recordPassedChecks: false }, hooks);
+      if (r.ok) return c;
+      why = r.error.message;
+    }
+    return new CertificateError(
+      ErrorCode.CRL_SIGNATURE_FAILURE,
+      'revocation',
+      `the indirect CRL for ${who(cert, index)} is issued by ${crl.issuer.text || 'an empty name'}, whose certificate has no valid path to the same trust anchor (${displayName(anchor)}): ${why}`,
+      { index, subject: displayName(cert) },
+    );
+  }
+
   function revocation(path: readonly Certificate[], checks: CheckResult[]): (RevocationStatus | undefined)[] | CertificateError {
     const mode = o.revocation ?? 'soft';
     const out: (RevocationStatus | undefined)[] = [];
@@ -193,10 +222,13 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
       }
       if (status?.status !== 'revoked') {
         for (const crl of o.crls ?? []) {
-          if (!crlCovers(crl, cert, issuer)) continue;
+          const scope = crlScope(crl, cert, issuer);
+          if (scope === undefined) continue;
+          const signer = scope === 'direct' ? issuer : indirectCrlSigner(crl, cert, i, path[path.length - 1] as Certificate);
+          if (signer instanceof CertificateError) return fail(signer);
           // RFC 5280 §5.2.4, §6.3.3 (c): a supplied delta CRL for this complete CRL, used with it
           const delta = deltaCrlFor(o.crls ?? [], crl);
-          const s = checkCrl(provider, crl, cert, i, issuer, opts, delta);
+          const s = checkCrl(provider, crl, cert, i, signer, opts, delta);
           if (s instanceof CertificateError) return fail(s);
           if (s.status === 'revoked' || status === undefined || status.status === 'unknown') status = s;
           if (s.status === 'revoked') break;
@@ -222,10 +254,12 @@ export function buildAndValidate(provider: CryptoProvider, store: AnchorSource, 
       const unavailable: string[] = [];
       if (status === undefined || status.status === 'unknown') {
         for (const { url, crl } of o.fetchedCrls ?? []) {
-          if (!crlCovers(crl, cert, issuer)) continue;
+          const scope = crlScope(crl, cert, issuer);
+          if (scope === undefined) continue;
+          const signer = scope === 'direct' ? issuer : indirectCrlSigner(crl, cert, i, path[path.length - 1] as Certificate);
           // a delta CRL fetched (freshestCRL) or supplied for this fetched complete CRL
           const delta = deltaCrlFor([...(o.fetchedCrls ?? []).map((f) => f.crl), ...(o.crls ?? [])], crl);
-          const s = checkCrl(provider, crl, cert, i, issuer, opts, delta);
+          const s = signer instanceof CertificateError ? signer : checkCrl(provider, crl, cert, i, signer, opts, delta);
           if (s instanceof CertificateError) {
             unavailable.push(`the CRL fetched from ${url} cannot be used: ${s.message}`);
             continue;

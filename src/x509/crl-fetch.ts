@@ -13,7 +13,7 @@
 import { request } from 'node:http';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { Certificate } from './certificate.js';
-import { MAX_CRL_SIZE, crlCovers, parseCrl, type Crl } from './crl.js';
+import { MAX_CRL_SIZE, crlScope, parseCrl, type Crl } from './crl.js';
 import { crlDistributionUris, freshestCrlUris } from './ext.js';
 import { certIdMatches, type BasicOcspResponse } from './ocsp.js';
 
@@ -188,7 +188,7 @@ export async function fetchCrlsForPath(
   for (let i = 0; i < last; i++) {
     const cert = path[i] as Certificate;
     const issuer = path[i + 1] as Certificate;
-    if ((o.crls ?? []).some((c) => crlCovers(c, cert, issuer))) continue;
+    if ((o.crls ?? []).some((c) => crlScope(c, cert, issuer) !== undefined)) continue;
     if ((o.ocspResponses ?? []).some((r) => r.responses.some((s) => certIdMatches(provider, s.certId, cert, issuer)))) continue;
     let dps: string[];
     try {

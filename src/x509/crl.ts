@@ -1,9 +1,10 @@
 /**
  * Certificate revocation lists (RFC 5280 §5): a strict parser, the signature check against the
- * issuing CA, and the status of a certificate per §6.3.3 from a complete, directly issued CRL
- * and, when one is at hand, a delta CRL on top of it (§5.2.4; indirect CRLs are recognised and
- * not used). CRLs are supplied by the caller, or fetched from distribution points (and a
- * certificate's or CRL's freshestCRL points) when the caller allows it (crl-fetch.ts).
+ * CRL's issuer, and the status of a certificate per §6.3.3 from a complete CRL — issued by the
+ * certificate's issuer, or an indirect CRL from the CRL issuer its distribution point names
+ * (§5.2.5, §5.3.3; the caller validates that issuer's path) — and, when one is at hand, a delta
+ * CRL on top of it (§5.2.4). CRLs are supplied by the caller, or fetched from distribution points
+ * (and a certificate's or CRL's freshestCRL points) when the caller allows it (crl-fetch.ts).
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ErrorCode } from '../errors.js';
@@ -11,7 +12,7 @@ import { equalBytes, toHex } from '../wire/bytes.js';
 import { workCounters } from '../wire/work.js';
 import { algorithmIdentifier, parseDistinguishedName, type AlgorithmIdentifier, type Certificate, type DistinguishedName, type Extension } from './certificate.js';
 import { DerReader, Tag, badCert, checkInteger, contextTag, smallIntegerValue } from './der.js';
-import { EXT_OID, crlDistributionUris, distributionPointUris, parseDistributionPointName, parseExtensions, type GeneralName } from './ext.js';
+import { EXT_OID, crlDistributionUris, crlIssuerNames, distributionPointUris, parseDistributionPointName, parseExtensions, parseGeneralNames, type GeneralName } from './ext.js';
 import { OID } from './oids.js';
 import { signatureSchemeFor } from './signature.js';
 import { CertificateError, displayName, isoSeconds, who } from './validate.js';
@@ -38,6 +39,11 @@ export interface RevokedCertificate {
   /** CRLReason name, when the entry carries a reasonCode. */
   readonly reason: string | undefined;
   readonly invalidityDate: Date | undefined;
+  /**
+   * The DER Name of the issuer of the revoked certificate when an indirect CRL's entry (or an
+   * earlier one) names it with certificateIssuer (§5.3.3); undefined: the CRL's own issuer.
+   */
+  readonly certificateIssuer: Uint8Array | undefined;
 }
 
 export interface IssuingDistributionPoint {
@@ -107,6 +113,8 @@ export function parseCrl(der: Uint8Array): Crl {
   if (tbs.peekTag() === Tag.UTCTime || tbs.peekTag() === Tag.GeneralizedTime) nextUpdate = tbs.time('tbsCertList.nextUpdate');
   const revoked: RevokedCertificate[] = [];
   const seen = new Set<string>();
+  // §5.3.3: certificateIssuer applies to its entry and the following ones, until the next
+  let certificateIssuer: Uint8Array | undefined;
   if (tbs.peekTag() === Tag.SEQUENCE) {
     const rl = tbs.sequence('tbsCertList.revokedCertificates');
     while (!rl.atEnd) {
@@ -129,9 +137,12 @@ export function parseCrl(der: Uint8Array): Crl {
             const r = new DerReader(x.value, 'invalidityDate');
             invalidityDate = r.time('invalidityDate');
             r.end();
-          } else if (x.oid === EXT_OID.certificateIssuer && x.critical) {
-            // §5.3.3: indirect CRL entries; not supported, and critical: the CRL cannot be used.
-            throw badCert('certificateIssuer entries (indirect CRL) are not supported', 'crlEntryExtensions');
+          } else if (x.oid === EXT_OID.certificateIssuer) {
+            // §5.3.3: MUST be critical; the DN of the certificate issuer (a directoryName)
+            if (!x.critical) throw badCert('must be critical', 'certificateIssuer');
+            const dn = parseGeneralNames(x.value, 'certificateIssuer').find((g) => g.type === 'directory');
+            if (dn === undefined) throw badCert('names no directoryName', 'certificateIssuer');
+            certificateIssuer = dn.name.raw;
           } else if (x.critical && !ENTRY_EXTENSIONS_HANDLED.has(x.oid)) {
             // §5.3: an unrecognised critical entry extension makes the CRL unusable.
             throw badCert(`unsupported critical entry extension ${x.oid}`, 'crlEntryExtensions');
@@ -139,12 +150,12 @@ export function parseCrl(der: Uint8Array): Crl {
         }
       }
       e.end();
-      // A serial listed twice is ambiguous (which entry's reason and date hold?): refuse the CRL.
-      const key = toHex(serialRaw);
+      // A serial listed twice for one issuer is ambiguous (which entry's reason and date hold?): refuse the CRL.
+      const key = certificateIssuer === undefined ? toHex(serialRaw) : `${toHex(certificateIssuer)}:${toHex(serialRaw)}`;
       workCounters.duplicateProbes++;
       if (seen.has(key)) throw badCert('a serial number is listed twice', 'revokedCertificates.userCertificate');
       seen.add(key);
-      revoked.push({ serialRaw, revocationDate, reason, invalidityDate });
+      revoked.push({ serialRaw, revocationDate, reason, invalidityDate, certificateIssuer });
     }
   }
   let extensions: Extension[] = [];
@@ -183,6 +194,10 @@ export function parseCrl(der: Uint8Array): Crl {
       // §5.2: a CRL with an unrecognised critical extension MUST NOT be used.
       throw badCert(`unsupported critical CRL extension ${x.oid}`, 'crlExtensions');
     }
+  }
+  // §5.3.3: certificateIssuer belongs in indirect CRLs only
+  if (revoked.some((r) => r.certificateIssuer !== undefined) && idp?.indirectCRL !== true) {
+    throw badCert('certificateIssuer entries in a CRL that is not indirect (issuingDistributionPoint.indirectCRL)', 'crlEntryExtensions');
   }
   return {
     raw: listTlv.raw,
@@ -271,36 +286,55 @@ export interface CrlCheckOptions {
   readonly clockSkewMs?: number;
 }
 
-/** Whether `crl` is in scope for `cert` issued by `issuer` (§6.3.3 (a)(b)): same issuer, not delta/indirect, matching IDP. */
-export function crlCovers(crl: Crl, cert: Certificate, issuer: Certificate): boolean {
-  if (!equalBytes(crl.issuer.raw, cert.issuer.raw) || !equalBytes(crl.issuer.raw, issuer.subject.raw)) return false;
-  if (crl.authorityKeyId !== undefined && issuer.subjectKeyIdentifier !== undefined && !equalBytes(crl.authorityKeyId, issuer.subjectKeyIdentifier)) return false;
-  if (crl.isDelta) return false;
+/**
+ * Whether `crl` is in scope for `cert` issued by `issuer` (§6.3.3 (a)(b)), and how: 'direct', a
+ * CRL from the certificate's own issuer (and key); 'indirect', a CRL from the CRL issuer that the
+ * certificate's distribution point names (cRLIssuer, §4.2.1.13) with indirectCRL asserted
+ * (§5.2.5) — its signer's path must be validated by the caller (§6.3.3 (f)); undefined: not in
+ * scope (another issuer, a delta CRL, a scope the IDP excludes).
+ */
+export function crlScope(crl: Crl, cert: Certificate, issuer: Certificate): 'direct' | 'indirect' | undefined {
+  if (crl.isDelta) return undefined;
   const idp = crl.issuingDistributionPoint;
-  if (idp === undefined) return true;
-  if (idp.indirectCRL || idp.onlyContainsAttributeCerts) return false;
-  const isCa = cert.basicConstraints?.ca === true;
-  // §6.3.3 (b)(2)(ii)(iii)
-  if (idp.onlyContainsUserCerts && isCa) return false;
-  if (idp.onlyContainsCACerts && !isCa) return false;
-  // §6.3.3 (b)(2)(i): when both name their distribution point, the names must meet.
-  if (idp.fullName !== undefined) {
-    let uris: string[];
-    try {
-      uris = crlDistributionUris(cert);
-    } catch {
-      return false;
+  if (idp?.onlyContainsAttributeCerts === true) return undefined;
+  if (idp !== undefined) {
+    const isCa = cert.basicConstraints?.ca === true;
+    // §6.3.3 (b)(2)(ii)(iii)
+    if (idp.onlyContainsUserCerts && isCa) return undefined;
+    if (idp.onlyContainsCACerts && !isCa) return undefined;
+    // §6.3.3 (b)(2)(i): when both name their distribution point, the names must meet.
+    if (idp.fullName !== undefined) {
+      let uris: string[];
+      try {
+        uris = crlDistributionUris(cert);
+      } catch {
+        return undefined;
+      }
+      const idpUris = idp.fullName.filter((g) => g.type === 'uri').map((g) => g.value);
+      if (uris.length > 0 && idpUris.length > 0 && !uris.some((u) => idpUris.includes(u))) return undefined;
     }
-    const idpUris = idp.fullName.filter((g) => g.type === 'uri').map((g) => g.value);
-    if (uris.length > 0 && idpUris.length > 0 && !uris.some((u) => idpUris.includes(u))) return false;
   }
-  return true;
+  if (equalBytes(crl.issuer.raw, cert.issuer.raw)) {
+    if (!equalBytes(crl.issuer.raw, issuer.subject.raw)) return undefined;
+    if (crl.authorityKeyId !== undefined && issuer.subjectKeyIdentifier !== undefined && !equalBytes(crl.authorityKeyId, issuer.subjectKeyIdentifier)) return undefined;
+    return 'direct';
+  }
+  // §6.3.3 (b)(1): another issuer's CRL only when the distribution point names it as cRLIssuer
+  // and the CRL is indirect
+  if (idp?.indirectCRL !== true) return undefined;
+  let names: Uint8Array[];
+  try {
+    names = crlIssuerNames(cert);
+  } catch {
+    return undefined;
+  }
+  return names.some((n) => equalBytes(n, crl.issuer.raw)) ? 'indirect' : undefined;
 }
 
 /**
- * Whether `crl` can be relied on for `cert` (at `index`) issued by `issuer`: the issuer's cRLSign
- * (§6.3.3 (f)), the signature (§6.3.3 (g)) and freshness (§6.3.3 (a)(2)). Returns the error, or
- * undefined when it can.
+ * Whether `crl`, signed by `issuer` (the CRL issuer's certificate), can be relied on for `cert`
+ * (at `index`): the issuer's cRLSign (§6.3.3 (f)), the signature (§6.3.3 (g)) and freshness
+ * (§6.3.3 (a)(2)). Returns the error, or undefined when it can.
  */
 function crlUnusable(provider: CryptoProvider, crl: Crl, cert: Certificate, index: number, issuer: Certificate, o: CrlCheckOptions, src: string): CertificateError | undefined {
   const skew = o.clockSkewMs ?? 5 * 60_000;
@@ -334,17 +368,18 @@ function crlUnusable(provider: CryptoProvider, crl: Crl, cert: Certificate, inde
   return undefined;
 }
 
-/** The entry for `cert` in `crl`, if it lists it. */
+/** The entry for `cert` in `crl`, if it lists it: its serial number, from its issuer (§5.3.3: the entry's certificateIssuer, else the CRL's). */
 function entryFor(crl: Crl, cert: Certificate): RevokedCertificate | undefined {
   for (const r of crl.revoked) {
     workCounters.crlEntriesScanned++;
-    if (equalBytes(r.serialRaw, cert.serialRaw)) return r;
+    if (equalBytes(r.serialRaw, cert.serialRaw) && equalBytes(r.certificateIssuer ?? crl.issuer.raw, cert.issuer.raw)) return r;
   }
   return undefined;
 }
 
 /**
- * The status of `cert` (at `index` in the path) from a complete CRL issued by `issuer`, and from
+ * The status of `cert` (at `index` in the path) from a complete CRL issued by `issuer` (the
+ * certificate's issuer, or for an indirect CRL the validated CRL issuer, crlScope), and from
  * `delta`, a delta CRL for it (deltaCrlFor), when given: both must be usable (crlUnusable), then
  * §6.3.3 (i)–(k): an entry on the delta CRL decides (removeFromCRL: not revoked, e.g. a
  * certificateHold released since the complete CRL); otherwise the complete CRL's entry does.

@@ -8,6 +8,7 @@ import { DerReader, Tag, contextTag, derBoolean, derExplicit, derImplicit, derIn
 import { badCert, smallIntegerValue } from './der.js';
 import { formatIp, parseDistinguishedName, type Certificate, type DistinguishedName, type Extension } from './certificate.js';
 import { OID } from './oids.js';
+import { concat } from '../wire/bytes.js';
 
 /** Extension OIDs beyond `OID` (RFC 7633, RFC 6962, RFC 6960). */
 export const EXT_OID = {
@@ -82,6 +83,14 @@ function generalNamesFrom(r: DerReader, field: string): GeneralName[] {
   while (!r.atEnd) out.push(decodeGeneralName(r.next(field), field));
   if (out.length === 0) throw badCert('empty GeneralNames', field);
   return out;
+}
+
+/** A DER GeneralNames value (e.g. the certificateIssuer CRL entry extension, RFC 5280 §5.3.3). */
+export function parseGeneralNames(der: Uint8Array, field: string): GeneralName[] {
+  const top = new DerReader(der, field);
+  const names = generalNamesFrom(top.sequence(field), field);
+  top.end();
+  return names;
 }
 
 export function encodeGeneralName(g: GeneralName): Uint8Array {
@@ -317,6 +326,27 @@ export function parseCrlDistributionPoints(der: Uint8Array): DistributionPoint[]
 /** cRLDistributionPoints with one fullName URI per point. */
 export const encodeCrlDistributionPoints = (uris: readonly string[]): Uint8Array =>
   derSequence(...uris.map((u) => derSequence(derExplicit(0, derExplicit(0, encodeGeneralName({ type: 'uri', value: u }))))));
+
+/**
+ * cRLDistributionPoints with one point: fullName URIs and a cRLIssuer (RFC 5280 §4.2.1.13: the
+ * CRL is issued by another CA, an indirect CRL), given as its DER Name.
+ */
+export const encodeIndirectCrlDistributionPoint = (uris: readonly string[], crlIssuer: Uint8Array): Uint8Array =>
+  derSequence(
+    derSequence(
+      ...(uris.length > 0 ? [derExplicit(0, derExplicit(0, concat(...uris.map((u) => encodeGeneralName({ type: 'uri', value: u })))))] : []),
+      derExplicit(2, derExplicit(4, crlIssuer)),
+    ),
+  );
+
+/** The DER Names of the cRLIssuer fields of `cert`'s distribution points (indirect CRLs, §4.2.1.13). */
+export function crlIssuerNames(cert: Certificate): Uint8Array[] {
+  const e = findExtension(cert, OID.crlDistributionPoints);
+  if (e === undefined) return [];
+  const out: Uint8Array[] = [];
+  for (const dp of parseCrlDistributionPoints(e.value)) for (const g of dp.crlIssuer ?? []) if (g.type === 'directory') out.push(g.name.raw);
+  return out;
+}
 
 /** The fullName URIs of a DER CRLDistributionPoints value (cRLDistributionPoints, freshestCRL). */
 export function distributionPointUris(der: Uint8Array): string[] {

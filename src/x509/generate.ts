@@ -324,7 +324,10 @@ function reasonCode(reason: string): Uint8Array {
 export interface GenerateCrlOptions {
   /** The CA that issues (and signs) the CRL. */
   readonly issuer: { readonly cert: Certificate; readonly key: PrivateKey };
-  readonly revoked?: readonly { readonly serial: Serial; readonly date?: Date; readonly reason?: string }[];
+  /** `certificateIssuer` (DER Name): the entry's certificate is from that CA (indirect CRLs, RFC 5280 §5.3.3; later entries inherit it). */
+  readonly revoked?: readonly { readonly serial: Serial; readonly date?: Date; readonly reason?: string; readonly certificateIssuer?: Uint8Array }[];
+  /** An indirect CRL: a critical issuingDistributionPoint with indirectCRL asserted (RFC 5280 §5.2.5). */
+  readonly indirect?: boolean;
   /** Default: 1 hour ago. */
   readonly thisUpdate?: Date;
   /** Default: 7 days after thisUpdate. `null`: omitted (not conforming, for tests). */
@@ -359,7 +362,14 @@ export function generateCrl(options: GenerateCrlOptions, provider: CryptoProvide
     derSequence(
       derInteger(serialBytes(r.serial)),
       derTime(r.date ?? new Date(thisUpdate.getTime() - DAY_MS)),
-      ...(r.reason !== undefined ? [derSequence(extension(OID_CRL_REASON, false, reasonCode(r.reason)))] : []),
+      ...(r.reason !== undefined || r.certificateIssuer !== undefined
+        ? [
+            derSequence(
+              ...(r.reason !== undefined ? [extension(OID_CRL_REASON, false, reasonCode(r.reason))] : []),
+              ...(r.certificateIssuer !== undefined ? [extension(EXT_OID.certificateIssuer, true, derSequence(derExplicit(4, r.certificateIssuer)))] : []),
+            ),
+          ]
+        : []),
     ),
   );
   const issuerKeyId = options.issuer.cert.subjectKeyIdentifier ?? keyIdentifier(provider, options.issuer.cert.subjectPublicKeyInfo);
@@ -376,6 +386,7 @@ export function generateCrl(options: GenerateCrlOptions, provider: CryptoProvide
         extension(OID.authorityKeyIdentifier, false, derSequence(derImplicit(0, issuerKeyId))),
         extension(OID_CRL_NUMBER, false, derInteger(options.crlNumber ?? 1)),
         ...(options.deltaOf !== undefined ? [extension(EXT_OID.deltaCRLIndicator, true, derInteger(options.deltaOf))] : []),
+        ...(options.indirect === true ? [extension(EXT_OID.issuingDistributionPoint, true, derSequence(derImplicit(4, Uint8Array.of(0xff))))] : []),
         ...(options.freshestCrl !== undefined ? [extension(EXT_OID.freshestCRL, false, encodeCrlDistributionPoints(options.freshestCrl))] : []),
         ...(options.extraExtensions ?? []).map((x) => extension(x.oid, x.critical, x.value)),
       ),

@@ -73,7 +73,8 @@ export class CertificateError extends TlsError {
   }
 }
 
-export type Purpose = 'serverAuth' | 'clientAuth';
+/** 'any': no extKeyUsage requirement (the certificate of an indirect CRL's issuer, RFC 5280 §6.3.3 (f)). */
+export type Purpose = 'serverAuth' | 'clientAuth' | 'any';
 
 export interface PathValidationOptions {
   readonly time: Date;
@@ -473,7 +474,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
   const n = last; // RFC 5280 n: the certificates below the anchor
   const strict = o.strictProfile ?? true;
   const minRsa = o.minRsaBits ?? 2048;
-  const purposeOid = OID[o.purpose];
+  const purposeOid = o.purpose === 'any' ? undefined : OID[o.purpose];
   const E = (code: ErrorCode, check: CheckName, i: number, message: string, field?: string): PathValidationResult =>
     result(new CertificateError(code, check, message, { index: i, subject: displayName(path[i] as Certificate), ...(field !== undefined ? { field } : {}) }));
 
@@ -780,7 +781,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
     }
     if (record) ok('keyUsage', i, ku === undefined ? 'no keyUsage extension' : 'keyCertSign');
     // EKU on CAs (as browsers/OpenSSL do, nested EKU): when present it must allow the purpose.
-    if (c.extKeyUsage !== undefined && !isAnchor) {
+    if (purposeOid !== undefined && c.extKeyUsage !== undefined && !isAnchor) {
       if (!c.extKeyUsage.includes(purposeOid) && !c.extKeyUsage.includes(OID.anyExtendedKeyUsage)) {
         return E(
           ErrorCode.INVALID_PURPOSE,
@@ -800,7 +801,7 @@ export function validatePath(provider: CryptoProvider, path: readonly Certificat
   if (path.length > 1 && leaf.basicConstraints?.ca === true && o.allowCaAsLeaf !== true) {
     return E(ErrorCode.CERT_REJECTED, 'basicConstraints', 0, `${leafName} is a CA certificate (basicConstraints cA) used as an end-entity certificate`, 'basicConstraints.cA');
   }
-  if (leaf.extKeyUsage !== undefined) {
+  if (purposeOid !== undefined && leaf.extKeyUsage !== undefined) {
     if (!leaf.extKeyUsage.includes(purposeOid) && !leaf.extKeyUsage.includes(OID.anyExtendedKeyUsage)) {
       return E(ErrorCode.INVALID_PURPOSE, 'extKeyUsage', 0, `${leafName} is not valid for ${o.purpose} (extKeyUsage: ${leaf.extKeyUsage.map(oidName).join(', ')})`, 'extKeyUsage');
     }

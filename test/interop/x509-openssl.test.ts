@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCryptoProvider as provider } from '../../src/crypto/node-provider.js';
 import { parseCrl } from '../../src/x509/crl.js';
-import { encodeNameConstraints } from '../../src/x509/ext.js';
+import { encodeIndirectCrlDistributionPoint, encodeNameConstraints } from '../../src/x509/ext.js';
 import { generateCertificate, generateCrl, type GenerateCertificateOptions, type GeneratedCertificate } from '../../src/x509/generate.js';
 import { generateOcspResponse } from '../../src/x509/generate-ocsp.js';
 import { parseOcspResponse } from '../../src/x509/ocsp.js';
@@ -225,6 +225,43 @@ describe('delta CRLs (RFC 5280 §5.2.4): openssl verify -crl_check -use_deltas a
         revocationScope: 'leaf',
       });
       if (c.revoked) {
+        assert.notEqual(o.code, 0, `openssl accepted: ${o.stdout}${o.stderr}`);
+        assert.match(o.stdout + o.stderr, /certificate revoked/);
+        assert.equal(ours.ok ? 'accepted' : ours.error.code, 'CERT_REVOKED');
+      } else {
+        assert.equal(o.code, 0, `openssl: ${o.stdout}${o.stderr}`);
+        assert.ok(ours.ok, ours.ok ? '' : ours.error.message);
+      }
+    });
+  }
+});
+
+describe('indirect CRLs (RFC 5280 §5.2.5, §5.3.3): openssl verify -crl_check -extended_crl and verifyCertificateChain agree', () => {
+  const crlIssuer = gen({ subject: { CN: 'Interop CRL Issuer', O: 'tlskit' }, isCA: true, issuer: root, keyUsage: ['keyCertSign', 'cRLSign'] });
+  const cdp = { oid: OID.crlDistributionPoints, critical: false, value: encodeIndirectCrlDistributionPoint(['http://crl.interop.example/indirect.crl'], crlIssuer.cert.subject.raw) };
+  const ileaf = gen({ subject: { CN: 'indirect.interop.example' }, issuer: inter, dnsNames: ['indirect.interop.example'], extraExtensions: [cdp] });
+  const cases: { name: string; revoked: { serial: Uint8Array; reason?: string; certificateIssuer?: Uint8Array }[]; isRevoked: boolean }[] = [
+    { name: 'the entry names the certificate issuer (certificateIssuer)', revoked: [{ serial: ileaf.cert.serialRaw, reason: 'keyCompromise', certificateIssuer: inter.cert.subject.raw }], isRevoked: true },
+    { name: 'no entry for it', revoked: [], isRevoked: false },
+    { name: 'its serial, but for another issuer', revoked: [{ serial: ileaf.cert.serialRaw, certificateIssuer: root.cert.subject.raw }], isRevoked: false },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.isRevoked ? 'revoked' : 'not revoked'} for both`, async () => {
+      const tag = c.name.replace(/\W+/g, '-').slice(0, 40);
+      const crl = generateCrl({ issuer: crlIssuer, indirect: true, revoked: c.revoked }, provider);
+      const crlFile = write(`indirect-${tag}.crl`, crl.pem);
+      const untrusted = write(`indirect-${tag}-untrusted.pem`, inter.certPem + crlIssuer.certPem);
+      const leafFile = write(`indirect-${tag}-leaf.pem`, ileaf.certPem);
+      const o = await runCommand('openssl', ['verify', '-crl_check', '-extended_crl', '-CAfile', path('root.pem'), '-untrusted', untrusted, '-CRLfile', crlFile, leafFile], { timeoutMs: T });
+      const ours = verifyCertificateChain({
+        leaf: ileaf.certDer,
+        intermediates: [inter.certDer, crlIssuer.certDer],
+        trustAnchors: [root.certDer],
+        crls: [crl.der],
+        revocation: 'hard',
+        revocationScope: 'leaf',
+      });
+      if (c.isRevoked) {
         assert.notEqual(o.code, 0, `openssl accepted: ${o.stdout}${o.stderr}`);
         assert.match(o.stdout + o.stderr, /certificate revoked/);
         assert.equal(ours.ok ? 'accepted' : ours.error.code, 'CERT_REVOKED');
